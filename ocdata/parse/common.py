@@ -1,0 +1,156 @@
+"""What the document parsers share: line cleaning, label lookup, rank lines and narrative assembly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ocdata.codebook import load_indicators, load_layout, load_sections, to_id
+from ocdata.countries import load_countries
+from ocdata.errors import ParseError
+
+ORDINAL = r"(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
+RANK_IN_LINE = re.compile(ORDINAL + r" (?P<adjective>[A-Za-z][A-Za-z ]*?)?\s*countries(?: in (?P<name>[A-Z][^\d]*?))?(?=\s+\d|\s*$)")
+TERMINAL = ('.', '!', '?', '"', '”', '’', ')', ':')
+
+
+@dataclass
+class Parsed:
+    """What a parser read from one document, as rows of plain dicts (line numbers are 1-based)."""
+
+    values: list[dict] = field(default_factory=list)
+    ranks: list[dict] = field(default_factory=list)
+    definitions: list[dict] = field(default_factory=list)
+    profiles: list[dict] = field(default_factory=list)
+    narratives: list[dict] = field(default_factory=list)
+    series: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+
+
+def clean(line: str) -> str:
+    """A line without markup, PDF artefacts and surrounding space."""
+    layout = load_layout()
+    for mark in layout["strip_markup"]:
+        line = line.replace(mark, "")
+    line = line.strip()
+    if line in layout["artefact_lines"]:
+        return ""
+    for prefix in layout["strip_prefixes"]:
+        if line.startswith(prefix):
+            line = line[len(prefix):].strip()
+    return line
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether a line is page furniture (funding notes, site chrome)."""
+    return line.startswith(tuple(load_layout()["boilerplate_prefixes"]))
+
+
+def known_ids() -> set[str]:
+    """Every indicator and composite id in the codebook."""
+    return set(load_indicators()["indicator"])
+
+
+def label_id(label: str) -> str | None:
+    """The codebook id a printed indicator name stands for, or None."""
+    ident = to_id(label)
+    return ident if ident in known_ids() else None
+
+
+def scope_of(adjective: str | None, name: str | None, *, file: str, line: int) -> tuple[str, str]:
+    """``(scope, scope_name)`` of a rank qualifier: ``Asian`` -> continent Asia; ``in Asia`` likewise."""
+    if name:
+        name = name.strip()
+        countries = load_countries()
+        if name in set(countries["continent"]):
+            return "continent", name
+        if name in set(countries["region"]):
+            return "region", name
+        raise ParseError(f"expected a continent or region after 'countries in', found {name!r}", file=file, line=line)
+    adjectives = load_layout()["rank_adjectives"]
+    key = (adjective or "").strip()
+    if key not in adjectives:
+        raise ParseError(f"expected a known rank qualifier (layout.yaml), found {key!r} countries", file=file, line=line)
+    return adjectives[key]["scope"], adjectives[key]["scope_name"]
+
+
+def find_ranks(text: str, *, file: str, line: int) -> list[dict]:
+    """Every ``72nd of 193 countries``-style rank printed in a line, with its scope."""
+    found = []
+    for match in RANK_IN_LINE.finditer(text):
+        scope, scope_name = scope_of(match["adjective"], match["name"], file=file, line=line)
+        found.append({"scope": scope, "scope_name": scope_name, "rank": int(match["rank"]),
+                      "total": int(match["total"]), "line": line})
+    return found
+
+
+def section_table() -> dict[str, dict]:
+    """Narrative headings (as printed, upper-cased) -> section record."""
+    table = {}
+    for row in load_sections().to_dict("records"):
+        for alias in [row["section"].upper(), *row["heading_aliases"].split("|")]:
+            table[alias.upper()] = row
+    return table
+
+
+def match_indicator(text: str, candidates: list[str]) -> str | None:
+    """The candidate indicator whose keyword appears earliest in the paragraph's first sentence."""
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].lower()
+    keywords = load_indicators().set_index("indicator")["keywords"]
+    best: tuple[int, str] | None = None
+    for ident in candidates:
+        words = keywords.get(ident)
+        if not isinstance(words, str):
+            continue
+        for word in words.split("|"):
+            pos = first.find(word.lower())
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, ident)
+    return None if best is None else best[1]
+
+
+class NarrativeBuilder:
+    """Collects paragraphs under headings, joining a paragraph that a page break split in two."""
+
+    def __init__(self, iso3: str, edition: int) -> None:
+        self.iso3, self.edition = iso3, edition
+        self.rows: list[dict] = []
+        self.section: dict | None = None
+        self.last_pillar: str | None = None
+
+    def heading(self, text: str) -> bool:
+        """Start a section if ``text`` is a known heading; returns whether it was one."""
+        record = section_table().get(text.strip().upper())
+        if record is None:
+            return False
+        self.section = record
+        return True
+
+    def paragraph(self, text: str, line: int) -> None:
+        """Add a paragraph, or continue the previous one if the page break split it."""
+        if self.rows and not self.rows[-1]["text"].endswith(TERMINAL) and text[:1].islower():
+            self.rows[-1]["text"] += " " + text
+            return
+        if self.section is not None:
+            candidates = (self.section["indicators"] or "").split()
+            section, pillar, mapped_by = self.section["section"], self.section["pillar"], "heading"
+        else:  # no headings on the page: name the section after the indicator the paragraph is about
+            candidates = list(load_indicators().query("level == 'indicator'")["indicator"])
+            section, pillar, mapped_by = None, None, "keyword"
+        indicator = match_indicator(text, candidates) if candidates else None
+        if self.section is None:
+            if indicator is not None:
+                section, pillar = section_of(indicator)
+            else:
+                pillar = self.last_pillar
+        self.last_pillar = pillar
+        self.rows.append({"iso3": self.iso3, "edition": self.edition, "section": section, "pillar": pillar,
+                          "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
+
+
+def section_of(indicator: str) -> tuple[str | None, str | None]:
+    """The narrative section and pillar an indicator is discussed under."""
+    for row in load_sections().to_dict("records"):
+        if indicator in (row["indicators"] or "").split():
+            return row["section"], row["pillar"]
+    return None, None
