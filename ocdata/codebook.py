@@ -19,7 +19,7 @@ INDICATOR_METHOD = "expert score from 1 to 10 in steps of 0.5"
 
 
 def to_id(label: str) -> str:
-    """The identifier of a printed name: ``EXTORTION & PROTECTION RACKETEERING`` -> ``extortion_and_protection_racketeering``."""
+    """The id of a printed name: ``NON-RENEWABLE RESOURCE CRIMES`` -> ``non_renewable_resource_crimes``."""
     text = label.strip().lower().replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 

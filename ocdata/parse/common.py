@@ -10,7 +10,9 @@ from ocdata.countries import load_countries
 from ocdata.errors import ParseError
 
 ORDINAL = r"(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
-RANK_IN_LINE = re.compile(ORDINAL + r" (?P<adjective>[A-Za-z][A-Za-z ]*?)?\s*countries(?: in (?P<name>[A-Z][^\d]*?))?(?=\s+\d|\s*$)")
+RANK_IN_LINE = re.compile(
+    ORDINAL + r" (?P<adjective>[A-Za-z][A-Za-z ]*?)?\s*countries(?: in (?P<name>[A-Z][^\d]*?))?(?=\s+\d|\s*$)"
+)
 TERMINAL = ('.', '!', '?', '"', '”', '’', ')', ':')
 
 
@@ -70,7 +72,8 @@ def scope_of(adjective: str | None, name: str | None, *, file: str, line: int) -
     adjectives = load_layout()["rank_adjectives"]
     key = (adjective or "").strip()
     if key not in adjectives:
-        raise ParseError(f"expected a known rank qualifier (layout.yaml), found {key!r} countries", file=file, line=line)
+        raise ParseError(f"expected a known rank qualifier (layout.yaml), found {key!r} countries",
+                         file=file, line=line)
     return adjectives[key]["scope"], adjectives[key]["scope_name"]
 
 
@@ -132,12 +135,19 @@ class NarrativeBuilder:
             self.rows[-1]["text"] += " " + text
             return
         if self.section is not None:
-            candidates = (self.section["indicators"] or "").split()
+            candidates = words(self.section["indicators"])
             section, pillar, mapped_by = self.section["section"], self.section["pillar"], "heading"
         else:  # no headings on the page: name the section after the indicator the paragraph is about
-            candidates = list(load_indicators().query("level == 'indicator'")["indicator"])
+            candidates = []
             section, pillar, mapped_by = None, None, "keyword"
-        indicator = match_indicator(text, candidates) if candidates else None
+        if candidates:
+            indicator = match_indicator(text, candidates)
+        else:  # the narrative runs through the pillars in order: try the current pillar, then later ones
+            indicator = None
+            for group in pillars_from(self.last_pillar):
+                indicator = match_indicator(text, group)
+                if indicator is not None:
+                    break
         if self.section is None:
             if indicator is not None:
                 section, pillar = section_of(indicator)
@@ -148,9 +158,22 @@ class NarrativeBuilder:
                           "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
 
 
+def pillars_from(pillar: str | None) -> list[list[str]]:
+    """The indicators of each pillar, in codebook order, starting at ``pillar``."""
+    table = load_indicators().query("level == 'indicator'")
+    order = list(dict.fromkeys(table["pillar"]))
+    start = order.index(pillar) if pillar in order else 0
+    return [table.loc[table["pillar"] == p, "indicator"].tolist() for p in order[start:]]
+
+
+def words(cell: object) -> list[str]:
+    """The space-separated words of a CSV cell that may be empty (NaN)."""
+    return cell.split() if isinstance(cell, str) else []
+
+
 def section_of(indicator: str) -> tuple[str | None, str | None]:
     """The narrative section and pillar an indicator is discussed under."""
     for row in load_sections().to_dict("records"):
-        if indicator in (row["indicators"] or "").split():
+        if indicator in words(row["indicators"]):
             return row["section"], row["pillar"]
     return None, None

@@ -89,6 +89,9 @@ def parse_web_profile(doc: Document) -> Parsed:
         if ident is not None:
             value_line = items[i + 1] if i + 1 < len(items) else (number, "")
             glued = parse_glued(value_line[1])
+            if glued is None and narratives and narratives[-1].heading(text):
+                i += 1  # a narrative heading that is also an indicator name ("Financial crimes")
+                continue
             if glued is None:
                 raise ParseError(f"expected a score after {text!r} (like 4.330.18), found {value_line[1][:40]!r}",
                                  file=doc.file, line=value_line[0])

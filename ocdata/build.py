@@ -1,0 +1,204 @@
+"""Build the tables: load inputs (manifest, documents, workbook), process (parse, normalize,
+validate), and hand back a :class:`Dataset`; ``run_build`` also saves them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+from ocdata.codebook import build_codebook, load_indicators
+from ocdata.countries import load_countries
+from ocdata.errors import ValidationError
+from ocdata.manifest import read_document, read_manifest, sha256_of
+from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores, validate_scores
+from ocdata.parse.article import parse_article
+from ocdata.parse.common import Parsed
+from ocdata.parse.pdf_profile import parse_pdf_profile
+from ocdata.parse.web_profile import parse_web_profile
+from ocdata.paths import PACKAGE_DIR, processed_dir, raw_dir
+from ocdata.schema import conform
+from ocdata.series import compute_claims, normalize_series
+
+PARSERS = {"pdf_profile": parse_pdf_profile, "web_profile": parse_web_profile, "article": parse_article}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every table ocdata builds. Column names are a fixed interface (see ``schema.yaml``)."""
+
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    profiles: pd.DataFrame
+    series: pd.DataFrame
+    claims: pd.DataFrame
+    narratives: pd.DataFrame
+    codebook: pd.DataFrame
+    checks: pd.DataFrame
+    countries: pd.DataFrame
+    sources: pd.DataFrame
+    aggregates: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name, in a fixed order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The checks that failed."""
+        return self.checks[self.checks["status"] == "fail"]
+
+
+def _frame(parsed: list[tuple[str, int, Parsed]], attr: str) -> pd.DataFrame:
+    """One parsed attribute of every document, with ``source`` and the document's manifest order."""
+    frames = [pd.DataFrame(getattr(p, attr)).assign(source=doc_id, rank_source=order)
+              for doc_id, order, p in parsed if getattr(p, attr)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def build(raw: Path | str | None = None, workbook: Path | str | None = None) -> Dataset:
+    """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving."""
+    # Load inputs
+    raw = Path(raw) if raw is not None else raw_dir()
+    manifest = read_manifest(raw)
+    documents = [read_document(raw, entry) for _, entry in manifest.iterrows()]
+    # Process: parse each document
+    parsed = [(doc.id, order, PARSERS[doc.kind](doc)) for order, doc in enumerate(documents)]
+    values = _frame(parsed, "values").assign(origin="reported", sheet=pd.NA)
+    sources = manifest.copy()
+    if workbook is not None:
+        from ocdata.workbook import read_workbook_cached
+
+        book = read_workbook_cached(workbook)
+        values = pd.concat([values, book.assign(origin="reported", change=float("nan"),
+                                                rank_source=len(documents))], ignore_index=True)
+        sources = pd.concat([sources, pd.DataFrame([{
+            "id": Path(workbook).name, "file": Path(workbook).name,
+            "title": "Global Organized Crime Index, official workbook", "kind": "workbook",
+            "publisher": "Global Initiative Against Transnational Organized Crime (GI-TOC)",
+            "edition": pd.NA, "countries": "", "sha256": sha256_of(Path(workbook))}])], ignore_index=True)
+    # Process: normalize and validate
+    scores, unrounded, checks = normalize_scores(values[CANDIDATE_COLUMNS])
+    checks += validate_scores(scores, unrounded)
+    countries = load_countries()
+    scores = _describe(scores, countries)
+    printed_ranks = _frame(parsed, "ranks")
+    computed_ranks = _computed_ranks(scores, countries, workbook is not None)
+    ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
+    checks += rank_checks
+    series, series_checks = normalize_series(_frame(parsed, "series"))
+    checks += series_checks
+    claims = compute_claims(_frame(parsed, "claims"), series)
+    definitions = _frame(parsed, "definitions")
+    tables = {
+        "scores": scores,
+        "ranks": ranks,
+        "profiles": _profiles(_frame(parsed, "profiles")),
+        "series": series,
+        "claims": claims,
+        "narratives": _frame(parsed, "narratives"),
+        "codebook": build_codebook(definitions if not definitions.empty else
+                                   pd.DataFrame(columns=["indicator", "definition", "source", "line"])),
+        "checks": pd.DataFrame(checks),
+        "countries": countries[countries["iso3"].isin(scores["iso3"])],
+        "sources": sources,
+        "aggregates": _aggregates(scores, countries, workbook is not None),
+    }
+    return Dataset(**{name: conform(name, table) for name, table in tables.items()})
+
+
+def _describe(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+    """Add country names, continent, region and pillar; order rows by country, edition, codebook."""
+    codebook = load_indicators().set_index("indicator")
+    out = scores.drop(columns=["rank_source"]).merge(countries, on="iso3", how="left", validate="many_to_one")
+    out["pillar"] = out["indicator"].map(codebook["pillar"])
+    out["_order"] = out["indicator"].map(codebook["order"])
+    return out.sort_values(["iso3", "edition", "_order"], ignore_index=True).drop(columns="_order")
+
+
+def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
+    """Ranks of every country, where the workbook gives all countries' scores."""
+    if not complete:
+        return pd.DataFrame(columns=["iso3", "edition", "metric", "scope", "scope_name", "rank", "total"])
+    from ocdata.ranks import compute_ranks
+
+    return compute_ranks(scores, countries)
+
+
+def _aggregates(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
+    if not complete:
+        return pd.DataFrame()
+    from ocdata.ranks import compute_aggregates
+
+    return compute_aggregates(scores, countries)
+
+
+def _profiles(facts: pd.DataFrame) -> pd.DataFrame:
+    """Profile facts as one row per (iso3, edition)."""
+    if facts.empty:
+        return facts
+    wide = facts.pivot_table(index=["iso3", "edition"], columns="field", values="value", aggfunc="first")
+    first = facts.groupby(["iso3", "edition"]).agg(source=("source", "first"), line=("line", "min"))
+    return wide.join(first).reset_index()
+
+
+_CACHE: dict[tuple, Dataset] = {}
+
+
+def _fingerprint(raw: Path, workbook: Path | None) -> tuple:
+    """What a cached build depends on: the raw files, the package's code and data, the workbook."""
+    files = sorted(p for p in raw.iterdir() if p.is_file()) if raw.is_dir() else []
+    code = sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in {".py", ".csv", ".yaml"})
+    extra = [workbook] if workbook is not None and workbook.exists() else []
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, *code, *extra])
+
+
+def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, strict: bool = True) -> Dataset:
+    """The tables built from ``raw`` (default: the bundled ``data/raw``) and an optional workbook.
+
+    The result is cached for the process and rebuilt when a document, the workbook or the code
+    changes. With ``strict`` (the default) a failing check raises :class:`ValidationError`; pass
+    ``strict=False`` to inspect ``dataset.failed`` instead.
+    """
+    raw = (Path(raw) if raw is not None else raw_dir()).resolve()
+    book = Path(workbook).resolve() if workbook is not None else None
+    key = (raw, book, _fingerprint(raw, book))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = build(raw, book)
+    data = _CACHE[key]
+    if strict and not data.failed.empty:
+        first = data.failed.iloc[0]
+        where = f"{first['source']}:{first['line']}: " if pd.notna(first["source"]) else ""
+        raise ValidationError(f"{where}{len(data.failed)} check(s) failed; first: {first['check']} on "
+                              f"{first['subject']}: expected {first['expected']}, found {first['found']}")
+    return data
+
+
+def run_build(raw: Path | None = None, out: Path | None = None, workbook: Path | None = None,
+              keep_going: bool = False) -> int:
+    """``ocdata build``: build, save the tables (all or none), print a summary; the exit code."""
+    from ocdata.store import write_tables
+
+    data = load(raw, workbook, strict=False)
+    out = Path(out) if out is not None else processed_dir()
+    failed = data.failed
+    if not failed.empty and not keep_going:
+        for row in failed.head(20).itertuples():
+            where = f"{row.source}:{row.line}: " if pd.notna(row.source) and pd.notna(row.line) else ""
+            print(f"ocdata: check failed: {where}{row.check} on {row.subject}: expected {row.expected}, "
+                  f"found {row.found}", file=sys.stderr)
+        print(f"ocdata: {len(failed)} check(s) failed; nothing written (the previous build in {out} is kept; "
+              "--keep-going writes anyway)", file=sys.stderr)
+        return ValidationError.exit_code
+    write_tables(data.tables(), data.sources, out)
+    n_docs = int((data.sources["kind"] != "workbook").sum())
+    print(f"ocdata build: {n_docs} documents" + (", 1 workbook" if len(data.sources) > n_docs else ""))
+    for name, table in data.tables().items():
+        print(f"  {name:<11} {len(table):>6} rows")
+    passed = int((data.checks["status"] == "pass").sum())
+    print(f"  checks: {passed} passed, {len(failed)} failed")
+    print(f"  written to {out} (CSV, Parquet, datapackage.json)")
+    return ValidationError.exit_code if len(failed) else 0
