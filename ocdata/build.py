@@ -171,10 +171,19 @@ def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, s
     data = _CACHE[key]
     if strict and not data.failed.empty:
         first = data.failed.iloc[0]
-        where = f"{first['source']}:{first['line']}: " if pd.notna(first["source"]) else ""
-        raise ValidationError(f"{where}{len(data.failed)} check(s) failed; first: {first['check']} on "
-                              f"{first['subject']}: expected {first['expected']}, found {first['found']}")
+        raise ValidationError(f"{describe_check(first, data.sources)} ({len(data.failed)} check(s) failed; "
+                              "load(strict=False) to inspect them)")
     return data
+
+
+def describe_check(check: pd.Series, sources: pd.DataFrame) -> str:
+    """A failed check as one line: ``file:line: check on subject: expected ..., found ...``."""
+    files = sources.set_index("id")["file"]
+    where = ""
+    if pd.notna(check["source"]):
+        first = str(check["source"]).split(";")[0]
+        where = str(files.get(first, first)) + (f":{check['line']}" if pd.notna(check["line"]) else "") + ": "
+    return f"{where}{check['check']} on {check['subject']}: expected {check['expected']}, found {check['found']}"
 
 
 def run_build(raw: Path | None = None, out: Path | None = None, workbook: Path | None = None,
@@ -186,10 +195,8 @@ def run_build(raw: Path | None = None, out: Path | None = None, workbook: Path |
     out = Path(out) if out is not None else processed_dir()
     failed = data.failed
     if not failed.empty and not keep_going:
-        for row in failed.head(20).itertuples():
-            where = f"{row.source}:{row.line}: " if pd.notna(row.source) and pd.notna(row.line) else ""
-            print(f"ocdata: check failed: {where}{row.check} on {row.subject}: expected {row.expected}, "
-                  f"found {row.found}", file=sys.stderr)
+        for _, row in failed.head(20).iterrows():
+            print(f"ocdata: check failed: {describe_check(row, data.sources)}", file=sys.stderr)
         print(f"ocdata: {len(failed)} check(s) failed; nothing written (the previous build in {out} is kept; "
               "--keep-going writes anyway)", file=sys.stderr)
         return ValidationError.exit_code
