@@ -65,22 +65,25 @@ def exists_in(editions: str, edition: int) -> bool:
     return str(edition) in editions.split()
 
 
-def indicators_of(edition: int, parent: str | None = None) -> list[str]:
+@cache
+def indicators_of(edition: int, parent: str | None = None) -> tuple[str, ...]:
     """The ids of the scored indicators of an edition (optionally only the children of ``parent``)."""
     table = load_indicators()
     mask = (table["level"] == "indicator") & table["editions"].map(lambda e: exists_in(e, edition))
     if parent is not None:
         mask &= table["parent"] == parent
-    return table.loc[mask, "indicator"].tolist()
+    return tuple(table.loc[mask, "indicator"])
 
 
-def children_of(composite: str, edition: int) -> list[str]:
+@cache
+def children_of(composite: str, edition: int) -> tuple[str, ...]:
     """What a composite is the mean of in an edition (indicators, or for criminality its two pillars)."""
     table = load_indicators()
     mask = (table["parent"] == composite) & table["editions"].map(lambda e: exists_in(e, edition))
-    return table.loc[mask, "indicator"].tolist()
+    return tuple(table.loc[mask, "indicator"])
 
 
+@cache
 def previous_edition(edition: int) -> int | None:
     """The edition before ``edition``, or None for the first."""
     row = load_editions().set_index("edition")["previous"].get(edition)

@@ -105,6 +105,9 @@ def infer_missing(known: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Solve an indicator a page omits from its printed pillar mean, where exactly one grid value fits."""
     rows, checks = [], []
     reported = known[known["origin"] == "reported"]
+    counts = reported.groupby(["iso3", "edition"])["indicator"].transform("size")
+    expected = reported["edition"].map(lambda e: len(indicators_of(int(e))) + 4)
+    reported = reported[counts < expected]  # only pages that leave something out
     for (iso3, edition), group in reported.groupby(["iso3", "edition"], sort=False):
         scores = group.set_index("indicator")
         for composite in ("criminal_markets", "criminal_actors", "resilience"):
@@ -144,23 +147,31 @@ def backcast(known: pd.DataFrame) -> pd.DataFrame:
 
 def compute_composites(indicators: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Composite candidates computed from complete indicator sets, and their unrounded means."""
-    rows, unrounded = [], {}
-    for (iso3, edition), group in indicators.groupby(["iso3", "edition"], sort=False):
-        scores = group.set_index("indicator")["score"]
-        means: dict[str, float] = {}
+    parent = load_indicators().set_index("indicator")["parent"]
+    wide = indicators.pivot(index=["iso3", "edition"], columns="indicator", values="score")
+    tagged = indicators.assign(parent=indicators["indicator"].map(parent))
+    provenance = pd.concat([tagged, tagged.assign(parent="criminality")]).groupby(["iso3", "edition", "parent"]).agg(
+        source=("source", lambda s: ";".join(dict.fromkeys(s))), rank_source=("rank_source", "min"))
+    frames, unrounded = [], {}
+    for edition, block in wide.groupby(level="edition"):
+        means: dict[str, pd.Series] = {}
         for composite in ("criminal_markets", "criminal_actors", "resilience", "criminality"):
-            children = children_of(composite, edition)
-            values = [means.get(c, scores.get(c, np.nan)) for c in children]
-            if not children or any(pd.isna(v) for v in values):
+            children = children_of(composite, int(edition))
+            if not children or any(c not in means and c not in block for c in children):
                 continue
-            means[composite] = float(np.mean(values))
-            used = group[group["indicator"].isin(children)] if composite != "criminality" else group
-            rows.append({"iso3": iso3, "edition": edition, "indicator": composite,
-                         "score": round_half_up(means[composite]), "change": np.nan, "origin": "computed",
-                         "source": ";".join(dict.fromkeys(used["source"])), "line": pd.NA, "sheet": pd.NA,
-                         "rank_source": used["rank_source"].min()})
-        unrounded.update({(iso3, edition, k): v for k, v in means.items()})
-    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS), unrounded
+            values = pd.concat([means[c] if c in means else block[c] for c in children], axis=1)
+            means[composite] = values.mean(axis=1, skipna=False)
+            known = means[composite].dropna()
+            frame = known.rename("score").reset_index().assign(indicator=composite)
+            unrounded.update({(i, e, composite): v for (i, e), v in known.items()})
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS), unrounded
+    out = pd.concat(frames, ignore_index=True)
+    out["score"] = round_half_up(out["score"])
+    out = out.join(provenance, on=["iso3", "edition", "indicator"])
+    out = out.assign(change=np.nan, origin="computed", line=pd.NA, sheet=pd.NA)
+    return out[CANDIDATE_COLUMNS], unrounded
 
 
 def normalize_scores(reported: pd.DataFrame) -> tuple[pd.DataFrame, dict, list[dict]]:
@@ -192,23 +203,25 @@ def validate_scores(scores: pd.DataFrame, unrounded: dict) -> list[dict]:
     dupes = scores.duplicated(KEY)
     checks.append(check_row("one_row_per_key", "scores", expected="unique (iso3, edition, indicator)",
                             found=f"{int(dupes.sum())} duplicates", ok=not dupes.any()))
-    for (iso3, edition), group in scores.groupby(["iso3", "edition"], sort=True):
+    items = scores[scores["indicator"].map(level).eq("indicator")]
+    off = (items["score"] < 1) | (items["score"] > 10) | ((items["score"] * 2) % 1 != 0)
+    bad = items[off].groupby(["iso3", "edition"]).apply(
+        lambda g: ", ".join(f"{r.indicator}={r.score}" for r in g.itertuples())).to_dict()
+    present = items.groupby(["iso3", "edition"])["indicator"].agg(set).to_dict()
+    for (iso3, edition), found in sorted(present.items()):
         subject = f"{iso3} {edition}"
-        items = group[group["indicator"].map(level).eq("indicator")]
-        bad = items[(items["score"] < 1) | (items["score"] > 10) | ((items["score"] * 2) % 1 != 0)]
         checks.append(check_row("indicator_range_grid", subject, iso3=iso3, edition=edition,
-                                expected="1 to 10 in steps of 0.5",
-                                found=", ".join(f"{r.indicator}={r.score}" for r in bad.itertuples()) or "all",
-                                ok=bad.empty))
-        wanted = indicators_of(int(edition))
-        missing = sorted(set(wanted) - set(items["indicator"]))
-        extra = sorted(set(items["indicator"]) - set(wanted))
+                                expected="1 to 10 in steps of 0.5", found=bad.get((iso3, edition), "all"),
+                                ok=(iso3, edition) not in bad))
+        wanted = set(indicators_of(int(edition)))
+        missing, extra = sorted(wanted - found), sorted(found - wanted)
         checks.append(check_row("edition_complete", subject, iso3=iso3, edition=edition,
                                 expected=f"{len(wanted)} indicators of {edition}",
                                 found=f"missing {missing}" if missing else (f"not in {edition}: {extra}"
                                                                             if extra else "all"),
                                 ok=not missing and not extra))
     values = scores.set_index(KEY)["score"]
+    origins = scores.set_index(KEY)["origin"]
     for row in scores[scores["change"].notna()].itertuples():
         prev = previous_edition(int(row.edition))
         if prev is None:
@@ -217,9 +230,7 @@ def validate_scores(scores: pd.DataFrame, unrounded: dict) -> list[dict]:
         now = unrounded.get((row.iso3, row.edition, row.indicator), row.score)
         if before is None or pd.isna(before):
             continue
-        origin_before = scores.loc[(scores["iso3"] == row.iso3) & (scores["edition"] == prev)
-                                   & (scores["indicator"] == row.indicator), "origin"]
-        if origin_before.eq("backcast").all() and level[row.indicator] == "indicator":
+        if origins.get((row.iso3, prev, row.indicator)) == "backcast" and level[row.indicator] == "indicator":
             continue  # the earlier value was recovered from this very change
         diff = now - before
         checks.append(check_row("change_matches_previous", f"{row.iso3} {row.edition} {row.indicator} change",

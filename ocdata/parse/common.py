@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from ocdata.codebook import load_indicators, load_layout, load_sections, to_id
 from ocdata.countries import load_countries
@@ -99,7 +100,7 @@ def section_table() -> dict[str, dict]:
 def match_indicator(text: str, candidates: list[str]) -> str | None:
     """The candidate indicator whose keyword appears earliest in the paragraph's first sentence."""
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].lower()
-    keywords = load_indicators().set_index("indicator")["keywords"]
+    keywords = _keywords()
     best: tuple[int, str] | None = None
     for ident in candidates:
         words = keywords.get(ident)
@@ -110,6 +111,12 @@ def match_indicator(text: str, candidates: list[str]) -> str | None:
             if pos >= 0 and (best is None or pos < best[0]):
                 best = (pos, ident)
     return None if best is None else best[1]
+
+
+@cache
+def _keywords() -> dict[str, str]:
+    """Indicator id -> its keywords (``a|b|c``) from the codebook."""
+    return load_indicators().dropna(subset=["keywords"]).set_index("indicator")["keywords"].to_dict()
 
 
 class NarrativeBuilder:
@@ -158,12 +165,13 @@ class NarrativeBuilder:
                           "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
 
 
-def pillars_from(pillar: str | None) -> list[list[str]]:
+@cache
+def pillars_from(pillar: str | None) -> tuple[tuple[str, ...], ...]:
     """The indicators of each pillar, in codebook order, starting at ``pillar``."""
     table = load_indicators().query("level == 'indicator'")
     order = list(dict.fromkeys(table["pillar"]))
     start = order.index(pillar) if pillar in order else 0
-    return [table.loc[table["pillar"] == p, "indicator"].tolist() for p in order[start:]]
+    return tuple(tuple(table.loc[table["pillar"] == p, "indicator"]) for p in order[start:])
 
 
 def words(cell: object) -> list[str]:
