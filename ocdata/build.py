@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ocdata.codebook import build_codebook, load_indicators
+from ocdata.codebook import build_codebook, load_indicators, previous_edition
 from ocdata.countries import load_countries
 from ocdata.errors import ValidationError
 from ocdata.manifest import read_document, read_manifest, sha256_of
-from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores, validate_scores
+from ocdata.normalize import CANDIDATE_COLUMNS, check_row, normalize_ranks, normalize_scores, validate_scores
 from ocdata.parse.article import parse_article
 from ocdata.parse.common import Parsed
 from ocdata.parse.pdf_profile import parse_pdf_profile
@@ -86,8 +86,10 @@ def build(raw: Path | str | None = None, workbook: Path | str | None = None) -> 
     scores = _describe(scores, countries)
     printed_ranks = _frame(parsed, "ranks")
     computed_ranks = _computed_ranks(scores, countries, workbook is not None)
+    if workbook is not None:
+        computed_ranks = computed_ranks.assign(source=Path(workbook).name)
     ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
-    checks += rank_checks
+    checks += rank_checks + check_rank_changes(ranks)
     series, series_checks = normalize_series(_frame(parsed, "series"))
     checks += series_checks
     claims = compute_claims(_frame(parsed, "claims"), series)
@@ -125,6 +127,25 @@ def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, complete: boo
     from ocdata.ranks import compute_ranks
 
     return compute_ranks(scores, countries)
+
+
+def check_rank_changes(ranks: pd.DataFrame) -> list[dict]:
+    """A printed rank change against the ranks of the two editions (its size only: the sign's
+    convention differs between site versions)."""
+    checks = []
+    key = ["iso3", "metric", "scope"]
+    table = ranks.set_index([*key, "edition"])["rank"]
+    for row in ranks[ranks["printed_change"].notna()].itertuples():
+        prev = previous_edition(int(row.edition))
+        before = table.get((row.iso3, row.metric, row.scope, prev))
+        if before is None:
+            continue
+        moved = abs(int(row.rank) - int(before))
+        checks.append(check_row("rank_change_matches", f"{row.iso3} {row.edition} {row.metric} rank change "
+                                f"({row.scope_name})", iso3=row.iso3, edition=row.edition, indicator=row.metric,
+                                expected=f"|{row.rank} - {before}| = {moved}", found=str(row.printed_change),
+                                tolerance=0.0, ok=moved == row.printed_change, source=row.source, line=row.line))
+    return checks
 
 
 def _aggregates(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
