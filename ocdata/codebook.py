@@ -104,4 +104,7 @@ def build_codebook(definitions: pd.DataFrame) -> pd.DataFrame:
     table["method"] = table["level"].map({"indicator": INDICATOR_METHOD, "pillar": COMPOSITE_METHOD})
     table.loc[table["indicator"] == "resilience", "method"] = COMPOSITE_METHOD
     table.loc[table["indicator"] == "criminality", "method"] = CRIMINALITY_METHOD
+    rule = load_editions()["rank_rule"].iloc[-1]
+    ranked = table["indicator"].isin(METRICS)
+    table.loc[ranked, "method"] = table.loc[ranked, "method"] + f"; ranks: {rule}, world, continent and region"
     return table.sort_values("order", ignore_index=True)
