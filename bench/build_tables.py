@@ -67,8 +67,8 @@ def main() -> None:
         return
     floor, floor_mem = timed(read_sheets, args.repeat)
     full, full_mem = timed(lambda: build(workbook=args.workbook), args.repeat)
-    print(f"with the workbook (cached parse): build {full:.2f} s = {full / floor:.2f}x pandas.read_excel of its "
-          f"edition sheets ({floor:.2f} s)")
+    print(f"with the workbook (cached parse): build {full:.2f} s = {full / floor:.2f}x pandas.read_excel of the "
+          f"whole workbook ({floor:.2f} s)")
     print(f"peak memory: build {full_mem:.0f} MiB = {full_mem / floor_mem:.2f}x read_excel ({floor_mem:.0f} MiB)")
 
 
