@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,16 @@ from ocdata.errors import InputError, ParseError
 MANIFEST_NAME = "sources.yaml"
 KINDS = ("pdf_profile", "web_profile", "article")
 FIELDS = ("id", "file", "title", "publisher", "kind", "edition", "countries", "sha256")
+FIELD_TYPES = {  # field -> (what it must be, test)
+    "id": ("a name", lambda v: isinstance(v, str) and v.strip() != ""),
+    "file": ("a file name", lambda v: isinstance(v, str) and v.strip() != ""),
+    "title": ("text", lambda v: isinstance(v, str)),
+    "publisher": ("text", lambda v: isinstance(v, str)),
+    "kind": ("text", lambda v: isinstance(v, str)),
+    "edition": ("a year or null", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
+    "countries": ("a list of ISO3 codes", lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v)),
+    "sha256": ("64 hex digits", lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-fA-F]{64}", v) is not None),
+}
 
 
 @dataclass(frozen=True)
@@ -32,11 +44,17 @@ def read_manifest(raw: Path) -> pd.DataFrame:
     """Read ``sources.yaml`` into a table, one row per document, in manifest order."""
     path = raw / MANIFEST_NAME
     if not path.is_file():
-        raise InputError("no manifest: expected sources.yaml beside the raw documents", file=path)
+        raise InputError(f"expected the manifest {MANIFEST_NAME} beside the raw documents, found no such file",
+                         file=path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParseError(f"expected YAML, found a syntax error ({str(exc).splitlines()[0]})", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"expected UTF-8 text, found byte 0x{exc.object[exc.start]:02x}", file=path,
+                         line=exc.object[: exc.start].count(b"\n") + 1) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ParseError(f"expected YAML, found a syntax error ({str(exc).splitlines()[0]})", file=path,
+                         line=None if mark is None else mark.line + 1) from None
     entries = doc.get("documents") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ParseError("expected a 'documents' list, found none", file=path)
@@ -44,9 +62,14 @@ def read_manifest(raw: Path) -> pd.DataFrame:
     for i, entry in enumerate(entries, start=1):
         missing = [f for f in FIELDS if not isinstance(entry, dict) or f not in entry]
         if missing:
-            raise ParseError(f"document {i}: expected fields {', '.join(missing)}, found none", file=path)
+            raise ParseError(f"expected the fields {', '.join(missing)} in document {i}, found none", file=path)
+        for name, (wanted, ok) in FIELD_TYPES.items():
+            if not ok(entry[name]):
+                raise ParseError(f"expected {name} of document {i} to be {wanted}, found {entry[name]!r}",
+                                 file=path)
         if entry["kind"] not in KINDS:
-            raise ParseError(f"document {entry['id']}: expected kind in {KINDS}, found {entry['kind']!r}", file=path)
+            raise ParseError(f"expected the kind of document {entry['id']!r} to be one of {', '.join(KINDS)}, "
+                             f"found {entry['kind']!r}", file=path)
         rows.append({f: entry[f] for f in FIELDS})
     table = pd.DataFrame(rows)
     table["countries"] = table["countries"].map(lambda c: " ".join(c))
@@ -66,17 +89,24 @@ def read_document(raw: Path, entry: pd.Series) -> Document:
     """Read one document, refusing a missing file, a checksum mismatch, an empty file or non-UTF-8 text."""
     path = raw / entry["file"]
     if not path.is_file():
-        raise InputError(f"document {entry['id']!r} listed in {MANIFEST_NAME}: file is missing", file=path)
+        raise InputError(f"expected the file of document {entry['id']!r} (listed in {MANIFEST_NAME}), found no such "
+                         "file", file=path)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if digest != entry["sha256"]:
+    if digest != entry["sha256"].lower():
         raise InputError(
             f"expected sha256 {entry['sha256'][:12]}… (from {MANIFEST_NAME}), found {digest[:12]}…: "
             "the document changed; restore it or record the new checksum",
             file=path,
         )
+    data = data.removeprefix(codecs.BOM_UTF8)  # a byte-order mark is legal UTF-8, and not text
     if not data.strip():
         raise ParseError("expected text, found an empty file", file=path)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("expected UTF-8 text, found UTF-16 (its byte-order mark)", file=path, line=1)
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError("expected UTF-8 text, found a NUL byte (is the file UTF-16?)", file=path, line=line)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

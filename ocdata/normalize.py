@@ -207,19 +207,22 @@ def validate_scores(scores: pd.DataFrame, unrounded: dict) -> list[dict]:
     off = (items["score"] < 1) | (items["score"] > 10) | ((items["score"] * 2) % 1 != 0)
     bad = items[off].groupby(["iso3", "edition"]).apply(
         lambda g: ", ".join(f"{r.indicator}={r.score}" for r in g.itertuples())).to_dict()
+    first_bad = items[off].drop_duplicates(["iso3", "edition"]).set_index(["iso3", "edition"])
     present = items.groupby(["iso3", "edition"])["indicator"].agg(set).to_dict()
+    documents = _documents_of(items)
     for (iso3, edition), found in sorted(present.items()):
         subject = f"{iso3} {edition}"
+        where = first_bad.loc[(iso3, edition)] if (iso3, edition) in bad else {"source": None, "line": None}
         checks.append(check_row("indicator_range_grid", subject, iso3=iso3, edition=edition,
                                 expected="1 to 10 in steps of 0.5", found=bad.get((iso3, edition), "all"),
-                                ok=(iso3, edition) not in bad))
+                                ok=(iso3, edition) not in bad, source=where["source"], line=where["line"]))
         wanted = set(indicators_of(int(edition)))
         missing, extra = sorted(wanted - found), sorted(found - wanted)
         checks.append(check_row("edition_complete", subject, iso3=iso3, edition=edition,
                                 expected=f"{len(wanted)} indicators of {edition}",
                                 found=f"missing {missing}" if missing else (f"not in {edition}: {extra}"
                                                                             if extra else "all"),
-                                ok=not missing and not extra))
+                                ok=not missing and not extra, source=documents.get((iso3, edition))))
     values = scores.set_index(KEY)["score"]
     origins = scores.set_index(KEY)["origin"]
     for row in scores[scores["change"].notna()].itertuples():
@@ -239,6 +242,14 @@ def validate_scores(scores: pd.DataFrame, unrounded: dict) -> list[dict]:
                                 ok=abs(diff - row.change) <= CHANGE_TOLERANCE + EPS, source=row.source,
                                 line=row.line))
     return checks
+
+
+def _documents_of(items: pd.DataFrame) -> dict[tuple, str]:
+    """(iso3, edition) -> the sources its values came from (``a;b``), those that print them first."""
+    order = ["_origin", "rank_source"] if "rank_source" in items else ["_origin"]
+    ordered = items.assign(_origin=items["origin"].map(ORIGINS.index)).sort_values(order, kind="stable")
+    return ordered.groupby(["iso3", "edition"], sort=False)["source"].agg(
+        lambda s: ";".join(dict.fromkeys(s.dropna()))).to_dict()
 
 
 RANK_KEY = ["iso3", "edition", "metric", "scope"]

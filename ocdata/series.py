@@ -14,7 +14,7 @@ CLAIM_TOLERANCE = 0.5  # claims are printed in whole percent
 def normalize_series(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """One value per (iso3, series, year); a figure that restates another series is checked against it."""
     checks = []
-    values = rows.set_index(SERIES_KEY)["value"]
+    values = rows.drop_duplicates(SERIES_KEY).set_index(SERIES_KEY)["value"]  # repeats are checked below
     for row in rows[rows["same_as"].notna()].to_dict("records"):
         other = values.get((row["iso3"], row["same_as"], row["year"]))
         checks.append(check_row("article_figures_agree", f"{row['series']} {row['year']} = {row['same_as']}",
@@ -34,10 +34,12 @@ def normalize_series(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def mean_annual_growth(values: pd.Series, start: int, end: int) -> float:
-    """Mean of the year-on-year changes (percent) for the years ``start`` to ``end``."""
-    years = range(start, end + 1)
-    rates = [values[y] / values[y - 1] - 1 for y in years]
-    return 100 * float(np.mean(rates))
+    """Mean of the year-on-year changes (percent) for the years ``start`` to ``end``; NaN for no years.
+
+    A missing year raises ``KeyError``, a zero to grow from ``ZeroDivisionError``.
+    """
+    rates = [float(values[y]) / float(values[y - 1]) - 1 for y in range(start, end + 1)]
+    return 100 * sum(rates) / len(rates) if rates else np.nan
 
 
 def compute_claims(claims: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
@@ -50,10 +52,10 @@ def compute_claims(claims: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
             if claim["method"] == "ratio":
                 versus = series[(series["iso3"] == claim["iso3"]) & (series["series"] == claim["versus"])].set_index(
                     "year")["value"]
-                computed = 100 * (values[claim["end"]] / versus[claim["end"]] - 1)
+                computed = 100 * (float(values[claim["end"]]) / float(versus[claim["end"]]) - 1)
             else:
                 computed = mean_annual_growth(values, claim["start"], claim["end"])
-        except KeyError:
+        except (KeyError, ZeroDivisionError):  # the series cannot give the claimed figure
             computed = np.nan
         ok = bool(pd.notna(computed) and abs(computed - claim["claimed"]) <= CLAIM_TOLERANCE)
         rows.append({**claim, "computed": round(computed, 2), "unit": "percent", "tolerance": CLAIM_TOLERANCE,

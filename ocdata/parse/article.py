@@ -19,6 +19,7 @@ from ocdata.parse.common import Parsed
 from ocdata.paths import PACKAGE_DATA
 
 YEAR_VALUE = re.compile(r"(?P<value>\d{1,3}(?:,\s?\d{3})+|\d+) in (?P<year>\d{4})")
+YEAR_ITEM = re.compile(r"(?:\d{4}-\d{4}:\s*)?" + YEAR_VALUE.pattern)
 LETTERED = re.compile(r"[A-Z]\)\s*(?P<name>[A-Za-z ]+?):\s*(?P<body>[^A-Z]*)")
 
 
@@ -31,46 +32,80 @@ def load_article_rules() -> dict:
 def parse_article(doc: Document) -> Parsed:
     """Read the series, single figures and growth claims from the article."""
     if len(doc.countries) != 1:
-        raise ParseError("expected an article about one country in the manifest", file=doc.file)
+        raise ParseError(f"expected one country for an article in the manifest, found {len(doc.countries)}",
+                         file=doc.file)
     iso3 = doc.countries[0]
     rules = load_article_rules()
     out = Parsed()
+    found: set[str] = set()  # the figures and claims read
     for number, line in enumerate(doc.lines, start=1):
         for rule in rules["yearly"]:
             if line.startswith(rule["prefix"]):
-                out.series.extend(_years(line[len(rule["prefix"]):], iso3, rule["series"], rule["unit"], number))
+                text = _whole_list(line[len(rule["prefix"]):], doc.file, number)
+                out.series.extend(_years(text, iso3, rule["series"], rule["unit"], doc.file, number))
         for rule in rules["lettered"]:
             if line.startswith(rule["prefix"]):
-                for match in LETTERED.finditer(line[len(rule["prefix"]):]):
+                text = _whole_list(line[len(rule["prefix"]):], doc.file, number)
+                for match in LETTERED.finditer(text):
                     series = rule["series_prefix"] + to_id(match["name"])
-                    out.series.extend(_years(match["body"], iso3, series, rule["unit"], number))
+                    out.series.extend(_years(match["body"], iso3, series, rule["unit"], doc.file, number))
         for rule in rules["figures"]:
             for match in re.finditer(rule["pattern"], line):
+                found.add(rule["pattern"])
                 year = int(match.groupdict().get("year") or rule["year"])
                 out.series.append({"iso3": iso3, "series": rule["series"], "year": year,
                                    "value": float(parse_count(match["value"])), "unit": rule["unit"],
                                    "same_as": rule.get("same_as"), "line": number})
         for rule in rules["claims"]:
             for match in re.finditer(rule["pattern"], line):
-                found = match.groupdict()
+                found.add(rule["pattern"])
+                groups = match.groupdict()
+                claimed = float(groups["claimed"]) * rule.get("sign", 1)
+                earlier = next((c for c in out.claims if c["claim"] == rule["claim"]), None)
+                if earlier is not None:  # the same claim quoted again: it must say the same
+                    if earlier["claimed"] != claimed:
+                        raise ParseError(f"expected {rule['claim']} to repeat {earlier['claimed']:g} percent (line "
+                                         f"{earlier['line']}), found {claimed:g}", file=doc.file, line=number)
+                    continue
                 out.claims.append({
                     "iso3": iso3, "claim": rule["claim"], "text": _sentence(line, match.start(), match.end()),
                     "series": rule["series"], "versus": rule.get("versus"), "method": rule["method"],
-                    "start": int(found.get("start") or rule.get("start") or found["end"]),
-                    "end": int(found.get("end") or rule["end"]),
-                    "claimed": float(found["claimed"]) * rule.get("sign", 1), "line": number,
+                    "start": int(groups.get("start") or rule.get("start") or groups["end"]),
+                    "end": int(groups.get("end") or rule["end"]),
+                    "claimed": claimed, "line": number,
                 })
     expected = [r["series"] for r in rules["yearly"]]
     missing = [s for s in expected if not any(row["series"] == s for row in out.series)]
     if missing:
         raise ParseError(f"expected the yearly series {', '.join(missing)}, found none (is the file cut short?)",
                          file=doc.file)
+    for rule in [*rules["figures"], *rules["claims"]]:
+        if rule["pattern"] not in found:
+            name = rule.get("claim", rule["series"])
+            raise ParseError(f"expected the {'claim' if 'claim' in rule else 'figure'} {name} (article.yaml),"
+                             " found none (is the file cut short?)", file=doc.file)
     return out
 
 
-def _years(text: str, iso3: str, series: str, unit: str, line: int) -> list[dict]:
-    return [{"iso3": iso3, "series": series, "year": int(m["year"]), "value": float(parse_count(m["value"])),
-             "unit": unit, "same_as": None, "line": line} for m in YEAR_VALUE.finditer(text)]
+def _whole_list(text: str, file: str, line: int) -> str:
+    """A list of yearly figures ends with a full stop; one that does not was cut short."""
+    text = text.strip()
+    if not text.endswith("."):
+        raise ParseError(f"expected a list of yearly figures ending with '.', found {'…' + text[-30:]!r}"
+                         " (is the file cut short?)", file=file, line=line)
+    return text.removesuffix(".")
+
+
+def _years(text: str, iso3: str, series: str, unit: str, file: str, line: int) -> list[dict]:
+    """``4,165 in 1990; 4,984 in 1991`` (after an optional ``1990-2006:``): every item must read."""
+    rows = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        match = YEAR_ITEM.fullmatch(item)
+        if match is None:
+            raise ParseError(f"expected '<count> in <year>', found {item[:40]!r}", file=file, line=line)
+        rows.append({"iso3": iso3, "series": series, "year": int(match["year"]),
+                     "value": float(parse_count(match["value"])), "unit": unit, "same_as": None, "line": line})
+    return rows
 
 
 def _sentence(line: str, start: int, end: int) -> str:

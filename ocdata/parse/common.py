@@ -10,7 +10,7 @@ from ocdata.codebook import load_indicators, load_layout, load_sections, to_id
 from ocdata.countries import load_countries
 from ocdata.errors import ParseError
 
-ORDINAL = r"(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
+ORDINAL = r"(?<![\d.,])(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
 RANK_IN_LINE = re.compile(
     ORDINAL + r" (?P<adjective>[A-Za-z][A-Za-z ]*?)?\s*countries(?: in (?P<name>[A-Z][^\d]*?))?(?=\s+\d|\s*$)"
 )
@@ -49,9 +49,10 @@ def is_boilerplate(line: str) -> bool:
     return line.startswith(tuple(load_layout()["boilerplate_prefixes"]))
 
 
-def known_ids() -> set[str]:
+@cache
+def known_ids() -> frozenset[str]:
     """Every indicator and composite id in the codebook."""
-    return set(load_indicators()["indicator"])
+    return frozenset(load_indicators()["indicator"])
 
 
 def label_id(label: str) -> str | None:
@@ -83,11 +84,20 @@ def find_ranks(text: str, *, file: str, line: int) -> list[dict]:
     found = []
     for match in RANK_IN_LINE.finditer(text):
         scope, scope_name = scope_of(match["adjective"], match["name"], file=file, line=line)
-        found.append({"scope": scope, "scope_name": scope_name, "rank": int(match["rank"]),
-                      "total": int(match["total"]), "line": line})
+        rank, total = read_rank(match, file=file, line=line)
+        found.append({"scope": scope, "scope_name": scope_name, "rank": rank, "total": total, "line": line})
     return found
 
 
+def read_rank(match: re.Match, *, file: str, line: int) -> tuple[int, int]:
+    """``(rank, total)`` of a matched ordinal; a rank outside 1 to total is a misprint."""
+    rank, total = int(match["rank"]), int(match["total"])
+    if not 1 <= rank <= total:
+        raise ParseError(f"expected a rank from 1 to {total}, found {rank}", file=file, line=line)
+    return rank, total
+
+
+@cache
 def section_table() -> dict[str, dict]:
     """Narrative headings (as printed, upper-cased) -> section record."""
     table = {}
@@ -163,6 +173,17 @@ class NarrativeBuilder:
         self.last_pillar = pillar
         self.rows.append({"iso3": self.iso3, "edition": self.edition, "section": section, "pillar": pillar,
                           "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
+
+
+def check_narrative_complete(rows: list[dict], *, file: str, line: int) -> None:
+    """A narrative follows the scores and its last paragraph ends a sentence; else the file was cut short."""
+    if not rows:
+        raise ParseError("expected narrative paragraphs after the scores, found the end of the file"
+                         " (is the file cut short?)", file=file, line=line)
+    last = rows[-1]
+    if not last["text"].endswith(TERMINAL):
+        raise ParseError(f"expected the paragraph to end a sentence, found {'…' + last['text'][-30:]!r}"
+                         " (is the file cut short?)", file=file, line=last["line"])
 
 
 @cache

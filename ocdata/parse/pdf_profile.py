@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import re
 
+from ocdata.codebook import indicators_of
 from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
 from ocdata.manifest import Document
-from ocdata.parse.common import NarrativeBuilder, Parsed, clean, find_ranks, is_boilerplate, label_id
+from ocdata.parse.common import (
+    NarrativeBuilder,
+    Parsed,
+    check_narrative_complete,
+    clean,
+    find_ranks,
+    is_boilerplate,
+    label_id,
+)
 
 VALUE_LINE = re.compile(r"^(?P<label>[A-Z][A-Z&,\- ]*?)\s+(?P<score>\d{1,2}\.\d{2})$")
 HEADLINE_INLINE = re.compile(r"^(?P<score>\d{1,2}\.\d{2})\s+(?P<metric>CRIMINALITY|RESILIENCE) SCORE$")
@@ -25,7 +34,8 @@ SCOPES_PER_BLOCK = 3
 def parse_pdf_profile(doc: Document) -> Parsed:
     """Read scores, ranks and narrative from a PDF profile's text."""
     if len(doc.countries) != 1 or doc.edition is None:
-        raise ParseError("expected a PDF profile of one country and one edition in the manifest", file=doc.file)
+        raise ParseError("expected a PDF profile of one country and one edition in the manifest, found countries "
+                         f"{list(doc.countries)} and edition {doc.edition}", file=doc.file)
     iso3, edition = doc.countries[0], doc.edition
     out = Parsed()
     pages: list[list[tuple[str, object, int]]] = []  # per page: (kind, payload, line)
@@ -74,6 +84,15 @@ def parse_pdf_profile(doc: Document) -> Parsed:
 
     if not pages:
         raise ParseError("expected a country heading, found none (is the file cut short?)", file=doc.file)
+    if not in_narrative:
+        raise ParseError("expected the narrative (a CRIMINALITY heading) after the scores, found the end of the file"
+                         " (is the file cut short?)", file=doc.file, line=len(doc.lines))
+    printed = {payload[0] for page in pages for kind, payload, _ in page if kind == "value"}
+    missing = [ident for ident in indicators_of(edition) if ident not in printed]
+    if missing:
+        raise ParseError(f"expected a score for every indicator of {edition}, found none for {', '.join(missing)}",
+                         file=doc.file)
+    check_narrative_complete(narrative.rows, file=doc.file, line=len(doc.lines))
     for page in pages:
         for kind, payload, number in page:
             if kind == "headline":
@@ -144,8 +163,9 @@ def _assign_rank_blocks(page: list, iso3: str, edition: int, file: str) -> list[
         if metric is None:
             rest = {"criminality", "resilience"} - {m for m in metrics if m}
             if len(rest) != 1:
-                raise ParseError("cannot tell which metric this rank block belongs to",
-                                 file=file, line=blocks[i][1][0]["line"])
+                raise ParseError("expected a rank block after a headline, before a dimension's scores or beside "
+                                 "the other metric's, found one that fits none", file=file,
+                                 line=blocks[i][1][0]["line"])
             metrics[i] = rest.pop()
     return [{"iso3": iso3, "edition": edition, "metric": metric, **rank, "printed_change": None}
             for metric, (_, ranks) in zip(metrics, blocks, strict=True) for rank in ranks]

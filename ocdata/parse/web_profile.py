@@ -16,7 +16,17 @@ from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
 from ocdata.manifest import Document
 from ocdata.numbers import parse_count, parse_glued
-from ocdata.parse.common import ORDINAL, NarrativeBuilder, Parsed, clean, is_boilerplate, label_id, scope_of
+from ocdata.parse.common import (
+    ORDINAL,
+    NarrativeBuilder,
+    Parsed,
+    check_narrative_complete,
+    clean,
+    is_boilerplate,
+    label_id,
+    read_rank,
+    scope_of,
+)
 
 RANK_LINE = re.compile("^" + ORDINAL + r" countries(?: in (?P<name>.+?))?(?:\s+(?P<move>-?\d+))?$")
 FIRST_LABEL = "criminal_markets"
@@ -25,7 +35,8 @@ FIRST_LABEL = "criminal_markets"
 def parse_web_profile(doc: Document) -> Parsed:
     """Read scores, definitions, ranks, profile facts and narrative from a web profile's text."""
     if not doc.countries or doc.edition is None:
-        raise ParseError("expected the countries and edition of a web profile in the manifest", file=doc.file)
+        raise ParseError("expected the countries and edition of a web profile in the manifest, found countries "
+                         f"{list(doc.countries)} and edition {doc.edition}", file=doc.file)
     layout = load_layout()
     headlines, facts = layout["headline_labels"], layout["profile_facts"]
     items = [(n, clean(raw)) for n, raw in enumerate(doc.lines, start=1)]
@@ -73,17 +84,22 @@ def parse_web_profile(doc: Document) -> Parsed:
             pending = None
             i += 1
             continue
-        if pending is not None:
-            raise ParseError(f"expected an indicator name or headline after a score, found {text[:50]!r}",
-                             file=doc.file, line=number)
+        if pending is not None:  # a score that is no headline's: the line before it should have named it
+            if i < 2:
+                raise ParseError("expected an indicator name before this score, found none", file=doc.file,
+                                 line=pending[2])
+            named_by, name = items[i - 2]
+            raise ParseError(f"expected an indicator name, found {name[:50]!r}", file=doc.file, line=named_by)
         if match := RANK_LINE.match(text):
             if metric is None:
-                raise ParseError("expected a headline score before this rank", file=doc.file, line=number)
+                raise ParseError("expected a headline score before this rank, found none", file=doc.file,
+                                 line=number)
             scope, scope_name = _scope(match, doc.file, number)
             move = None if match["move"] is None else abs(int(match["move"]))
+            rank, total = read_rank(match, file=doc.file, line=number)
             out.ranks.append({"iso3": iso3, "edition": doc.edition, "metric": metric, "scope": scope,
-                              "scope_name": scope_name, "rank": int(match["rank"]),
-                              "total": int(match["total"]), "printed_change": move, "line": number})
+                              "scope_name": scope_name, "rank": rank, "total": total, "printed_change": move,
+                              "line": number})
             i += 1
             continue
         if ident is not None:
@@ -124,6 +140,8 @@ def parse_web_profile(doc: Document) -> Parsed:
     if country + 1 != len(doc.countries):
         raise ParseError(f"expected {len(doc.countries)} country profiles (manifest), found {country + 1}"
                          " (is the file cut short?)", file=doc.file)
+    for builder in narratives:
+        check_narrative_complete(builder.rows, file=doc.file, line=len(doc.lines))
     out.narratives = [row for builder in narratives for row in builder.rows]
     return out
 
