@@ -11,8 +11,8 @@ import pandas as pd
 
 from ocdata.codebook import build_codebook, load_indicators, previous_edition
 from ocdata.countries import load_countries
-from ocdata.errors import ValidationError
-from ocdata.manifest import read_document, read_manifest, sha256_of
+from ocdata.errors import OcdataError, ParseError, ValidationError
+from ocdata.manifest import MANIFEST_NAME, read_document, read_manifest, sha256_of
 from ocdata.normalize import CANDIDATE_COLUMNS, check_row, normalize_ranks, normalize_scores, validate_scores
 from ocdata.parse.article import parse_article
 from ocdata.parse.common import Parsed
@@ -58,30 +58,51 @@ def _frame(parsed: list[tuple[str, int, Parsed]], attr: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def build(raw: Path | str | None = None, workbook: Path | str | None = None) -> Dataset:
-    """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving."""
+def _read_and_parse(raw: Path, manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
+    """Each document parsed, as ``(id, manifest order, Parsed)``; with ``keep_going`` a document
+    that cannot be read or parsed becomes a failed check instead of an error."""
+    parsed, failures = [], []
+    for order, (_, entry) in enumerate(manifest.iterrows()):
+        try:
+            doc = read_document(raw, entry)
+            parsed.append((doc.id, order, PARSERS[doc.kind](doc)))
+        except OcdataError as exc:
+            if not keep_going:
+                raise
+            failures.append(check_row("document_parses", entry["file"], expected="a readable document",
+                                      found=exc.detail, ok=False, source=entry["id"], line=exc.line))
+    return parsed, failures
+
+
+def build(raw: Path | str | None = None, workbook: Path | str | None = None, *,
+          keep_going: bool = False) -> Dataset:
+    """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving.
+
+    With ``keep_going``, documents that cannot be parsed are left out and listed in ``checks``.
+    """
     # Load inputs
     raw = Path(raw) if raw is not None else raw_dir()
     manifest = read_manifest(raw)
-    documents = [read_document(raw, entry) for _, entry in manifest.iterrows()]
     # Process: parse each document
-    parsed = [(doc.id, order, PARSERS[doc.kind](doc)) for order, doc in enumerate(documents)]
+    parsed, checks = _read_and_parse(raw, manifest, keep_going)
     values = _frame(parsed, "values").assign(origin="reported", sheet=pd.NA)
+    if values.empty and workbook is None:
+        raise ParseError(f"expected at least one readable document in {MANIFEST_NAME}, found none", file=raw)
     sources = manifest.copy()
     if workbook is not None:
         from ocdata.workbook import read_workbook_cached
 
         book = read_workbook_cached(workbook)
         values = pd.concat([values, book.assign(origin="reported", change=float("nan"),
-                                                rank_source=len(documents))], ignore_index=True)
+                                                rank_source=len(manifest))], ignore_index=True)
         sources = pd.concat([sources, pd.DataFrame([{
             "id": Path(workbook).name, "file": Path(workbook).name,
             "title": "Global Organized Crime Index, official workbook", "kind": "workbook",
             "publisher": "Global Initiative Against Transnational Organized Crime (GI-TOC)",
             "edition": pd.NA, "countries": "", "sha256": sha256_of(Path(workbook))}])], ignore_index=True)
     # Process: normalize and validate
-    scores, unrounded, checks = normalize_scores(values[CANDIDATE_COLUMNS])
-    checks += validate_scores(scores, unrounded)
+    scores, unrounded, more = normalize_scores(values[CANDIDATE_COLUMNS])
+    checks += more + validate_scores(scores, unrounded)
     countries = load_countries()
     scores = _describe(scores, countries)
     printed_ranks = _frame(parsed, "ranks")
@@ -90,9 +111,11 @@ def build(raw: Path | str | None = None, workbook: Path | str | None = None) -> 
         computed_ranks = computed_ranks.assign(source=Path(workbook).name)
     ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
     checks += rank_checks + check_rank_changes(ranks)
-    series, series_checks = normalize_series(_frame(parsed, "series"))
+    series_rows = _frame(parsed, "series")
+    series, series_checks = normalize_series(series_rows) if not series_rows.empty else (series_rows, [])
     checks += series_checks
-    claims = compute_claims(_frame(parsed, "claims"), series)
+    claim_rows = _frame(parsed, "claims")
+    claims = compute_claims(claim_rows, series) if not claim_rows.empty else claim_rows
     definitions = _frame(parsed, "definitions")
     tables = {
         "scores": scores,
@@ -176,25 +199,39 @@ def _fingerprint(raw: Path, workbook: Path | None) -> tuple:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, *code, *extra])
 
 
-def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, strict: bool = True) -> Dataset:
+def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, strict: bool = True,
+         keep_going: bool = False) -> Dataset:
     """The tables built from ``raw`` (default: the bundled ``data/raw``) and an optional workbook.
 
     The result is cached for the process and rebuilt when a document, the workbook or the code
     changes. With ``strict`` (the default) a failing check raises :class:`ValidationError`; pass
-    ``strict=False`` to inspect ``dataset.failed`` instead.
+    ``strict=False`` to inspect ``dataset.failed`` instead. ``keep_going`` leaves out documents
+    that cannot be parsed, listing them as failed checks.
     """
     raw = (Path(raw) if raw is not None else raw_dir()).resolve()
     book = Path(workbook).resolve() if workbook is not None else None
-    key = (raw, book, _fingerprint(raw, book))
+    key = (raw, book, keep_going, _fingerprint(raw, book))
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = build(raw, book)
+        _CACHE[key] = build(raw, book, keep_going=keep_going)
     data = _CACHE[key]
     if strict and not data.failed.empty:
-        first = data.failed.iloc[0]
-        raise ValidationError(f"{describe_check(first, data.sources)} ({len(data.failed)} check(s) failed; "
-                              "load(strict=False) to inspect them)")
+        raise ValidationError(f"{describe_check(first_failure(data), data.sources)} ({len(data.failed)} check(s) "
+                              "failed; load(strict=False) to inspect them)")
     return data
+
+
+# Which failed check to name first: the one nearest the cause (a bad score also breaks its
+# pillar mean and the changes around it, which fail checks further down this list).
+CHECK_PRIORITY = ("document_parses", "indicator_range_grid", "edition_complete", "one_row_per_key",
+                  "repeated_value_agrees", "sources_agree", "inferred_value_unique", "article_figures_agree",
+                  "composite_matches_indicators", "change_matches_previous", "backcast_agrees")
+
+
+def first_failure(data: Dataset) -> pd.Series:
+    """The failed check nearest the cause."""
+    rank = data.failed["check"].map(lambda c: CHECK_PRIORITY.index(c) if c in CHECK_PRIORITY else len(CHECK_PRIORITY))
+    return data.failed.loc[rank.sort_values(kind="stable").index[0]]
 
 
 def describe_check(check: pd.Series, sources: pd.DataFrame) -> str:
@@ -212,14 +249,13 @@ def run_build(raw: Path | None = None, out: Path | None = None, workbook: Path |
     """``ocdata build``: build, save the tables (all or none), print a summary; the exit code."""
     from ocdata.store import write_tables
 
-    data = load(raw, workbook, strict=False)
+    data = load(raw, workbook, strict=False, keep_going=keep_going)
     out = Path(out) if out is not None else processed_dir()
     failed = data.failed
     if not failed.empty and not keep_going:
-        for _, row in failed.head(20).iterrows():
-            print(f"ocdata: check failed: {describe_check(row, data.sources)}", file=sys.stderr)
-        print(f"ocdata: {len(failed)} check(s) failed; nothing written (the previous build in {out} is kept; "
-              "--keep-going writes anyway)", file=sys.stderr)
+        print(f"ocdata: check failed: {describe_check(first_failure(data), data.sources)} ({len(failed)} "
+              f"check(s) failed in all; nothing written, the previous build in {out} is kept; --keep-going "
+              "writes the tables with every failed check in checks.csv)", file=sys.stderr)
         return ValidationError.exit_code
     write_tables(data.tables(), data.sources, out)
     n_docs = int((data.sources["kind"] != "workbook").sum())

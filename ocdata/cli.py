@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ocdata.errors import OcdataError
 
+INTERNAL_ERROR = 3
+
 
 def _build(args: argparse.Namespace) -> int:
     from ocdata.build import run_build
@@ -75,7 +77,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; errors print one line on stderr and set the exit code."""
+    """Run the command line; errors print one line on stderr and set the exit code.
+
+    Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed (or a bad
+    parameter), 3 an internal error, 130 interrupted.
+    """
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
@@ -88,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ocdata: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: say so in one line, keep the traceback for --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"ocdata: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+              file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":
