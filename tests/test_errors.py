@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 from docs import RAW, copy_raw, rewrite
+from workbook_factory import locate, official_sheets, write_workbook
 
 import ocdata
 from ocdata.cli import main
@@ -364,3 +365,49 @@ def test_an_internal_error_is_one_line_with_its_own_exit_code(capsys, monkeypatc
     assert main(["build", "--out", str(out)]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["ocdata: internal error: KeyError: 'boom' (rerun with --debug for a traceback)"]
+
+
+def _break_header(sheets):
+    _, column = locate(sheets, "2023_dataset", "Kazakhstan", "Human trafficking")
+    sheets["2023_dataset"][0][column] = "Human traffic"
+
+
+def _drop_column(sheets):
+    _, column = locate(sheets, "2023_dataset", "Kazakhstan", "Financial crimes")
+    for row in sheets["2023_dataset"]:
+        del row[column]
+
+
+def _set_cell(country: str, header: str, value):
+    def mutate(sheets):
+        row, column = locate(sheets, "2023_dataset", country, header)
+        sheets["2023_dataset"][row][column] = value
+    return mutate
+
+
+# Workbooks that cannot be read: exit 2, one line naming the workbook, the sheet and the cell or row.
+BAD_WORKBOOKS = [
+    pytest.param(_break_header, r"book\.xlsx:2023_dataset!\w+1: unknown header 'Human traffic'", id="unknown-column"),
+    pytest.param(_drop_column, r"book\.xlsx:2023_dataset: row 1: missing required column\(s\) financial_crimes",
+                 id="missing-column"),
+    pytest.param(_set_cell("Kazakhstan", "Country", "Narnia"), r"book\.xlsx:2023_dataset!\w+: unknown country "
+                 r"name 'Narnia'", id="unknown-country"),
+    pytest.param(_set_cell("Kazakhstan", "Heroin trade", None), r"book\.xlsx:2023_dataset!\w+: expected a score, "
+                 "found a blank cell", id="blank-cell"),
+    pytest.param(_set_cell("Kazakhstan", "Heroin trade", "six"), r"book\.xlsx:2023_dataset!\w+: expected a score, "
+                 "found 'six'", id="non-numeric-cell"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "message"), BAD_WORKBOOKS)
+def test_bad_workbook_exits_2_with_one_line(capsys, monkeypatch, tmp_path, out, mutate, message):
+    monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
+    sheets = official_sheets()
+    mutate(sheets)
+    book = write_workbook(tmp_path / "book.xlsx", sheets)
+    before = snapshot(out)
+    code = main(["build", "--workbook", str(book), "--out", str(out)])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert len(lines) == 1 and re.fullmatch(rf"ocdata: error: {message}.*", lines[0]), lines
+    assert snapshot(out) == before
