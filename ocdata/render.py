@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -36,6 +36,7 @@ INJECTED_CELL_ID = "injected-parameters"
 CELL_TIMEOUT = 600
 """Seconds a single cell may run before the report is abandoned."""
 STARTUP_TIMEOUT = 60
+RESET_TIMEOUT = 10
 
 # Run silently in a kept kernel before each report: what a fresh kernel would not have is dropped
 # (the user namespace, open pyplot figures, the output history); imported modules stay.
@@ -164,25 +165,40 @@ class KernelSession:
             raise
         return self
 
+    def interrupt(self) -> None:
+        """Interrupt whatever the kernel is running."""
+        from jupyter_core.utils import run_sync
+
+        if self.alive():
+            run_sync(self.km.interrupt_kernel)()
+
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
 
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
-    def run_silent(self, code: str, timeout: float = STARTUP_TIMEOUT) -> dict:
-        """Run ``code`` without output or history; return the reply content (raises on timeout)."""
+    def send_silent(self, code: str) -> str:
+        """Start running ``code`` without output or history; the request's id."""
+        return self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+
+    def wait_reply(self, msg_id: str, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """The content of the reply to request ``msg_id`` (raises on timeout)."""
         from jupyter_core.utils import run_sync
 
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         while True:
             reply = run_sync(self.kc.get_shell_msg)(timeout=timeout)
             if reply["parent_header"].get("msg_id") == msg_id:
                 return reply["content"]
 
+    def run_silent(self, code: str, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """Run ``code`` without output or history; the reply content."""
+        return self.wait_reply(self.send_silent(code), timeout)
+
     def reset(self) -> None:
-        """Give the next notebook a clean namespace; restart the kernel if it died or will not reset."""
+        """Give the next notebook a clean namespace; restart the kernel if it died, or is still busy
+        (a cell that timed out) and will not reset within a few seconds."""
         try:
-            if self.alive() and self.run_silent(_RESET_CODE).get("status") == "ok":
+            if self.alive() and self.run_silent(_RESET_CODE, timeout=RESET_TIMEOUT).get("status") == "ok":
                 return
         except Exception:
             pass
@@ -242,15 +258,6 @@ def normalize_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.get("metadata", {}).pop(key, None)
     nb.metadata.pop("papermill", None)
     return nb
-
-
-def execution_error(nb: nbformat.NotebookNode) -> str | None:
-    """The first error output of an executed notebook, as ``ename: evalue``; ``None`` when clean."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return f"{output.get('ename')}: {output.get('evalue')}"
-    return None
 
 
 # --- exporting ------------------------------------------------------------------------------------
@@ -320,6 +327,8 @@ def render_one(
         html = writer.export(nb, title=job.title, with_code=job.with_code)
         write_atomic(path, html)
     except Exception as exc:  # a report's failure must not stop the batch
+        with contextlib.suppress(Exception):
+            session.interrupt()  # a cell that timed out may still be running
         return RenderResult(job.name, path, False, _describe(exc))
     return RenderResult(job.name, path, True)
 
@@ -338,24 +347,28 @@ def _describe(exc: BaseException) -> str:
 # --- the batch ------------------------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, out_dir: str, cwd: str, warmup: str) -> None:
-    """A worker process: one kept kernel, jobs received one at a time until ``None``."""
+def _worker_main(conn: Connection, cwd: str, warmup: str) -> None:
+    """A worker process: one kept kernel; jobs ``(job, out_dir)`` received one at a time until ``None``."""
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     _skip_slow_imports()
-    _register_engine()
     session = KernelSession(cwd=Path(cwd))
     try:
         session.start()
-        if warmup:
-            session.run_silent(warmup, timeout=CELL_TIMEOUT)
+        pending = session.send_silent(warmup) if warmup else None
+        _register_engine()  # papermill and nbconvert load while the kernel warms up
         writer = HtmlWriter()
+        if pending is not None:
+            reply = session.wait_reply(pending, timeout=CELL_TIMEOUT)
+            if reply.get("status") != "ok":
+                raise RuntimeError(f"kernel warm-up failed: {reply.get('ename')}: {reply.get('evalue')}")
         conn.send(("ready", None))
         while True:
-            job = conn.recv()
-            if job is None:
+            task = conn.recv()
+            if task is None:
                 break
+            job, out_dir = task
             conn.send(("done", render_one(job, Path(out_dir), session, writer)))
     except (EOFError, KeyboardInterrupt, SystemExit):
         pass
@@ -382,6 +395,153 @@ class _Worker:
     ready: bool = False
 
 
+class WorkerPool:
+    """Worker processes, each with a kept kernel, started on entry so that kernels warm up while
+    the caller still loads and checks its data; :meth:`run` renders a batch on them.
+
+    ``warmup`` is code each kernel runs once before its first report (imports, loading data), so
+    that work is not repeated per report.
+    """
+
+    def __init__(self, size: int | None = None, *, warmup: str = "", cwd: Path | None = None,
+                 progress: bool = True) -> None:
+        self.size = max(1, size or os.cpu_count() or 1)
+        self.warmup = warmup
+        self.cwd = str(cwd or Path.cwd())
+        self.progress = progress
+        self.workers: list[_Worker] = []
+        self._stopping: list[_Worker] = []
+        self._ctx = multiprocessing.get_context("spawn")
+
+    def __enter__(self) -> WorkerPool:
+        for _ in range(self.size):
+            self._spawn()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child, self.cwd, self.warmup), daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        self.workers.remove(worker)
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.terminate()
+        worker.conn.close()
+
+    def close(self) -> None:
+        """Ask every worker to stop (each shuts its kernel down), then wait for them."""
+        for worker in self.workers:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+        for worker in self._stopping + self.workers:
+            worker.process.join(timeout=10)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(timeout=5)
+            worker.conn.close()
+        self.workers.clear()
+        self._stopping.clear()
+
+    def run(self, jobs: Sequence[ReportJob], out_dir: Path) -> list[RenderResult]:
+        """Render ``jobs`` into ``out_dir``; results in job order. A job whose notebook fails, or
+        whose worker dies, is reported in its result; the rest of the batch goes on."""
+        from tqdm.auto import tqdm
+
+        jobs, out_dir = list(jobs), Path(out_dir)
+        check_jobs(jobs, out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pending = list(reversed(jobs))
+        results: dict[str, RenderResult] = {}
+        started_once = any(w.ready for w in self.workers)
+        startup_failures = respawns = 0
+        bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not self.progress, file=sys.stderr)
+
+        def fail(job: ReportJob, error: str) -> None:
+            results[job.name] = RenderResult(job.name, output_path(out_dir, job.name), False, error)
+            bar.update(1)
+
+        def dispatch(worker: _Worker) -> None:
+            worker.job = pending.pop() if pending else None
+            if worker.job is None:
+                self._retire_idle(worker)
+            else:
+                worker.conn.send((worker.job, str(out_dir)))
+
+        try:
+            for worker in self.workers:
+                if worker.ready and worker.job is None:
+                    dispatch(worker)
+            while len(results) < len(jobs):
+                if not self.workers:  # every worker gave up: what is left cannot run
+                    while pending:
+                        fail(pending.pop(), "no worker left to run it")
+                    break
+                ready = set(wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]))
+                for worker in list(self.workers):
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    try:
+                        message = worker.conn.recv() if worker.conn.poll() else None
+                    except (EOFError, OSError):
+                        message = None
+                    if message is None:
+                        if worker.process.is_alive():
+                            continue
+                        message = ("crashed", f"worker process ended (exit code {worker.process.exitcode})")
+                    kind, payload = message
+                    if kind == "ready":
+                        worker.ready = started_once = True
+                        dispatch(worker)
+                    elif kind == "done":
+                        results[payload.name] = payload
+                        bar.update(1)
+                        dispatch(worker)
+                    else:
+                        reason = str(payload).strip().splitlines()[-1] if str(payload).strip() else "worker failed"
+                        self._retire(worker)
+                        if worker.job is not None:
+                            fail(worker.job, reason)
+                        if not worker.ready:
+                            startup_failures += 1
+                        if not started_once and startup_failures >= self.size:
+                            # not one kernel could be started: the remaining jobs would fail the same way
+                            while pending:
+                                fail(pending.pop(), f"no kernel could be started: {reason}")
+                        elif pending and len(self.workers) < self.size and respawns < len(jobs):
+                            respawns += 1
+                            self._spawn()
+        finally:
+            bar.close()
+        return [results[job.name] for job in jobs]
+
+    def _retire_idle(self, worker: _Worker) -> None:
+        """A worker with nothing left to do stops now, so its kernel shuts down promptly (it is
+        waited for on :meth:`close`)."""
+        with contextlib.suppress(Exception):
+            worker.conn.send(None)
+        self.workers.remove(worker)
+        self._stopping.append(worker)
+
+
+def check_jobs(jobs: Sequence[ReportJob], out_dir: Path) -> None:
+    """Refuse names that could leave ``out_dir`` and two jobs writing the same file."""
+    for job in jobs:
+        output_path(out_dir, job.name)
+    names = [job.name for job in jobs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ParameterError(f"two reports would write the same file: {repeated}")
+
+
 def render_batch(
     jobs: Sequence[ReportJob],
     out_dir: Path,
@@ -391,125 +551,15 @@ def render_batch(
     warmup: str = "",
     cwd: Path | None = None,
 ) -> list[RenderResult]:
-    """Render ``jobs`` into ``out_dir`` on ``n_jobs`` kernels (default: the cores); results in job order.
-
-    ``warmup`` is code each kernel runs once before its first report (imports, loading data), so
-    that work is not repeated per report. A job whose notebook fails, or whose worker dies, is
-    reported in its result; the rest of the batch goes on.
-    """
-    from tqdm.auto import tqdm
-
+    """Render ``jobs`` into ``out_dir`` on ``n_jobs`` kept kernels (default: the cores), with one
+    progress bar for the batch; results in job order (see :class:`WorkerPool`)."""
     jobs = list(jobs)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for job in jobs:
-        output_path(out_dir, job.name)  # refuse bad names before any work starts
-    names = [job.name for job in jobs]
-    if len(set(names)) != len(names):
-        raise ParameterError(f"two reports would write the same file: {sorted(n for n in names if names.count(n) > 1)}")
+    check_jobs(jobs, Path(out_dir))
     if not jobs:
         return []
-    n = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
-    ctx = multiprocessing.get_context("spawn")
-    cwd = str(cwd or Path.cwd())
-    pending = list(reversed(jobs))
-    results: dict[str, RenderResult] = {}
-    workers: list[_Worker] = []
-
-    def spawn() -> _Worker:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child, str(out_dir), cwd, warmup), daemon=True)
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        workers.append(worker)
-        return worker
-
-    def fail(job: ReportJob, error: str) -> None:
-        results[job.name] = RenderResult(job.name, output_path(out_dir, job.name), False, error)
-        bar.update(1)
-
-    def dispatch(worker: _Worker) -> None:
-        worker.job = pending.pop() if pending else None
-        worker.conn.send(worker.job)
-
-    bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr)
-    started_once = False
-    startup_failures = respawns = 0
-    try:
-        for _ in range(n):
-            spawn()
-        while len(results) < len(jobs):
-            if not workers:  # every worker gave up: what is left cannot run
-                while pending:
-                    fail(pending.pop(), "no worker left to run it")
-                break
-            ready = set(wait([w.conn for w in workers] + [w.process.sentinel for w in workers]))
-            for worker in list(workers):
-                if worker.conn not in ready and worker.process.sentinel not in ready:
-                    continue
-                try:
-                    message = worker.conn.recv() if worker.conn.poll() else None
-                except (EOFError, OSError):
-                    message = ("crashed", f"worker process ended (exit code {worker.process.exitcode})")
-                if message is None:
-                    if worker.process.is_alive():
-                        continue
-                    message = ("crashed", f"worker process ended (exit code {worker.process.exitcode})")
-                kind, payload = message
-                if kind == "ready":
-                    worker.ready = started_once = True
-                    dispatch(worker)
-                elif kind == "done":
-                    results[payload.name] = payload
-                    bar.update(1)
-                    dispatch(worker)
-                else:
-                    reason = str(payload).strip().splitlines()[-1] if str(payload).strip() else "worker failed"
-                    _retire(worker, workers)
-                    if worker.job is not None:
-                        fail(worker.job, reason)
-                    if not worker.ready:
-                        startup_failures += 1
-                    if not started_once and startup_failures >= n:
-                        # not one kernel could be started: the remaining jobs would fail the same way
-                        while pending:
-                            fail(pending.pop(), f"no kernel could be started: {reason}")
-                    elif pending and len(workers) < n and respawns < len(jobs):
-                        respawns += 1
-                        spawn()
-    finally:
-        bar.close()
-        for worker in workers:
-            with contextlib.suppress(Exception):
-                worker.conn.send(None)
-        for worker in workers:
-            worker.process.join(timeout=10)
-            if worker.process.is_alive():
-                worker.process.terminate()
-                worker.process.join(timeout=5)
-            worker.conn.close()
-    return [results[job.name] for job in jobs]
-
-
-def _retire(worker: _Worker, workers: list[_Worker]) -> None:
-    workers.remove(worker)
-    worker.process.join(timeout=10)
-    if worker.process.is_alive():
-        worker.process.terminate()
-    worker.conn.close()
-
-
-def render_serial(
-    jobs: Iterable[ReportJob], out_dir: Path, *, cwd: Path | None = None
-) -> list[RenderResult]:
-    """Render ``jobs`` one after the other on one kept kernel in this process (no workers)."""
-    _register_engine()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    writer = HtmlWriter()
-    with KernelSession(cwd=cwd) as session:
-        return [render_one(job, out_dir, session, writer) for job in jobs]
+    size = min(n_jobs or os.cpu_count() or 1, len(jobs))
+    with WorkerPool(size, warmup=warmup, cwd=cwd, progress=progress) as pool:
+        return pool.run(jobs, out_dir)
 
 
 def sync_notebooks(folder: Path | None = None) -> list[Path]:

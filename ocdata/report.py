@@ -20,7 +20,7 @@ from pathlib import Path
 from ocdata import views
 from ocdata.errors import ParameterError
 from ocdata.paths import PROJECT_DIR, reports_dir
-from ocdata.render import ReportJob, output_path, render_batch, write_atomic
+from ocdata.render import ReportJob, WorkerPool, output_path, write_atomic
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 MAX_COMPARE = 12
@@ -335,17 +335,30 @@ def run_reports(
     with_code: bool = False,
     progress: bool = True,
 ) -> int:
-    """Render the reports the command line asks for; 0 when all were written, 1 when any failed."""
+    """Render the reports the command line asks for; 0 when all were written, 1 when any failed.
+
+    The kernels start first (they import and load the data while this process does the same to
+    check the parameters); no notebook runs until every parameter is valid.
+    """
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ParameterError(f"--jobs must be a positive number, found {jobs!r}")
+    countries = list(countries or ())
+    if not (countries or compare or region or all_):
+        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region or --all")
+    codes = countries + ([c.strip() for c in compare.split(",")] if isinstance(compare, str) else [])
+    bad = [c for c in codes if not views.ISO3.fullmatch(c)]
+    if bad:
+        raise ParameterError(f"countries must be upper-case ISO3 codes such as 'KGZ', found {bad}")
     book = validate_workbook(workbook)
-    data = views.load_dataset(book)
-    planned = plan_reports(data, countries=list(countries or ()), compare=compare, region=region,
-                           edition=edition, all_=all_, workbook=book, with_code=with_code)
     out = Path(out) if out is not None else reports_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    results = render_batch([p.job for p in planned], out, n_jobs=jobs or default_jobs(), progress=progress,
-                           warmup=warmup_code(book))
+    size = jobs or default_jobs()
+    if not (all_ or region):
+        size = max(1, min(size, len(countries) + (compare is not None)))
+    with WorkerPool(size, warmup=warmup_code(book), progress=progress) as pool:
+        data = views.load_dataset(book)
+        planned = plan_reports(data, countries=countries, compare=compare, region=region,
+                               edition=edition, all_=all_, workbook=book, with_code=with_code)
+        results = pool.run([p.job for p in planned], out)
     entries = read_manifest(out)
     for plan, result in zip(planned, results, strict=True):
         if result.ok:

@@ -4,8 +4,10 @@ themselves, and (slow) rendering end to end."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -121,19 +123,35 @@ def test_plan_refuses_bad_parameters(kwargs, message):
     ("kwargs", "message"),
     [
         ({"countries": ["K'Z"]}, "ISO3"),
+        ({"countries": ["USA"]}, "not in the data"),
+        ({"compare": "KGZ,KAZ;"}, "ISO3"),
+        ({"region": "Atlantis"}, "not in the data"),
+        ({}, "nothing to render"),
         ({"countries": ["KGZ"], "jobs": 0}, "--jobs"),
         ({"countries": ["KGZ"], "workbook": Path("missing.xlsx")}, "not an existing .xlsx"),
         ({"countries": ["KGZ"], "workbook": PROJECT_DIR / "pyproject.toml"}, "not an existing .xlsx"),
     ],
 )
 def test_run_reports_validates_before_any_notebook_runs(tmp_path, monkeypatch, kwargs, message):
-    def must_not_run(*_, **__):
-        raise AssertionError("a notebook ran before the parameters were checked")
+    class NoNotebooks:
+        """Stands in for the worker pool: kernels may start, no notebook may run."""
 
-    monkeypatch.setattr(report, "render_batch", must_not_run)
+        def __init__(self, *_, **__):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            pass
+
+        def run(self, *_):
+            raise AssertionError("a notebook ran before the parameters were checked")
+
+    monkeypatch.setattr(report, "WorkerPool", NoNotebooks)
     with pytest.raises(ParameterError, match=message):
-        report.run_reports(out=tmp_path, progress=False, **kwargs)
-    assert list(tmp_path.iterdir()) == []
+        report.run_reports(out=tmp_path / "out", progress=False, **kwargs)
+    assert not (tmp_path / "out").exists()
 
 
 def test_index_lists_existing_reports_and_escapes(tmp_path):
@@ -330,14 +348,18 @@ def test_a_failed_report_is_listed_and_keeps_the_good_html(tmp_path):
 
 @pytest.mark.slow
 def test_command_line_uses_ipc_kernels_and_reports_failures(tmp_path):
-    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("ocdata-kernel-*"))
-    run = subprocess.run([sys.executable, "-m", "ocdata", "report", "KGZ", "--edition", "2023", "--out",
-                          str(tmp_path), "--jobs", "2"], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert "TCP" not in run.stderr and "Traceback" not in run.stderr
-    assert "reports: 100%" in run.stderr  # one progress bar for the batch
-    assert (tmp_path / "KGZ_2023.html").is_file() and (tmp_path / "index.html").is_file()
-    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("ocdata-kernel-*")) == before, "kernels left behind"
+    private = Path(tempfile.mkdtemp(prefix="ock"))  # the run's own temporary folder (kernel sockets)
+    env = {**os.environ, "TMPDIR": str(private)}
+    try:
+        run = subprocess.run([sys.executable, "-m", "ocdata", "report", "KGZ", "--edition", "2023", "--out",
+                              str(tmp_path), "--jobs", "2"], capture_output=True, text=True, timeout=300, env=env)
+        assert run.returncode == 0, run.stderr
+        assert "TCP" not in run.stderr and "Traceback" not in run.stderr
+        assert "reports: 100%" in run.stderr  # one progress bar for the batch
+        assert (tmp_path / "KGZ_2023.html").is_file() and (tmp_path / "index.html").is_file()
+        assert not list(private.glob("ocdata-kernel-*")), "kernels left behind"
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     bad = subprocess.run([sys.executable, "-m", "ocdata", "report", "KGZ'", "--out", str(tmp_path / "bad")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "ISO3" in bad.stderr and not (tmp_path / "bad").exists()
