@@ -82,7 +82,7 @@ if changes.empty:
 else:
     plots.show(plots.change_bars(changes, title=f"Largest changes since the previous edition ({edition})"),
                alt="largest changes")
-    display(views.table_html(changes))
+    display(views.table_html(changes[["country", "label", "pillar", "previous_score", "score", "change", "origin"]]))
 
 # %% [markdown]
 # ## Among all countries

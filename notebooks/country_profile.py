@@ -119,7 +119,7 @@ else:
     display(views.note_html("Growth-rate claims checked against the series"))
     display(views.table_html(views.country_claims(data, country)))
     display(views.note_html("Single figures"))
-    display(views.table_html(views.single_figures(data, country)))
+    display(views.table_html(views.single_figures(data, country), formats={"value": "{:,.0f}"}))
 
 # %% [markdown]
 # ## What the profile says
@@ -139,7 +139,7 @@ views.narrative_html(views.narrative(data, country, edition))
 # %%
 provenance = views.provenance(data, country, edition)
 display(views.table_html(views.provenance_summary(provenance)))
-views.table_html(provenance[["label", "level", "score", "origin", "source", "line", "sheet"]])
+views.table_html(provenance[["label", "level", "score", "origin", "source", "line", "sheet"]], drop_empty=True)
 
 # %%
 views.table_html(views.check_summary(data, [country]))

@@ -47,7 +47,8 @@ pd.DataFrame([(name, len(table), ", ".join(table.columns)) for name, table in da
 # the value comes from (`source`, `line`) and how it was obtained (`origin`).
 
 # %%
-data.scores.query("iso3 == @country").head(8)
+data.scores.query("iso3 == @country")[["iso3", "edition", "indicator", "pillar", "score", "change", "origin",
+                                        "source", "line"]].head(8)
 
 # %% [markdown]
 # **Exercise 1.** How many scores does the data hold for each origin (reported, computed, inferred,

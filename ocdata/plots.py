@@ -288,19 +288,19 @@ def heatmap(matrix: pd.DataFrame, title: str = "") -> Figure:
 
 
 def change_bars(changes: pd.DataFrame, title: str = "") -> Figure:
-    """The largest changes since the previous edition (table from ``views.largest_changes``)."""
+    """The largest changes since the previous edition (table from ``views.largest_changes``),
+    coloured by pillar (a rise is worse for criminality, better for resilience)."""
     with _quiet():
-        fig = _figure(8.0, 1.1 + 0.24 * max(len(changes), 1), left=3.4)
+        fig = _figure(8.0, 1.1 + 0.24 * max(len(changes), 1), left=4.0)
         ax = fig.add_subplot()
         y = np.arange(len(changes))
         labels = [f"{c} · {label}" for c, label in zip(changes["country"], changes["label"], strict=True)]
-        colors = [PILLAR_COLORS["resilience"] if v > 0 else PILLAR_COLORS["criminal_markets"]
-                  for v in changes["change"]]
-        ax.barh(y, changes["change"], color=colors, height=0.7)
+        ax.barh(y, changes["change"], color=[PILLAR_COLORS.get(p, MUTED) for p in changes["pillar"]], height=0.7)
         ax.axvline(0, color="#6B7280", linewidth=0.8)
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("change in score since the previous edition")
         ax.set_title(title)
+        _legend_pillars(ax, [p for p in PILLAR_COLORS if p in set(changes["pillar"])])
         return fig

@@ -465,13 +465,13 @@ def largest_changes(data, countries: Sequence[str], edition: int, n: int = 12) -
     """The ``n`` largest changes since the previous edition among the countries' indicators and
     composites, largest first (only where both editions have a score)."""
     prev = previous_edition(edition)
-    columns = ["iso3", "country", "indicator", "label", "previous_score", "score", "change", "origin"]
+    columns = ["iso3", "country", "indicator", "label", "pillar", "previous_score", "score", "change", "origin"]
     if prev is None:
         return pd.DataFrame(columns=columns)
     table = _scores(data, countries, [edition, prev])
     now = table[table["edition"] == edition]
     before = table[table["edition"] == prev].set_index(["iso3", "indicator"])["score"]
-    out = now[["iso3", "country", "indicator", "score", "origin"]].copy()
+    out = now[["iso3", "country", "indicator", "pillar", "score", "origin"]].copy()
     out["previous_score"] = [before.get((i, k), np.nan) for i, k in zip(out["iso3"], out["indicator"], strict=True)]
     out["change"] = round_half_up(out["score"] - out["previous_score"])
     out["label"] = out["indicator"].map(_labels(data))
@@ -541,13 +541,17 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table_html(table: pd.DataFrame, *, index: bool = False, digits: int = 2) -> Html:
-    """A table as escaped HTML (numbers with ``digits`` decimals; missing values as an en dash)."""
-    def fmt(x: float) -> str:
-        return f"{x:.{digits}f}"
-
-    body = table.to_html(index=index, escape=True, border=0, classes="dataframe oc-table", na_rep="–",
-                         float_format=fmt)
+def table_html(table: pd.DataFrame, *, index: bool = False, digits: int = 2, formats: dict[str, str] | None = None,
+               drop_empty: bool = False) -> Html:
+    """A table as escaped HTML: numbers with ``digits`` decimals unless ``formats`` gives a column
+    its own (``{"value": "{:,.0f}"}``), missing values as an en dash; ``drop_empty`` leaves out
+    columns with no value at all."""
+    if drop_empty:
+        table = table.loc[:, table.notna().any()]
+    formatters = {column: (lambda x, f=fmt: "–" if pd.isna(x) else f.format(x))
+                  for column, fmt in (formats or {}).items() if column in table}
+    body = table.to_html(index=index, escape=True, border=0, classes="oc-table", na_rep="–",
+                         float_format=lambda x: f"{x:.{digits}f}", formatters=formatters or None)
     return Html(body)
 
 

@@ -286,3 +286,10 @@ def test_headline_html_shows_scores_changes_and_ranks():
 def test_html_fragments_display_as_html():
     assert views.note_html("a < b")._repr_html_() == '<p class="oc-note">a &lt; b</p>'
     assert "1 country is loaded" in views.no_peers_html(bundled(), 2025)
+
+
+def test_table_html_formats_and_drops_empty_columns():
+    table = pd.DataFrame({"value": [9191.0, None], "score": [4.5, 5.0], "sheet": [None, None]})
+    body = views.table_html(table, formats={"value": "{:,.0f}"}, drop_empty=True)
+    assert "9,191" in body and "4.50" in body and "sheet" not in body and "–" in body
+    assert body.count('class="dataframe oc-table"') == 1
