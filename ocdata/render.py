@@ -146,7 +146,9 @@ class KernelSession:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self._dir = tempfile.mkdtemp(prefix="ocdata-kernel-")
+        # IPC sockets are files whose paths must stay short (about 100 bytes on Linux)
+        base = tempfile.gettempdir()
+        self._dir = tempfile.mkdtemp(prefix="ocdata-kernel-", dir=base if len(base) < 60 else "/tmp")
         self.km = AsyncKernelManager(
             kernel_name=self.kernel_name,
             transport="ipc",

@@ -336,11 +336,16 @@ def test_a_failed_report_is_listed_and_keeps_the_good_html(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "KAZ_2023.html").write_text("the good one")
+    killer = tmp_path / "killer.ipynb"
+    nb.cells[4] = nbformat.v4.new_code_cell("import os\nos._exit(1)", id="killer")
+    nbformat.write(nb, killer)
     jobs = [render.ReportJob("KAZ_2023", broken, {"country": "KAZ"}),
+            render.ReportJob("KAZ_2021", killer, {"country": "KAZ", "edition": 2021}),
             render.ReportJob("KGZ_2025", NOTEBOOKS / "country_profile.ipynb", {"country": "KGZ"})]
     results = render.render_batch(jobs, out, n_jobs=1, progress=False)
-    assert [r.ok for r in results] == [False, True]
+    assert [r.ok for r in results] == [False, False, True]
     assert "RuntimeError: deliberately broken" in results[0].error
+    assert "DeadKernelError" in results[1].error  # the next report gets a new kernel
     assert (out / "KAZ_2023.html").read_text() == "the good one"
     assert "Kyrgyzstan" in (out / "KGZ_2025.html").read_text()
     assert sorted(p.name for p in out.iterdir()) == ["KAZ_2023.html", "KGZ_2025.html"]
