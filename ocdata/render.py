@@ -373,13 +373,22 @@ def _worker_main(conn: Connection, cwd: str, warmup: str) -> None:
             job, out_dir = task
             conn.send(("done", render_one(job, Path(out_dir), session, writer)))
     except (EOFError, KeyboardInterrupt, SystemExit):
-        pass
+        _quiet_abandoned_tasks()
     except Exception:
         with contextlib.suppress(Exception):
             conn.send(("crashed", traceback.format_exc(limit=3)))
     finally:
         session.close()
         conn.close()
+
+
+def _quiet_abandoned_tasks() -> None:
+    """After an interrupt, the notebook's half-run cell is a task left on the event loop; when the
+    kernel is shut down it ends with an error nobody reads. Keep asyncio from printing it."""
+    from jupyter_core.utils import ensure_event_loop
+
+    with contextlib.suppress(Exception):
+        ensure_event_loop().set_exception_handler(lambda *_: None)
 
 
 def _skip_slow_imports() -> None:

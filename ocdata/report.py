@@ -79,7 +79,7 @@ def plan_profile(data, country: str, edition: int | None, workbook: str) -> Plan
     country = views.validate_country(data, country)
     year = views.validate_edition(data, edition, [country])
     info = views.country_info(data, country)
-    headline = views.headline(data, country, year).set_index("indicator")["score"]
+    headline = views.composite_scores(data, country, year)
     job = ReportJob(
         name=f"{country}_{year}",
         notebook=notebook("country_profile"),
@@ -97,14 +97,14 @@ def plan_compare(data, countries: Sequence[str], edition: int | None, workbook: 
     codes = views.validate_countries(data, list(countries), minimum=2)
     year = views.validate_edition(data, edition, codes)
     group = views.describe_group(data, codes, year)
-    table = views.compare_headline(data, codes, year).set_index("iso3")
+    names = data.countries.set_index("iso3")["country"]
     job = ReportJob(
         name=compare_name(codes, year),
         notebook=notebook("compare"),
         parameters={"countries": codes, "edition": year, "workbook": workbook},
         title=f"{group}: {len(codes)} countries compared, Global Organized Crime Index {year}",
     )
-    scores = [_scores_of(table.loc[c, "country"], table.loc[c]) for c in codes]
+    scores = [_scores_of(names[c], views.composite_scores(data, c, year)) for c in codes]
     entry = {"kind": "compare", "title": f"{group}: {len(codes)} countries", "edition": year,
              "countries": codes, "scores": scores}
     return Planned(job, entry)

@@ -61,7 +61,7 @@ def validate_country(data, country: Any) -> str:
     if not isinstance(country, str) or not ISO3.fullmatch(country):
         raise ParameterError(f"country must be an upper-case ISO3 code such as 'KGZ', found {country!r}")
     known = set(data.countries["iso3"])
-    if country not in known or not (data.scores["iso3"] == country).any():
+    if country not in known or country not in _by_country(data):
         raise ParameterError(f"country {country!r} is not in the data (known: {_listing(sorted(known))})")
     return country
 
@@ -80,8 +80,8 @@ def validate_countries(data, countries: Any, *, minimum: int = 1) -> list[str]:
 
 def editions_of(data, country: str) -> list[int]:
     """The editions the data has scores for, for one country, oldest first."""
-    editions = data.scores.loc[data.scores["iso3"] == country, "edition"]
-    return sorted(int(e) for e in editions.dropna().unique())
+    rows = _by_country(data).get(country)
+    return [] if rows is None else sorted(int(e) for e in rows["edition"].dropna().unique())
 
 
 def validate_edition(data, edition: Any, countries: Sequence[str]) -> int:
@@ -138,12 +138,45 @@ def country_info(data, country: str) -> dict[str, str]:
             "region": str(row["region"])}
 
 
+_INDEX: list = [None, None, None]
+"""The last dataset seen, its scores split by country, and its composites by country and edition
+(a report asks about one country many times; planning 193 reports would otherwise scan the whole
+table for each)."""
+
+
+def _indexed(data) -> list:
+    if _INDEX[0] is not data:
+        scores = data.scores
+        by_country = {str(k): v for k, v in scores.groupby("iso3", sort=False)}
+        composites = scores[scores["indicator"].isin(COMPOSITES)]
+        lookup: dict[tuple[str, int], dict[str, float]] = {}
+        for iso3, edition, indicator, score in zip(composites["iso3"], composites["edition"],
+                                                   composites["indicator"], composites["score"], strict=True):
+            lookup.setdefault((str(iso3), int(edition)), {})[str(indicator)] = float(score)
+        _INDEX[:] = [data, by_country, lookup]
+    return _INDEX
+
+
+def _by_country(data) -> dict[str, pd.DataFrame]:
+    return _indexed(data)[1]
+
+
+def composite_scores(data, country: str, edition: int) -> dict[str, float]:
+    """The published composites of a country in an edition, ``{composite: score}`` (cheap, for
+    listing many countries)."""
+    return dict(_indexed(data)[2].get((country, int(edition)), {}))
+
+
 def _scores(data, countries: Iterable[str], editions: Iterable[int] | None = None) -> pd.DataFrame:
-    scores = data.scores
-    mask = scores["iso3"].isin(list(countries))
+    """The scores of ``countries`` (in ``editions``), in the table's order."""
+    index = _by_country(data)
+    parts = [index[c] for c in dict.fromkeys(countries) if c in index]
+    if not parts:
+        return data.scores.iloc[0:0]
+    table = parts[0] if len(parts) == 1 else pd.concat(parts).sort_index()
     if editions is not None:
-        mask &= scores["edition"].isin([int(e) for e in editions])
-    return scores[mask]
+        table = table[table["edition"].isin([int(e) for e in editions])]
+    return table
 
 
 def _labels(data) -> pd.Series:
