@@ -106,9 +106,7 @@ def build(raw: Path | str | None = None, workbook: Path | str | None = None, *,
     countries = load_countries()
     scores = _describe(scores, countries)
     printed_ranks = _frame(parsed, "ranks")
-    computed_ranks = _computed_ranks(scores, countries, workbook is not None)
-    if workbook is not None:
-        computed_ranks = computed_ranks.assign(source=Path(workbook).name)
+    computed_ranks = _computed_ranks(scores, countries, workbook)
     ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
     checks += rank_checks + check_rank_changes(ranks)
     series_rows = _frame(parsed, "series")
@@ -143,13 +141,13 @@ def _describe(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["iso3", "edition", "_order"], ignore_index=True).drop(columns="_order")
 
 
-def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
-    """Ranks of every country, where the workbook gives all countries' scores."""
-    if not complete:
+def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, workbook: Path | str | None) -> pd.DataFrame:
+    """Ranks of every country, citing the workbook, where one gives all countries' scores."""
+    if workbook is None:
         return pd.DataFrame(columns=["iso3", "edition", "metric", "scope", "scope_name", "rank", "total"])
     from ocdata.ranks import compute_ranks
 
-    return compute_ranks(scores, countries)
+    return compute_ranks(scores, countries).assign(source=Path(workbook).name)
 
 
 def check_rank_changes(ranks: pd.DataFrame) -> list[dict]:
