@@ -1,0 +1,43 @@
+"""Atomic file writes: a temporary file in the target's folder, then ``os.replace``.
+
+The one place that writes a single file atomically. A reader sees the old file or the new one, never
+half of either; a failed or interrupted write removes its temporary file and leaves the target as it
+was. Files are created readable by others (0644), as any published output should be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+FILE_MODE = 0o644
+
+
+def write_atomic_with(path: Path | str, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file beside ``path``, then move it onto ``path``."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def write_text_atomic(path: Path | str, text: str) -> Path:
+    """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically."""
+    return write_atomic_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return write_atomic_with(path, lambda tmp: tmp.write_bytes(data))
