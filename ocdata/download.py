@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from ocdata.errors import InputError, OcdataError
 from ocdata.manifest import sha256_of
-from ocdata.workbook import cache_dir, read_workbook
+from ocdata.paths import cache_dir
+from ocdata.workbook import read_workbook
 
 WORKBOOK_URL = "https://ocindex.net/assets/downloads/global_oc_index.xlsx"
 TIMEOUT_SECONDS = 60

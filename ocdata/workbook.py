@@ -26,7 +26,7 @@ from ocdata.codebook import exists_in, load_indicators
 from ocdata.countries import load_countries, to_iso3
 from ocdata.errors import InputError, ParseError
 from ocdata.manifest import sha256_of
-from ocdata.paths import PACKAGE_DATA
+from ocdata.paths import PACKAGE_DATA, cache_dir
 
 HEADERS_CSV = PACKAGE_DATA / "workbook_headers.csv"
 HEADERS_HINT = "ocdata/data/workbook_headers.csv"
@@ -238,11 +238,6 @@ def _score(value: object, cell: str) -> float:
 
 
 # --- cache -----------------------------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """The user cache folder: ``$OCDATA_CACHE`` or ``~/.cache/ocdata``."""
-    return Path(os.environ.get("OCDATA_CACHE") or Path.home() / ".cache" / "ocdata")
 
 
 @lru_cache(maxsize=1)

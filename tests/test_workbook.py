@@ -19,7 +19,7 @@ from workbook_factory import (
     write_workbook,
 )
 
-from ocdata import workbook
+from ocdata import paths, workbook
 from ocdata.codebook import children_of, indicators_of
 from ocdata.countries import load_countries, to_iso3
 from ocdata.errors import InputError, ParseError
@@ -365,9 +365,10 @@ def test_cached_read_of_a_missing_file(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_default_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OCDATA_CACHE", raising=False)
-    assert workbook.cache_dir() == Path.home() / ".cache" / "ocdata"
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert paths.cache_dir() == Path.home() / ".cache" / "ocdata"
     monkeypatch.setenv("OCDATA_CACHE", "elsewhere")
-    assert workbook.cache_dir() == Path("elsewhere")
+    assert paths.cache_dir() == Path("elsewhere")
 
 
 # --- the real 2023 release ---------------------------------------------------------------------------

@@ -1,0 +1,26 @@
+"""Every test runs with its own empty user folders: no downloaded workbook, no added document and no
+cached tables of the person running the tests can change what a test sees, and nothing is left behind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+ISOLATED = {"OCDATA_CACHE": "cache", "OCDATA_DOCUMENTS": "documents", "XDG_CACHE_HOME": "xdg-cache",
+            "XDG_DATA_HOME": "xdg-data"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the user cache and documents folders (also for subprocesses) at a session folder."""
+    root = tmp_path_factory.mktemp("user")
+    saved = {name: os.environ.get(name) for name in ISOLATED}
+    os.environ.update({name: str(root / sub) for name, sub in ISOLATED.items()})
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
