@@ -3,7 +3,9 @@ validate), and hand back a :class:`Dataset`; ``run_build`` also saves them."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -18,9 +20,12 @@ from ocdata.parse.article import parse_article
 from ocdata.parse.common import Parsed
 from ocdata.parse.pdf_profile import parse_pdf_profile
 from ocdata.parse.web_profile import parse_web_profile
-from ocdata.paths import PACKAGE_DIR, processed_dir, raw_dir
+from ocdata.paths import PACKAGE_DIR, document_dirs, processed_dir
 from ocdata.schema import conform
 from ocdata.series import compute_claims, normalize_series
+
+RawArg = Path | str | Sequence[Path | str] | None
+"""A folder of documents, a list of folders, or ``None`` (the bundled documents and the user's)."""
 
 PARSERS = {"pdf_profile": parse_pdf_profile, "web_profile": parse_web_profile, "article": parse_article}
 
@@ -58,13 +63,39 @@ def _frame(parsed: list[tuple[str, int, Parsed]], attr: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _read_and_parse(raw: Path, manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
+def document_folders(raw: RawArg = None) -> list[Path]:
+    """The folders of documents ``raw`` names: one folder, a list of folders, or (``None``) the bundled
+    documents followed by the user's documents folder when ``ocdata add`` has made it."""
+    if raw is None:
+        return document_dirs()
+    if isinstance(raw, (str, os.PathLike)):
+        return [Path(raw)]
+    return [Path(folder) for folder in raw]
+
+
+def read_manifests(folders: list[Path]) -> pd.DataFrame:
+    """Every folder's manifest, in order, with the folder of each document (``folder``); a document id
+    may appear once across all folders."""
+    tables = []
+    seen: set[str] = set()
+    for folder in folders:
+        table = read_manifest(folder)
+        again = [i for i in table["id"] if i in seen]
+        if again:
+            raise ParseError(f"expected document ids unique across the document folders, found {again[0]!r} "
+                             "again", file=folder / MANIFEST_NAME)
+        seen.update(table["id"])
+        tables.append(table.assign(folder=str(folder)))
+    return pd.concat(tables, ignore_index=True)
+
+
+def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
     """Each document parsed, as ``(id, manifest order, Parsed)``; with ``keep_going`` a document
     that cannot be read or parsed becomes a failed check instead of an error."""
     parsed, failures = [], []
     for order, (_, entry) in enumerate(manifest.iterrows()):
         try:
-            doc = read_document(raw, entry)
+            doc = read_document(Path(entry["folder"]), entry)
             parsed.append((doc.id, order, PARSERS[doc.kind](doc)))
         except OcdataError as exc:
             if not keep_going:
@@ -74,21 +105,24 @@ def _read_and_parse(raw: Path, manifest: pd.DataFrame, keep_going: bool) -> tupl
     return parsed, failures
 
 
-def build(raw: Path | str | None = None, workbook: Path | str | None = None, *,
+def build(raw: RawArg = None, workbook: Path | str | None = None, *,
           keep_going: bool = False) -> Dataset:
     """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving.
 
-    With ``keep_going``, documents that cannot be parsed are left out and listed in ``checks``.
+    ``raw`` is a folder of documents with its ``sources.yaml``, a list of such folders, or ``None`` for
+    :func:`ocdata.paths.document_dirs`. With ``keep_going``, documents that cannot be parsed are left out
+    and listed in ``checks``.
     """
     # Load inputs
-    raw = Path(raw) if raw is not None else raw_dir()
-    manifest = read_manifest(raw)
+    folders = document_folders(raw)
+    manifest = read_manifests(folders)
     # Process: parse each document
-    parsed, checks = _read_and_parse(raw, manifest, keep_going)
+    parsed, checks = _read_and_parse(manifest, keep_going)
     values = _frame(parsed, "values").assign(origin="reported", sheet=pd.NA)
     if values.empty and workbook is None:
-        raise ParseError(f"expected at least one readable document in {MANIFEST_NAME}, found none", file=raw)
-    sources = manifest.copy()
+        raise ParseError(f"expected at least one readable document in {MANIFEST_NAME}, found none",
+                         file=folders[-1] / MANIFEST_NAME)
+    sources = manifest.drop(columns="folder")
     if workbook is not None:
         from ocdata.workbook import read_workbook_cached
 
@@ -189,15 +223,15 @@ def _profiles(facts: pd.DataFrame) -> pd.DataFrame:
 _CACHE: dict[tuple, Dataset] = {}
 
 
-def _fingerprint(raw: Path, workbook: Path | None) -> tuple:
+def _fingerprint(raws: tuple[Path, ...], workbook: Path | None) -> tuple:
     """What a cached build depends on: the raw files, the package's code and data, the workbook."""
-    files = sorted(p for p in raw.iterdir() if p.is_file()) if raw.is_dir() else []
+    files = sorted(p for raw in raws if raw.is_dir() for p in raw.iterdir() if p.is_file())
     code = sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in {".py", ".csv", ".yaml"})
     extra = [workbook] if workbook is not None and workbook.exists() else []
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, *code, *extra])
 
 
-def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, strict: bool = True,
+def load(raw: RawArg = None, workbook: Path | str | None = None, *, strict: bool = True,
          keep_going: bool = False) -> Dataset:
     """The tables built from ``raw`` (default: the bundled ``data/raw``) and an optional workbook.
 
@@ -206,12 +240,12 @@ def load(raw: Path | str | None = None, workbook: Path | str | None = None, *, s
     ``strict=False`` to inspect ``dataset.failed`` instead. ``keep_going`` leaves out documents
     that cannot be parsed, listing them as failed checks.
     """
-    raw = (Path(raw) if raw is not None else raw_dir()).resolve()
+    raws = tuple(folder.resolve() for folder in document_folders(raw))
     book = Path(workbook).resolve() if workbook is not None else None
-    key = (raw, book, keep_going, _fingerprint(raw, book))
+    key = (raws, book, keep_going, _fingerprint(raws, book))
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = build(raw, book, keep_going=keep_going)
+        _CACHE[key] = build(list(raws), book, keep_going=keep_going)
     data = _CACHE[key]
     if strict and not data.failed.empty:
         raise ValidationError(f"{describe_check(first_failure(data), data.sources)} ({len(data.failed)} check(s) "
