@@ -1,89 +1,231 @@
-"""The ``ocdata`` command line: ``build``, ``report`` and ``download``."""
+"""The ``ocdata`` command line: ``build``, ``report``, ``download``, ``notebooks``, ``add`` and ``remove``."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import json
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 from ocdata.errors import OcdataError
 
 INTERNAL_ERROR = 3
+INTERRUPTED = 130
+ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR,
+                                errno.EISDIR})
+"""``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
+kind), not a bug: exit 2 with the path."""
+JOBS_HELP = ("parallel kernels (default: the cores); capped at the number of reports, the cores, and available "
+             "memory / 150 MB per kernel; must be ≥ 1")
 
 
 def _build(args: argparse.Namespace) -> int:
     from ocdata.build import run_build
 
-    return run_build(raw=args.raw, out=args.out, workbook=args.workbook, keep_going=args.keep_going)
+    workbook = False if args.no_workbook else args.workbook
+    return run_build(raw=args.raw, out=args.out, workbook=workbook, keep_going=args.keep_going)
 
 
 def _report(args: argparse.Namespace) -> int:
     from ocdata.report import run_reports
 
+    compare = args.compare
+    if compare is not None:
+        compare = ",".join(code.strip().upper() for code in compare.split(","))
     return run_reports(
         countries=args.countries,
-        compare=args.compare,
+        compare=compare,
         region=args.region,
         edition=args.edition,
         all_=args.all,
-        workbook=args.workbook,
         jobs=args.jobs,
         out=args.out,
         with_code=args.with_code,
+        workbook=False if args.no_workbook else args.workbook,
     )
 
 
 def _download(args: argparse.Namespace) -> int:
-    from ocdata.download import download_workbook
+    from ocdata import download
 
-    path = download_workbook(to=args.to, url=args.url)
+    if args.list:
+        records = download.list_downloads(args.to)
+        where = args.to if args.to is not None else download.cache_dir()
+        if not records:
+            print(f"no downloaded workbook in {where}")
+        for record in records:
+            print(download.describe_download(record))
+        return 0
+    path = download.download_workbook(to=args.to, url=args.url, release=args.release)
+    record = json.loads(download.record_path(path).read_text(encoding="utf-8"))
     print(path)
+    print(f"sha256 {record['sha256']}" + (f" (the {record['release']} release)" if record["release"] else ""))
     return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from ocdata.notebook_copy import copy_notebooks
+
+    done = copy_notebooks(args.dir)
+    for path in done.written:
+        print(f"wrote {path}")
+    if done.unchanged:
+        print(f"{len(done.unchanged)} file(s) already there, unchanged")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from ocdata import documents
+
+    if args.list:
+        if args.file is not None:
+            raise _usage("add --list takes no FILE")
+        rows = documents.list_documents()
+        if not rows:
+            print(f"no added documents in {documents.user_documents_dir()}")
+        for row in rows:
+            print(documents.describe_document(row))
+        return 0
+    if args.file is None:
+        raise _usage("add needs a FILE (or --list)")
+    entry = documents.add_document(args.file, kind=args.kind, ident=args.id, edition=args.edition,
+                                   countries=args.country)
+    print(f"added {documents.describe_document(entry)}")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from ocdata.documents import remove_document
+
+    entry = remove_document(args.id)
+    print(f"removed {entry['id']} ({entry['file']})")
+    return 0
+
+
+def _usage(message: str) -> OcdataError:
+    from ocdata.errors import ParameterError
+
+    return ParameterError(message)
+
+
+def _iso3(value: str) -> str:
+    """An ISO3 code as typed: surrounding space dropped, upper-cased (``kgz`` is ``KGZ``)."""
+    return value.strip().upper()
+
+
+def _jobs(value: str) -> int:
+    """``--jobs``: a whole number ≥ 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found {number}")
+    return number
 
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ocdata`` command."""
-    parser = argparse.ArgumentParser(prog="ocdata", description=__doc__)
+    from ocdata.download import DEADLINE_SECONDS, MAX_BYTES, SOCKET_TIMEOUT_SECONDS, WORKBOOK_URL
+
+    parser = argparse.ArgumentParser(prog="ocdata", description=__doc__, epilog=(
+        "Exit codes: 0 success, 1 a validation check failed, 2 input or environment problem (unreadable, "
+        "read-only, full disk, bad parameter), 3 a bug, 130 interrupted (Ctrl-C or SIGTERM)."))
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    build = sub.add_parser("build", help="parse data/raw into tidy tables in data/processed")
-    build.add_argument("--raw", type=Path, default=None, help="folder of raw documents (default: data/raw)")
-    build.add_argument("--out", type=Path, default=None, help="output folder (default: data/processed)")
-    build.add_argument("--workbook", type=Path, default=None, help="an official workbook (.xlsx) to merge")
+    build = sub.add_parser("build", help="parse the documents into tidy tables in data/processed")
+    build.add_argument("--raw", type=Path, default=None, help="folder of raw documents (default: the bundled ones)")
+    build.add_argument("--out", type=Path, default=None,
+                       help="output folder: missing, empty or a previous build (default: data/processed)")
+    books = build.add_mutually_exclusive_group()
+    books.add_argument("--workbook", type=Path, default=None,
+                       help="an official workbook (.xlsx) to merge (default: the newest downloaded one)")
+    books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
     build.add_argument(
         "--keep-going", action="store_true", help="write the tables even when checks fail (exit 1 still)"
     )
     build.set_defaults(func=_build)
 
     report = sub.add_parser("report", help="render HTML reports with papermill and nbconvert")
-    report.add_argument("countries", nargs="*", metavar="ISO3", help="countries to profile")
+    report.add_argument("countries", nargs="*", type=_iso3, metavar="ISO3", help="countries to profile (any case)")
     report.add_argument("--compare", default=None, metavar="ISO3,ISO3,...", help="render a comparison")
-    report.add_argument("--region", default=None, help="compare the countries of a region (needs --workbook)")
+    report.add_argument("--region", default=None, help="compare the countries of a region (needs a workbook)")
     report.add_argument("--edition", type=int, default=None, help="edition year (default: the latest)")
     report.add_argument("--all", action="store_true", help="every country, the comparison and the tutorial")
-    report.add_argument("--workbook", type=Path, default=None, help="an official workbook (.xlsx)")
-    report.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: cores)")
+    books = report.add_mutually_exclusive_group()
+    books.add_argument("--workbook", type=Path, default=None,
+                       help="an official workbook (.xlsx) (default: the newest downloaded one)")
+    books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
+    report.add_argument("--jobs", type=_jobs, default=None, metavar="N", help=JOBS_HELP)
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     report.add_argument("--with-code", action="store_true", help="keep code cells in the HTML")
     report.set_defaults(func=_report)
 
-    download = sub.add_parser("download", help="fetch the official workbook into a cache")
-    download.add_argument("--to", type=Path, default=None, help="folder (default: the user cache)")
-    download.add_argument("--url", default=None, help=argparse.SUPPRESS)
+    download = sub.add_parser(
+        "download", help="fetch the official workbook into the user cache",
+        description=(f"Fetch the workbook over http or https, at most {MAX_BYTES // (1024 * 1024)} MB within "
+                     f"{DEADLINE_SECONDS} s in all (no wait longer than {SOCKET_TIMEOUT_SECONDS} s), keep it only "
+                     "if it reads as a workbook of the index, print and record its sha256. Each file is kept "
+                     "as <name>-<sha256 prefix>.xlsx beside a .json record; the newest one becomes the default "
+                     "workbook of load(), build and report."))
+    download.add_argument("--to", type=Path, default=None, metavar="DIR", help="folder (default: the user cache)")
+    download.add_argument("--url", default=None, help=f"any http or https address (default: {WORKBOOK_URL})")
+    download.add_argument("--release", default=None,
+                          help="a known release (ocdata/data/releases.csv): the file must have its pinned sha256")
+    download.add_argument("--list", action="store_true", help="list the downloaded workbooks, newest first")
     download.set_defaults(func=_download)
+
+    notebooks = sub.add_parser("notebooks", help="copy the notebooks (with their jupytext .py pairs) into a folder")
+    notebooks.add_argument("dir", nargs="?", type=Path, default=Path("notebooks"), metavar="DIR",
+                           help="where to copy them (default: ./notebooks); existing different files are refused")
+    notebooks.set_defaults(func=_notebooks)
+
+    add = sub.add_parser("add", help="register a country profile of your own beside the bundled documents")
+    add.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE", help="the text of a profile")
+    add.add_argument("--kind", choices=("pdf_profile", "web_profile", "article"), default=None,
+                     help="what the file is (default: detected)")
+    add.add_argument("--id", default=None, help="a name for it (default: from the file name)")
+    add.add_argument("--edition", type=int, default=None, help="its edition (default: detected)")
+    add.add_argument("--country", action="append", type=_iso3, default=None, metavar="ISO3",
+                     help="a country it covers, in order (repeat; default: detected)")
+    add.add_argument("--list", action="store_true", help="list the added documents")
+    add.set_defaults(func=_add)
+
+    remove = sub.add_parser("remove", help="remove a document added with 'ocdata add'")
+    remove.add_argument("id", metavar="ID", help="its id (see 'ocdata add --list')")
+    remove.set_defaults(func=_remove)
     return parser
+
+
+def _environment_problem(exc: OSError) -> str | None:
+    """One line for an OSError that is the environment's problem, or None for anything else."""
+    if exc.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    reason = (exc.strerror or errno.errorcode.get(exc.errno, "error")).lower()
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: expected a path ocdata can read and write, found {reason}"
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM behaves like Ctrl-C: unwind (removing temporary files), then exit 130."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors print one line on stderr and set the exit code.
 
-    Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed (or a bad
-    parameter), 3 an internal error, 130 interrupted.
+    Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed, an
+    environment problem or a bad parameter, 3 an internal error, 130 interrupted (Ctrl-C or SIGTERM).
     """
     parser = make_parser()
     args = parser.parse_args(argv)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         return int(args.func(args) or 0)
     except OcdataError as exc:
@@ -92,14 +234,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ocdata: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        if in_main:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not break the one line
         print("ocdata: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        line = _environment_problem(exc)
+        if line is None:
+            return _internal(exc)
+        print(f"ocdata: error: {line}", file=sys.stderr)
+        return OcdataError.exit_code
     except Exception as exc:  # a bug, not bad input: say so in one line, keep the traceback for --debug
         if args.debug:
             traceback.print_exc()
-        print(f"ocdata: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
-              file=sys.stderr)
-        return INTERNAL_ERROR
+        return _internal(exc)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _internal(exc: BaseException) -> int:
+    print(f"ocdata: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+          file=sys.stderr)
+    return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

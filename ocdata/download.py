@@ -1,87 +1,217 @@
-"""Fetch the official workbook into a folder, keeping it only if it reads as a workbook of the index."""
+"""Fetch the official workbook into a folder, keeping it only if it reads as a workbook of the index.
+
+Each download is kept under its own name, ``<stem>-<first 12 hex of its sha256>.xlsx``, with a record beside it
+(``<file>.json``: url, sha256, bytes, release, editions, download time), so two different files fetched from the
+same address never replace each other. ``latest_workbook`` finds the newest intact one in the user cache.
+This module imports no spreadsheet reader until a download needs one: ``latest_workbook`` stays light.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import os
-import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ocdata.errors import InputError, OcdataError
-from ocdata.manifest import sha256_of
-from ocdata.paths import cache_dir
-from ocdata.workbook import read_workbook
+from ocdata.atomic import write_text_atomic
+from ocdata.errors import InputError, OcdataError, ParameterError
+from ocdata.paths import PACKAGE_DATA, cache_dir
 
 WORKBOOK_URL = "https://ocindex.net/assets/downloads/global_oc_index.xlsx"
-TIMEOUT_SECONDS = 60
+DEADLINE_SECONDS = 300
+"""The whole download (connecting, every byte) must finish within this many seconds."""
+SOCKET_TIMEOUT_SECONDS = 30
+"""No single connect or read may wait longer than this."""
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest file accepted (the official workbook is well under 1 MB)."""
+CHUNK_BYTES = 64 * 1024
+RELEASES_CSV = PACKAGE_DATA / "releases.csv"
+RECORD_SUFFIX = ".json"
 
 
-def download_workbook(to: Path | None = None, url: str | None = None) -> Path:
+@cache
+def load_releases() -> tuple[dict[str, str], ...]:
+    """The known releases (``releases.csv``): ``release``, ``url`` (may be blank), pinned ``sha256``."""
+    with RELEASES_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = tuple(dict(row) for row in csv.DictReader(handle))
+    for row in rows:
+        assert len(row["sha256"]) == 64, f"{RELEASES_CSV.name}: release {row['release']}: expected a sha256"
+    return rows
+
+
+def release_of(sha256: str) -> str | None:
+    """The name of the known release with this sha256, if any."""
+    return next((r["release"] for r in load_releases() if r["sha256"] == sha256), None)
+
+
+def _pinned(url: str, release: str | None) -> tuple[str, str] | None:
+    """``(release, sha256)`` a download must match: the named release, else the release pinned to ``url``."""
+    releases = load_releases()
+    if release is not None:
+        match = [r for r in releases if r["release"] == release]
+        if not match:
+            known = ", ".join(r["release"] for r in releases)
+            raise ParameterError(f"expected a known release ({known}), found {release!r}")
+        return match[0]["release"], match[0]["sha256"]
+    match = [r for r in releases if r["url"] and r["url"] == url]
+    return (match[0]["release"], match[0]["sha256"]) if match else None
+
+
+def download_workbook(to: Path | str | None = None, url: str | None = None, release: str | None = None) -> Path:
     """Download the workbook into the folder ``to`` (default: ``cache_dir()``) and return its path.
 
-    The file is written through a temporary file and kept only if ``read_workbook`` accepts it (at least
-    one ``NNNN_dataset`` sheet, every header, country and score understood). Beside it, ``<name>.json``
-    records the url, the sha256 and the UTC time of the download.
+    ``url`` is any http or https address (default: the official one). With ``release`` (or a ``url`` pinned in
+    ``releases.csv``) the file must have that release's sha256. The file is written through a temporary file,
+    removed on any failure or interruption, and kept only if ``read_workbook`` accepts it.
     """
     url = url or WORKBOOK_URL
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ParameterError(f"expected an http or https address, found {scheme or 'no'} scheme", file=url)
     folder = Path(to) if to is not None else cache_dir()
-    name = Path(urlsplit(url).path).name or "global_oc_index.xlsx"
-    if not name.lower().endswith(".xlsx"):
-        name += ".xlsx"
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError("expected a folder to download into, found a file", file=folder)
+    pinned = _pinned(url, release)
+    stem = Path(urlsplit(url).path).stem or "global_oc_index"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp.xlsx")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp.xlsx")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            _fetch(url, out)
+            digest, size = fetch(url, out)
+        if pinned is not None and digest != pinned[1]:
+            raise InputError(f"expected the {pinned[0]} release (sha256 {pinned[1][:12]}…), found sha256 "
+                             f"{digest[:12]}…", file=url)
+        from ocdata.workbook import read_workbook
+
+        target = folder / f"{stem}-{digest[:12]}.xlsx"
         try:
-            table = read_workbook(tmp, name=name)
+            table = read_workbook(tmp, name=target.name)
         except OcdataError as exc:
             raise InputError(f"refused the download: {exc}", file=url) from None
         tmp.chmod(0o644)  # mkstemp makes files private; a downloaded workbook is not
-        os.replace(tmp, target)
+        os.replace(tmp, target)  # a file of this name has these very bytes: nothing is lost
     finally:
         tmp.unlink(missing_ok=True)
     record = {
-        "file": name,
+        "file": target.name,
         "url": url,
-        "sha256": sha256_of(target),
-        "bytes": target.stat().st_size,
-        "downloaded_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sha256": digest,
+        "bytes": size,
+        "release": release_of(digest),
         "editions": sorted(int(e) for e in table["edition"].unique()),
+        "downloaded_utc": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
     }
-    _write_text_atomic(target.with_name(name + ".json"), json.dumps(record, indent=2) + "\n")
+    write_text_atomic(record_path(target), json.dumps(record, indent=2) + "\n")
     return target
 
 
-def _fetch(url: str, out) -> None:
-    """Copy the body at ``url`` into the open file ``out``; network failures become one-line InputErrors."""
+def record_path(workbook: Path) -> Path:
+    """The record kept beside a downloaded workbook."""
+    return workbook.with_name(workbook.name + RECORD_SUFFIX)
+
+
+def fetch(url: str, out) -> tuple[str, int]:
+    """Copy the body at ``url`` into the open binary file ``out``; its sha256 and size.
+
+    Bounded: at most ``MAX_BYTES`` and ``DEADLINE_SECONDS`` in all. Failures are one-line InputErrors.
+    """
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    digest, size = hashlib.sha256(), 0
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "ocdata"})
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            shutil.copyfileobj(response, out)
+        timeout = min(SOCKET_TIMEOUT_SECONDS, DEADLINE_SECONDS)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > MAX_BYTES:
+                raise InputError(f"expected at most {MAX_BYTES} bytes, found a file of {int(length)}", file=url)
+            while chunk := response.read1(CHUNK_BYTES):
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise InputError(f"expected at most {MAX_BYTES} bytes, found more", file=url)
+                if time.monotonic() > deadline:
+                    raise InputError(f"expected the download to finish within {DEADLINE_SECONDS} s, found "
+                                     f"{size} bytes by then", file=url)
+                digest.update(chunk)
+                out.write(chunk)
     except urllib.error.HTTPError as exc:
         raise InputError(f"download failed: HTTP {exc.code} {exc.reason}", file=url) from None
     except urllib.error.URLError as exc:
         raise InputError(f"download failed: {' '.join(str(exc.reason).split())}", file=url) from None
+    except InputError:
+        raise
     except (OSError, ValueError) as exc:  # timeouts, resets, malformed urls
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise InputError(f"download failed: {reason}", file=url) from None
+    return digest.hexdigest(), size
 
 
-def _write_text_atomic(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        Path(tmp).chmod(0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def list_downloads(folder: Path | str | None = None) -> list[dict]:
+    """The downloads recorded in ``folder`` (default: ``cache_dir()``), newest first.
+
+    Each is its record plus ``path`` and ``status``: ``ok``, ``missing`` (the file is gone) or ``changed``
+    (its bytes no longer have the recorded sha256).
+    """
+    folder = Path(folder) if folder is not None else cache_dir()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.xlsx" + RECORD_SUFFIX)):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            workbook = folder / Path(record["file"]).name
+            when = parse_time(record["downloaded_utc"])
+            sha = str(record["sha256"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a record of ours
+        if not workbook.is_file():
+            status = "missing"
+        elif workbook.stat().st_size != record.get("bytes") or _sha256_of(workbook) != sha:
+            status = "changed"
+        else:
+            status = "ok"
+        found.append({**record, "path": workbook, "status": status, "_when": when})
+    found.sort(key=lambda r: (r["_when"], r["file"]), reverse=True)
+    return [{k: v for k, v in r.items() if k != "_when"} for r in found]
+
+
+def parse_time(text: str) -> datetime:
+    """A record's UTC download time (ISO 8601 ending in ``Z``)."""
+    when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def latest_workbook() -> Path | None:
+    """The newest downloaded workbook in the user cache that is still intact (by its record's download time)."""
+    return next((r["path"] for r in list_downloads() if r["status"] == "ok"), None)
+
+
+def describe_download(record: dict) -> str:
+    """One line: file, sha256 (12 hex), release or editions, download time, url (and a problem, if any)."""
+    editions = "/".join(str(e) for e in record.get("editions") or [])
+    release = f"release {record['release']}" if record.get("release") else "editions " + (editions or "?")
+    if record.get("release") and editions:
+        release += f" ({editions})"
+    when = parse_time(record["downloaded_utc"]).strftime("%Y-%m-%d %H:%M:%S UTC")
+    line = f"{record['file']}  {record['sha256'][:12]}  {release}  {when}  {record['url']}"
+    if record["status"] == "missing":
+        line += "  [file missing]"
+    elif record["status"] == "changed":
+        line += "  [file changed since download]"
+    return line
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -6,7 +6,7 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 import yaml
@@ -41,13 +41,19 @@ class Document:
 
 
 def read_manifest(raw: Path) -> pd.DataFrame:
-    """Read ``sources.yaml`` into a table, one row per document, in manifest order."""
+    """Read ``sources.yaml`` into a table, one row per document, in manifest order.
+
+    Every refusal names the line of ``sources.yaml``; a ``file`` must be a relative path that stays inside
+    ``raw`` (no ``..``, not absolute, not a link pointing out).
+    """
     path = raw / MANIFEST_NAME
     if not path.is_file():
         raise InputError(f"expected the manifest {MANIFEST_NAME} beside the raw documents, found no such file",
                          file=path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
+        lines = _entry_lines(text)
     except UnicodeDecodeError as exc:
         raise InputError(f"expected UTF-8 text, found byte 0x{exc.object[exc.start]:02x}", file=path,
                          line=exc.object[: exc.start].count(b"\n") + 1) from None
@@ -60,24 +66,68 @@ def read_manifest(raw: Path) -> pd.DataFrame:
         raise ParseError("expected a 'documents' list, found none", file=path)
     rows = []
     for i, entry in enumerate(entries, start=1):
+        where = lines[i - 1] if i - 1 < len(lines) else {}
+        line = where.get("", None)
         missing = [f for f in FIELDS if not isinstance(entry, dict) or f not in entry]
         if missing:
-            raise ParseError(f"expected the fields {', '.join(missing)} in document {i}, found none", file=path)
+            raise ParseError(f"expected the fields {', '.join(missing)} in document {i}, found none", file=path,
+                             line=line)
         for name, (wanted, ok) in FIELD_TYPES.items():
             if not ok(entry[name]):
                 raise ParseError(f"expected {name} of document {i} to be {wanted}, found {entry[name]!r}",
-                                 file=path)
+                                 file=path, line=where.get(name, line))
         if entry["kind"] not in KINDS:
             raise ParseError(f"expected the kind of document {entry['id']!r} to be one of {', '.join(KINDS)}, "
-                             f"found {entry['kind']!r}", file=path)
+                             f"found {entry['kind']!r}", file=path, line=where.get("kind", line))
+        problem = outside_problem(raw, entry["file"])
+        if problem:
+            raise InputError(f"expected the file of document {entry['id']!r} to be a relative path inside "
+                             f"{raw}, found {problem}", file=path, line=where.get("file", line))
         rows.append({f: entry[f] for f in FIELDS})
     table = pd.DataFrame(rows)
     table["countries"] = table["countries"].map(lambda c: " ".join(c))
     table["edition"] = table["edition"].astype("Int64")
-    dupes = table["id"][table["id"].duplicated()].tolist()
-    if dupes:
-        raise ParseError(f"expected unique document ids, found {dupes[0]!r} twice", file=path)
+    dupes = table["id"][table["id"].duplicated()]
+    if not dupes.empty:
+        second = int(dupes.index[0])
+        raise ParseError(f"expected unique document ids, found {dupes.iloc[0]!r} twice", file=path,
+                         line=lines[second].get("id") if second < len(lines) else None)
     return table
+
+
+def _entry_lines(text: str) -> list[dict[str, int]]:
+    """For each entry of ``documents``: the 1-based line of the entry (key ``""``) and of each field."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    seq = next((value for key, value in root.value if getattr(key, "value", None) == "documents"), None)
+    if not isinstance(seq, yaml.SequenceNode):
+        return []
+    out = []
+    for item in seq.value:
+        where = {"": item.start_mark.line + 1}
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                if isinstance(key, yaml.ScalarNode):
+                    where[str(key.value)] = value.start_mark.line + 1
+        out.append(where)
+    return out
+
+
+def outside_problem(raw: Path, file: str) -> str | None:
+    """Why ``file`` (a manifest entry's path) does not stay inside ``raw``, or None when it does."""
+    pure = PurePosixPath(file.replace("\\", "/"))
+    if pure.is_absolute() or PureWindowsPath(file).drive:
+        return f"an absolute path {file!r}"
+    if ".." in pure.parts:
+        return f"a path that leaves the folder {file!r}"
+    target = raw / file
+    if target.is_symlink() or target.exists():
+        try:
+            target.resolve().relative_to(raw.resolve())
+        except ValueError:
+            return f"{file!r}, a link pointing outside the folder"
+    return None
 
 
 def sha256_of(path: Path) -> str:
@@ -88,6 +138,10 @@ def sha256_of(path: Path) -> str:
 def read_document(raw: Path, entry: pd.Series) -> Document:
     """Read one document, refusing a missing file, a checksum mismatch, an empty file or non-UTF-8 text."""
     path = raw / entry["file"]
+    problem = outside_problem(raw, entry["file"])
+    if problem:
+        raise InputError(f"expected the file of document {entry['id']!r} to be a relative path inside the folder, "
+                         f"found {problem}", file=raw / MANIFEST_NAME)
     if not path.is_file():
         raise InputError(f"expected the file of document {entry['id']!r} (listed in {MANIFEST_NAME}), found no such "
                          "file", file=path)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,28 +19,58 @@ from pathlib import Path
 import pytest
 from workbook_factory import write_workbook
 
-from ocdata.download import WORKBOOK_URL, download_workbook
-from ocdata.errors import InputError
+from ocdata import download
+from ocdata.download import WORKBOOK_URL, download_workbook, latest_workbook, list_downloads
+from ocdata.errors import InputError, ParameterError
+from ocdata.paths import PROJECT_DIR
 
 NAME = "global_oc_index.xlsx"
+OFFICIAL_2023 = PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx"
+SHA_2023 = "a8c8966ba5ffebdfb8dfc6fb182931b69df5dfd7de2618bb347bd3936557f9ef"
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
+class Handler(SimpleHTTPRequestHandler):
+    """Files from a folder, plus ``/drip``: a body without a length, one byte every 50 ms for a minute."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:
+        if not self.path.startswith("/drip"):
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        try:
+            for _ in range(1200):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            pass  # the client went away
+        return None
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up early is what some tests do
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A server on 127.0.0.1 serving ``good/`` (a factory workbook), ``junk/`` and ``cover/`` files."""
+    """A server on 127.0.0.1 serving ``good/`` and ``other/`` (two factory workbooks), ``junk/``, ``cover/``."""
     root = tmp_path / "site"
-    for folder in ("good", "junk", "cover"):
+    for folder in ("good", "other", "junk", "cover", "big"):
         (root / folder).mkdir(parents=True)
     write_workbook(root / "good" / NAME)
+    write_workbook(root / "other" / NAME, intro=False)
     (root / "junk" / NAME).write_bytes(b"<html>Sorry, the page moved</html>")
     write_workbook(root / "cover" / NAME, {})  # a valid xlsx with only the intro sheet
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    (root / "big" / NAME).write_bytes(b"\0" * 200_000)
+    handler = functools.partial(Handler, directory=str(root))
+    server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -50,28 +85,71 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def test_download_into_a_folder_with_a_sidecar(site: tuple[str, Path], tmp_path: Path) -> None:
+def _name_of(path: Path) -> str:
+    return f"global_oc_index-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}.xlsx"
+
+
+def test_download_into_a_folder_with_a_record(site: tuple[str, Path], tmp_path: Path) -> None:
     base, root = site
     out = tmp_path / "out" / "nested"
     path = download_workbook(to=out, url=f"{base}/good/{NAME}")
-    assert path == out / NAME
+    assert path == out / _name_of(root / "good" / NAME)
     assert path.read_bytes() == (root / "good" / NAME).read_bytes()
-    record = json.loads((out / f"{NAME}.json").read_text(encoding="utf-8"))
+    assert path.stat().st_mode & 0o777 == 0o644
+    record = json.loads((out / f"{path.name}.json").read_text(encoding="utf-8"))
     assert record["url"] == f"{base}/good/{NAME}"
     assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert record["bytes"] == path.stat().st_size
     assert record["editions"] == [2021, 2023, 2025]
-    when = datetime.strptime(record["downloaded_utc"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert record["release"] is None  # a factory workbook is no known release
+    when = download.parse_time(record["downloaded_utc"])
     assert abs((datetime.now(UTC) - when).total_seconds()) < 120
     assert _leftovers(out) == []
 
 
-def test_default_folder_is_the_user_cache(
+def test_default_folder_is_the_user_cache_and_latest_finds_it(
+    site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, root = site
+    monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
+    assert latest_workbook() is None
+    path = download_workbook(url=f"{base}/good/{NAME}")
+    assert path == tmp_path / "cache" / _name_of(root / "good" / NAME)
+    assert latest_workbook() == path
+
+
+def test_two_different_files_of_one_name_are_both_kept(
+    site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, root = site
+    monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
+    first = download_workbook(url=f"{base}/good/{NAME}")
+    second = download_workbook(url=f"{base}/other/{NAME}")
+    assert first != second and first.name.startswith("global_oc_index-")
+    assert first.read_bytes() == (root / "good" / NAME).read_bytes()
+    assert second.read_bytes() == (root / "other" / NAME).read_bytes()
+    assert [r["path"] for r in list_downloads()] == [second, first]  # newest first
+    assert latest_workbook() == second
+    again = download_workbook(url=f"{base}/good/{NAME}")  # the same bytes again: the same file, a newer record
+    assert again == first
+    assert latest_workbook() == first
+
+
+def test_latest_skips_a_missing_or_changed_file(
     site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base, _ = site
     monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
-    assert download_workbook(url=f"{base}/good/{NAME}") == tmp_path / "cache" / NAME
-    assert (tmp_path / "cache" / f"{NAME}.json").is_file()
+    first = download_workbook(url=f"{base}/good/{NAME}")
+    second = download_workbook(url=f"{base}/other/{NAME}")
+    data = bytearray(second.read_bytes())
+    data[-1] ^= 0xFF
+    second.write_bytes(bytes(data))  # same size, other bytes
+    assert latest_workbook() == first
+    assert [r["status"] for r in list_downloads()] == ["changed", "ok"]
+    first.unlink()
+    assert latest_workbook() is None
+    assert [r["status"] for r in list_downloads()] == ["changed", "missing"]
 
 
 @pytest.mark.parametrize(("folder", "reason"), [("junk", "expected an .xlsx workbook"), ("cover", "expected a sheet")])
@@ -81,14 +159,15 @@ def test_a_file_that_is_not_the_workbook_is_refused(
     base, _ = site
     out = tmp_path / "out"
     good = download_workbook(to=out, url=f"{base}/good/{NAME}")
-    before = good.read_bytes(), (out / f"{NAME}.json").read_text(encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     url = f"{base}/{folder}/{NAME}"
     with pytest.raises(InputError) as err:
         download_workbook(to=out, url=url)
     message = str(err.value)
     assert message.startswith(f"{url}: refused the download: ")
     assert reason in message and "\n" not in message
-    assert (good.read_bytes(), (out / f"{NAME}.json").read_text(encoding="utf-8")) == before  # kept as it was
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # kept as it was
+    assert good.is_file()
     assert _leftovers(out) == []
 
 
@@ -101,7 +180,7 @@ def test_http_error(site: tuple[str, Path], tmp_path: Path) -> None:
 
 
 def test_connection_refused(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port = server.server_address[1]
     server.server_close()  # nothing listens on the port any more
     url = f"http://127.0.0.1:{port}/{NAME}"
@@ -111,10 +190,131 @@ def test_connection_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_malformed_url(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="download failed"):
-        download_workbook(to=tmp_path, url="not a url/global_oc_index.xlsx")
+@pytest.mark.parametrize("url", ["not a url/global_oc_index.xlsx", "ftp://127.0.0.1/global_oc_index.xlsx",
+                                 "file:///etc/passwd"])
+def test_only_http_and_https(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ParameterError, match="expected an http or https address"):
+        download_workbook(to=tmp_path, url=url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_size_cap_by_header(site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, _ = site
+    monkeypatch.setattr(download, "MAX_BYTES", 100_000)
+    with pytest.raises(InputError, match=r"expected at most 100000 bytes, found a file of 200000"):
+        download_workbook(to=tmp_path / "out", url=f"{base}/big/{NAME}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_size_cap_without_a_length(site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, _ = site
+    monkeypatch.setattr(download, "MAX_BYTES", 5)
+    with pytest.raises(InputError, match=r"expected at most 5 bytes, found more"):
+        download_workbook(to=tmp_path / "out", url=f"{base}/drip/{NAME}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_overall_deadline(site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that never stops sending a trickle (each read well within the socket timeout) is cut off."""
+    base, _ = site
+    monkeypatch.setattr(download, "DEADLINE_SECONDS", 1)
+    with pytest.raises(InputError, match=r"expected the download to finish within 1 s, found \d+ bytes"):
+        download_workbook(to=tmp_path / "out", url=f"{base}/drip/{NAME}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_pinned_release_must_match(site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, _ = site
+    with pytest.raises(InputError, match=r"expected the 2023 release \(sha256 a8c8966ba5ff…\), found sha256 "):
+        download_workbook(to=tmp_path / "out", url=f"{base}/good/{NAME}", release="2023")
+    with pytest.raises(ParameterError, match=r"expected a known release \(2023\), found '1999'"):
+        download_workbook(to=tmp_path / "out", url=f"{base}/good/{NAME}", release="1999")
+    pinned = ({"release": "test", "url": f"{base}/good/{NAME}", "sha256": "0" * 64, "note": ""},)
+    monkeypatch.setattr(download, "load_releases", lambda: pinned)
+    with pytest.raises(InputError, match=r"expected the test release"):
+        download_workbook(to=tmp_path / "out", url=f"{base}/good/{NAME}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.skipif(not OFFICIAL_2023.is_file(), reason="the official 2023 workbook is not on this machine")
+def test_the_2023_release_is_recognised(site: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = site
+    (root / "official").mkdir()
+    (root / "official" / NAME).write_bytes(OFFICIAL_2023.read_bytes())
+    path = download_workbook(to=tmp_path, url=f"{base}/official/{NAME}", release="2023")
+    record = json.loads((tmp_path / f"{path.name}.json").read_text(encoding="utf-8"))
+    assert record["sha256"] == SHA_2023 and record["release"] == "2023"
+    assert record["editions"] == [2021, 2023]
+    assert path.name == f"global_oc_index-{SHA_2023[:12]}.xlsx"
+
+
+def test_releases_file_pins_2023() -> None:
+    assert download.release_of(SHA_2023) == "2023"
 
 
 def test_default_url_is_the_official_one() -> None:
     assert WORKBOOK_URL == "https://ocindex.net/assets/downloads/global_oc_index.xlsx"
+
+
+# Through the command line, in a real process.
+def ocdata(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocdata", *args], capture_output=True, text=True, timeout=120,
+                          **kwargs)
+
+
+def test_cli_download_then_list(site: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = site
+    env = {**os.environ, "OCDATA_CACHE": str(tmp_path / "cache")}
+    done = ocdata("download", "--url", f"{base}/good/{NAME}", env=env)
+    assert done.returncode == 0, done.stderr
+    sha = hashlib.sha256((root / "good" / NAME).read_bytes()).hexdigest()
+    assert done.stdout.splitlines() == [str(tmp_path / "cache" / _name_of(root / "good" / NAME)), f"sha256 {sha}"]
+    listed = ocdata("download", "--list", env=env)
+    assert listed.returncode == 0
+    [line] = listed.stdout.splitlines()
+    assert line.startswith(f"{_name_of(root / 'good' / NAME)}  {sha[:12]}  editions 2021/2023/2025  ")
+    assert line.endswith(f" UTC  {base}/good/{NAME}")
+
+
+def test_cli_download_to_a_file_is_exit_2(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n", encoding="utf-8")
+    done = ocdata("download", "--to", str(target), "--url", "http://127.0.0.1:9/x.xlsx")
+    assert done.returncode == 2
+    assert done.stderr == f"ocdata: error: {target}: expected a folder to download into, found a file\n"
+    assert target.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_cli_non_http_scheme_is_exit_2(tmp_path: Path) -> None:
+    done = ocdata("download", "--to", str(tmp_path), "--url", "file:///etc/hostname")
+    assert done.returncode == 2
+    assert "expected an http or https address, found file scheme" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_interrupted_download_leaves_nothing(site: tuple[str, Path], tmp_path: Path, sig: int) -> None:
+    base, _ = site
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "ocdata", "download", "--to", str(out), "--url",
+                                f"{base}/drip/{NAME}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # wait until the partial file exists
+            if out.is_dir() and any(out.iterdir()):
+                break
+            time.sleep(0.05)
+        assert any(out.iterdir()), "the download never started"
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130
+    assert stderr == "ocdata: interrupted\n"
+    assert list(out.iterdir()) == []
+
+
+def test_latest_workbook_does_not_import_a_spreadsheet_reader() -> None:
+    code = "import sys, ocdata.download as d; d.latest_workbook(); print('openpyxl' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
