@@ -1,4 +1,9 @@
-"""The codebook and the layout tables: reference data kept in ``ocdata/data``, loaded once."""
+"""The codebook and the layout tables: reference data kept in ``ocdata/data``, loaded once.
+
+The composite tree (which indicators make which composite, and how) is read from ``indicators.csv``
+(``level``, ``parent``, ``method``) and nowhere else; printed names map to ids through
+``printed_names.csv``. A problem in these tables is a :class:`~ocdata.errors.ParseError` naming the file.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,23 @@ from functools import cache
 import pandas as pd
 import yaml
 
+from ocdata.errors import ParseError
 from ocdata.paths import PACKAGE_DATA
 
-COMPOSITES = ("criminality", "criminal_markets", "criminal_actors", "resilience")
-METRICS = ("criminality", "resilience")
+INDICATORS_HINT = "ocdata/data/indicators.csv"
+PRINTED_NAMES_HINT = "ocdata/data/printed_names.csv"
+LEVELS = ("dimension", "pillar", "indicator")
+WORKBOOK_PREFIX = "workbook_"
+OTHER_SPELLINGS = "other_spellings"
 
-COMPOSITE_METHOD = "mean of its indicators, rounded half-up to 2 decimals"
-CRIMINALITY_METHOD = "mean of the unrounded criminal markets and criminal actors means, rounded half-up"
-INDICATOR_METHOD = "expert score from 1 to 10 in steps of 0.5"
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``COMPOSITES`` and ``METRICS``, read from the codebook when first asked for."""
+    if name == "COMPOSITES":
+        return composites()
+    if name == "METRICS":
+        return metrics()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_id(label: str) -> str:
@@ -24,19 +38,45 @@ def to_id(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
+def _refuse(file: str, expected: str, found: object) -> None:
+    raise ParseError(f"expected {expected}, found {found}", file=file)
+
+
 @cache
 def load_indicators() -> pd.DataFrame:
     """The indicator table (``indicators.csv``): every indicator and composite with its pillar and editions."""
     table = pd.read_csv(
         PACKAGE_DATA / "indicators.csv",
         dtype={"indicator": "str", "label": "str", "level": "str", "pillar": "str", "dimension": "str",
-               "parent": "str", "editions": "str", "order": "int64", "keywords": "str"},
+               "parent": "str", "editions": "str", "order": "int64", "keywords": "str", "method": "str",
+               "color": "str"},
         keep_default_na=False,
         na_values=[""],
     )
-    assert table["indicator"].is_unique, "indicators.csv: duplicate indicator id"
+    if not table["indicator"].is_unique:
+        _refuse(INDICATORS_HINT, "one row per indicator id",
+                f"duplicates {table.loc[table['indicator'].duplicated(), 'indicator'].tolist()}")
     bad = table.loc[table["indicator"] != table["label"].map(to_id), "indicator"].tolist()
-    assert not bad, f"indicators.csv: ids that are not the snake_case of their label: {bad}"
+    if bad:
+        _refuse(INDICATORS_HINT, "ids that are the snake_case of their label", bad)
+    levels = sorted(set(table["level"]) - set(LEVELS))
+    if levels:
+        _refuse(INDICATORS_HINT, f"levels among {', '.join(LEVELS)}", levels)
+    ids = set(table["indicator"])
+    orphans = table.loc[table["parent"].notna() & ~table["parent"].isin(ids), "parent"].tolist()
+    if orphans:
+        _refuse(INDICATORS_HINT, "parents that are ids of the table", orphans)
+    roots = table.loc[table["parent"].isna() & table["level"].ne("dimension"), "indicator"].tolist()
+    if roots:
+        _refuse(INDICATORS_HINT, "a parent for every indicator and pillar", f"none for {roots}")
+    parents = set(table["parent"].dropna())
+    childless = table.loc[table["level"].ne("indicator") & ~table["indicator"].isin(parents), "indicator"].tolist()
+    if childless:
+        _refuse(INDICATORS_HINT, "indicators under every composite", f"none under {childless}")
+    methods = table.loc[table["level"].ne("indicator") & ~table["method"].fillna("").str.startswith("mean of"),
+                        "indicator"].tolist()
+    if methods:
+        _refuse(INDICATORS_HINT, "a composite method starting 'mean of'", f"others for {methods}")
     return table
 
 
@@ -44,7 +84,9 @@ def load_indicators() -> pd.DataFrame:
 def load_editions() -> pd.DataFrame:
     """The editions (``editions.csv``) with the previous edition of each and the ranking rule."""
     table = pd.read_csv(PACKAGE_DATA / "editions.csv", dtype={"previous": "Int64"})
-    assert table["edition"].is_unique, "editions.csv: duplicate edition"
+    if not table["edition"].is_unique:
+        _refuse("ocdata/data/editions.csv", "one row per edition",
+                f"duplicates {table.loc[table['edition'].duplicated(), 'edition'].tolist()}")
     return table
 
 
@@ -65,14 +107,46 @@ def exists_in(editions: str, edition: int) -> bool:
     return str(edition) in editions.split()
 
 
+# The composite tree
+
+
 @cache
-def indicators_of(edition: int, parent: str | None = None) -> tuple[str, ...]:
-    """The ids of the scored indicators of an edition (optionally only the children of ``parent``)."""
-    table = load_indicators()
-    mask = (table["level"] == "indicator") & table["editions"].map(lambda e: exists_in(e, edition))
-    if parent is not None:
-        mask &= table["parent"] == parent
-    return tuple(table.loc[mask, "indicator"])
+def composites() -> tuple[str, ...]:
+    """Every composite (dimensions and pillars), in codebook order."""
+    table = load_indicators().sort_values("order", kind="stable")
+    return tuple(table.loc[table["level"] != "indicator", "indicator"])
+
+
+@cache
+def metrics() -> tuple[str, ...]:
+    """The dimensions (the ranked composites: criminality, resilience), in codebook order."""
+    table = load_indicators().sort_values("order", kind="stable")
+    return tuple(table.loc[table["level"] == "dimension", "indicator"])
+
+
+@cache
+def pillars() -> tuple[str, ...]:
+    """The composites whose parts are indicators (the ``pillar`` of the indicators), in codebook order."""
+    table = load_indicators().sort_values("order", kind="stable")
+    return tuple(dict.fromkeys(table.loc[table["level"] == "indicator", "parent"]))
+
+
+@cache
+def composites_bottom_up() -> tuple[str, ...]:
+    """Every composite after the composites it is made of (depth first, in codebook order):
+    criminal markets, criminal actors, criminality, resilience."""
+    table = load_indicators().sort_values("order", kind="stable")
+    below = {c: [i for i in table.loc[table["parent"] == c, "indicator"] if i in composites()] for c in composites()}
+    out: list[str] = []
+
+    def visit(node: str) -> None:
+        for child in below[node]:
+            visit(child)
+        out.append(node)
+
+    for root in metrics():
+        visit(root)
+    return tuple(out)
 
 
 @cache
@@ -84,27 +158,172 @@ def children_of(composite: str, edition: int) -> tuple[str, ...]:
 
 
 @cache
+def indicators_of(edition: int, parent: str | None = None) -> tuple[str, ...]:
+    """The ids of the scored indicators of an edition (optionally only the children of ``parent``)."""
+    table = load_indicators()
+    mask = (table["level"] == "indicator") & table["editions"].map(lambda e: exists_in(e, edition))
+    if parent is not None:
+        mask &= table["parent"] == parent
+    return tuple(table.loc[mask, "indicator"])
+
+
+@cache
+def composites_of(edition: int) -> tuple[str, ...]:
+    """The composites of an edition, in codebook order."""
+    table = load_indicators().set_index("indicator")["editions"]
+    return tuple(c for c in composites() if exists_in(table[c], edition))
+
+
+@cache
+def _column(name: str) -> pd.Series:
+    """One column of the indicator table, indexed by id."""
+    return load_indicators().set_index("indicator")[name]
+
+
+def levels() -> pd.Series:
+    """Id -> level (``dimension``, ``pillar``, ``indicator``), to map a column with."""
+    return _column("level").copy()
+
+
+def level_of(ident: str) -> str:
+    """``dimension``, ``pillar`` or ``indicator``."""
+    return str(_column("level")[ident])
+
+
+def pillar_of(ident: str) -> str:
+    """The pillar an indicator belongs to (a composite's pillar is itself or, for a dimension, its name)."""
+    return str(_column("pillar")[ident])
+
+
+def dimension_of(ident: str) -> str:
+    """The dimension (criminality or resilience) an indicator or composite belongs to."""
+    return str(_column("dimension")[ident])
+
+
+@cache
+def labels() -> dict[str, str]:
+    """Id -> label of every indicator and composite, in codebook order."""
+    table = load_indicators().sort_values("order", kind="stable")
+    return dict(zip(table["indicator"], table["label"], strict=True))
+
+
+def label_of(ident: str) -> str:
+    """The label of an indicator or composite (``Criminal markets``)."""
+    return labels()[ident]
+
+
+@cache
+def colors() -> dict[str, str]:
+    """Composite id -> its colour (``color`` column), pillars first, then the other composites."""
+    color = _column("color")
+    order = [*pillars(), *(c for c in composites() if c not in pillars())]
+    return {c: str(color[c]) for c in order if pd.notna(color[c])}
+
+
+def combines_unrounded(composite: str) -> bool:
+    """Whether a composite averages its parts' unrounded means (its ``method`` says so: criminality)."""
+    return "unrounded" in str(_column("method")[composite])
+
+
+@cache
 def previous_edition(edition: int) -> int | None:
     """The edition before ``edition``, or None for the first."""
     row = load_editions().set_index("edition")["previous"].get(edition)
     return None if row is None or pd.isna(row) else int(row)
 
 
+# Printed names
+
+
+def spelling_key(printed: str) -> str:
+    """The matching key of a printed name: case folded, spaces collapsed, surrounding space removed."""
+    return " ".join(printed.split()).casefold()
+
+
+@cache
+def load_printed_names() -> pd.DataFrame:
+    """The printed names (``printed_names.csv``): one row per id; per edition the names documents print
+    (``2021``, ...), the workbook's headers (``workbook_2021``, ...) and ``other_spellings`` accepted in
+    every edition the id exists in. Several names in a cell are separated by ``|``."""
+    table = pd.read_csv(PACKAGE_DATA / "printed_names.csv", dtype="str", keep_default_na=False)
+    ids = list(load_indicators()["indicator"])
+    if sorted(table["indicator"]) != sorted(ids):
+        _refuse(PRINTED_NAMES_HINT, "one row per id of indicators.csv",
+                f"missing {sorted(set(ids) - set(table['indicator']))}, extra "
+                f"{sorted(set(table['indicator']) - set(ids))}, repeated "
+                f"{table.loc[table['indicator'].duplicated(), 'indicator'].tolist()}")
+    editions = load_indicators().set_index("indicator")["editions"]
+    for column in table.columns[1:]:
+        year = _edition_of_column(column)
+        if year is None:
+            continue
+        for ident, cell in zip(table["indicator"], table[column], strict=True):
+            if bool(cell) != exists_in(editions[ident], year) and (cell or column.isdigit()):
+                _refuse(PRINTED_NAMES_HINT, f"a name in column {column} exactly for the ids of {year}",
+                        f"{cell!r} for {ident}")
+    seen: dict[str, str] = {}
+    for ident, cells in zip(table["indicator"], table.iloc[:, 1:].itertuples(index=False), strict=True):
+        for name in (n for cell in cells for n in cell.split("|") if n):
+            if seen.setdefault(spelling_key(name), ident) != ident:
+                _refuse(PRINTED_NAMES_HINT, "each spelling naming one id",
+                        f"{name!r} for {seen[spelling_key(name)]} and {ident}")
+    return table
+
+
+def _edition_of_column(column: str) -> int | None:
+    """The edition a column of ``printed_names.csv`` is about (``2023``, ``workbook_2023``), or None."""
+    text = column.removeprefix(WORKBOOK_PREFIX)
+    if text.isdigit():
+        return int(text)
+    if column != OTHER_SPELLINGS:
+        _refuse(PRINTED_NAMES_HINT, f"columns <edition>, {WORKBOOK_PREFIX}<edition> or {OTHER_SPELLINGS}",
+                repr(column))
+    return None
+
+
+@cache
+def _spellings(edition: int | None) -> dict[str, str]:
+    """Spelling key -> id, for the names an edition prints (every edition's with None)."""
+    table = load_printed_names()
+    editions = load_indicators().set_index("indicator")["editions"]
+    out: dict[str, str] = {}
+    for column in table.columns[1:]:
+        year = _edition_of_column(column)
+        if edition is not None and year is not None and year != edition:
+            continue
+        for ident, cell in zip(table["indicator"], table[column], strict=True):
+            if edition is not None and not exists_in(editions[ident], edition):
+                continue
+            out.update({spelling_key(name): ident for name in cell.split("|") if name})
+    return out
+
+
+def indicator_for(printed: str, edition: int | None = None) -> str | None:
+    """The id a printed indicator or composite name stands for in ``edition`` (in any edition with
+    None), or None: ``"ECONOMIC REGULATORY CAPACITY"`` and ``"Economic regulatory environment"`` ->
+    ``economic_regulatory_capacity``. Case and spacing do not matter; the spellings are
+    ``printed_names.csv``'s."""
+    return _spellings(edition).get(spelling_key(printed))
+
+
+def printed_names(edition: int | None = None) -> dict[str, str]:
+    """Every known spelling (as matched: case folded) -> id, for one edition or all."""
+    return dict(_spellings(edition))
+
+
 def build_codebook(definitions: pd.DataFrame) -> pd.DataFrame:
     """The codebook table: the indicator table plus definitions taken from the documents.
 
     ``definitions`` has columns ``indicator, definition, source, line``; the first one found per
-    indicator is used (later documents that print the same text are not repeated).
+    indicator is used (later documents that print the same text are not repeated). ``method`` is the
+    table's; the ranked dimensions add the ranking rule of ``editions.csv``.
     """
-    table = load_indicators().drop(columns=["keywords"])
+    table = load_indicators().drop(columns=["keywords", "color"])
     first = definitions.drop_duplicates("indicator").set_index("indicator")
     table["definition"] = table["indicator"].map(first["definition"]).astype("str")
     where = first["source"] + ":" + first["line"].astype("str")
     table["definition_source"] = table["indicator"].map(where).astype("str")
-    table["method"] = table["level"].map({"indicator": INDICATOR_METHOD, "pillar": COMPOSITE_METHOD})
-    table.loc[table["indicator"] == "resilience", "method"] = COMPOSITE_METHOD
-    table.loc[table["indicator"] == "criminality", "method"] = CRIMINALITY_METHOD
     rule = load_editions()["rank_rule"].iloc[-1]
-    ranked = table["indicator"].isin(METRICS)
+    ranked = table["indicator"].isin(metrics())
     table.loc[ranked, "method"] = table.loc[ranked, "method"] + f"; ranks: {rule}, world, continent and region"
     return table.sort_values("order", ignore_index=True)

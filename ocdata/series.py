@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ocdata.normalize import check_row
+from ocdata.validate import check_row
 
 SERIES_KEY = ["iso3", "series", "year"]
 CLAIM_TOLERANCE = 0.5  # claims are printed in whole percent
@@ -19,15 +19,14 @@ def normalize_series(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         other = values.get((row["iso3"], row["same_as"], row["year"]))
         checks.append(check_row("article_figures_agree", f"{row['series']} {row['year']} = {row['same_as']}",
                                 iso3=row["iso3"], expected="missing" if other is None else f"{other:g}",
-                                found=f"{row['value']:g}", tolerance=0.0,
-                                ok=other is not None and other == row["value"], source=row["source"],
-                                line=row["line"]))
+                                found=f"{row['value']:g}", ok=other is not None and other == row["value"],
+                                source=row["source"], line=row["line"]))
     dupes = rows[rows.duplicated(SERIES_KEY, keep=False)]
     for key, group in dupes.groupby(SERIES_KEY):
         checks.append(check_row("repeated_value_agrees", " ".join(map(str, key)), iso3=key[0],
                                 expected=f"{group['value'].iloc[0]:g}",
                                 found=", ".join(f"{v:g}" for v in group["value"]),
-                                tolerance=0.0, ok=group["value"].nunique() == 1, source=group["source"].iloc[0],
+                                ok=group["value"].nunique() == 1, source=group["source"].iloc[0],
                                 line=group["line"].iloc[-1]))
     series = rows.drop_duplicates(SERIES_KEY).drop(columns="same_as")
     return series.sort_values(SERIES_KEY, ignore_index=True), checks
