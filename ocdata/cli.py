@@ -85,9 +85,9 @@ def _add(args: argparse.Namespace) -> int:
         if args.file is not None:
             raise _usage("add --list takes no FILE")
         rows = documents.list_documents()
-        if not rows:
+        if rows.empty:
             print(f"no added documents in {documents.user_documents_dir()}")
-        for row in rows:
+        for _, row in rows.iterrows():
             print(documents.describe_document(row))
         return 0
     if args.file is None:

@@ -59,12 +59,12 @@ def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None =
                              "choose another folder); nothing was written", file=dest)
         plan.append((dest, data))
     for dest, data in plan:
-        _make_folders(dest.parent)
+        make_folders(dest.parent)
         write_bytes_atomic(dest, data)
     return Copied(tuple(dest for dest, _ in plan), tuple(unchanged))
 
 
-def _make_folders(folder: Path) -> None:
+def make_folders(folder: Path) -> None:
     """Create ``folder`` and its missing parents with mode 0755 (whatever the umask); leave existing ones."""
     missing = []
     while not folder.exists():

@@ -1,0 +1,194 @@
+"""Documents a user adds (``ocdata add``): a folder of their own beside the bundled documents.
+
+The folder (``paths.user_documents_dir()``) has a ``sources.yaml`` in the same format as the bundled one.
+Adding a document reads and parses it at once, then builds the bundled documents with every added one in a
+staging copy of the folder: only when every check passes is the document copied in and the manifest replaced
+(the document first, then the manifest, each atomically). A refused document leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ocdata.atomic import write_bytes_atomic, write_text_atomic
+from ocdata.errors import InputError, ParameterError, ValidationError
+from ocdata.manifest import FIELDS, KINDS, MANIFEST_NAME, read_document, read_manifest
+from ocdata.notebook_copy import make_folders
+from ocdata.paths import raw_dir, user_documents_dir
+
+HEADER = ("# Documents added with 'ocdata add' (remove them with 'ocdata remove ID').\n"
+          "# Each file was checked when added; ocdata refuses one whose sha256 has changed since.\n")
+PUBLISHER = "not recorded (added with ocdata add)"
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]*")
+
+
+def list_documents(folder: Path | None = None) -> pd.DataFrame:
+    """The added documents (the user folder's manifest as a table); empty when there are none."""
+    folder = Path(folder) if folder is not None else user_documents_dir()
+    if not (folder / MANIFEST_NAME).is_file():
+        return pd.DataFrame(columns=list(FIELDS))
+    return read_manifest(folder)
+
+
+def describe_document(entry: pd.Series | dict) -> str:
+    """One line: id, file, kind, edition, countries, sha256 (12 hex)."""
+    countries = entry["countries"]
+    countries = " ".join(countries) if isinstance(countries, list | tuple) else countries
+    edition = "-" if entry["edition"] is None or pd.isna(entry["edition"]) else int(entry["edition"])
+    return f"{entry['id']}  {entry['file']}  {entry['kind']}  {edition}  {countries}  {entry['sha256'][:12]}"
+
+
+def add_document(file: Path | str, *, kind: str | None = None, ident: str | None = None, edition: int | None = None,
+                 countries: list[str] | None = None, folder: Path | None = None) -> dict:
+    """Register ``file`` in the user documents folder and return its manifest entry.
+
+    Kind, edition and countries are detected where they are not given. Refuses (``ParseError`` naming the
+    file and line) what the parser of its kind cannot read, and (``ValidationError``, the failed check's one
+    line) a document that fails a check beside the bundled and already added documents.
+    """
+    from ocdata import detect
+
+    source = Path(file)
+    folder = Path(folder) if folder is not None else user_documents_dir()
+    if not source.is_file():
+        raise InputError("expected a document to add, found no such file", file=source)
+    data = source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    existing = list_documents(folder)
+    same = existing[existing["sha256"].str.lower() == sha]
+    if not same.empty:
+        raise ParameterError(f"expected a document not added yet, found the same bytes added as "
+                             f"{same['id'].iloc[0]!r}", file=source)
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    kind = kind or detect.detect_kind(lines)
+    if kind is None:
+        raise ParameterError("expected a PDF profile ('HUMAN TRAFFICKING<TAB>6.50' lines) or a web profile (a name, "
+                             "then '4.330.18'), found neither; name the kind with --kind", file=source)
+    if kind not in KINDS:
+        raise ParameterError(f"expected a kind among {', '.join(KINDS)}, found {kind!r}", file=source)
+    if edition is None:
+        edition = detect.detect_edition(kind, lines)
+    if edition is None and kind != "article":
+        raise ParameterError("expected to tell the edition from the indicators printed, found no way; name it "
+                             "with --edition", file=source)
+    countries = list(countries or detect.detect_countries(lines))
+    if not countries:
+        raise ParameterError("expected a country named on a line of its own, found none; name it with --country "
+                             "ISO3 (repeat it, in order, for a file of several countries)", file=source)
+    _check_countries(countries, source)
+    ident = ident or _id_from(source.stem)
+    if not ID_PATTERN.fullmatch(ident):
+        raise ParameterError(f"expected an id of lower-case letters, digits and '_', found {ident!r}")
+    taken = set(existing["id"]) | set(read_manifest(raw_dir())["id"])
+    if ident in taken:
+        raise ParameterError(f"expected a new document id, found {ident!r} in use; choose one with --id")
+    entry = {"id": ident, "file": f"{ident}{source.suffix or '.txt'}",
+             "title": f"{source.name} (added with ocdata add)", "publisher": PUBLISHER, "kind": kind,
+             "edition": edition, "countries": countries, "sha256": sha}
+    _parse_at_once(source, entry)
+    entries = [*_entries(folder, existing), entry]
+    _validate(folder, entries, entry, data, source)
+    _install(folder, entries, entry, data)
+    return entry
+
+
+def remove_document(ident: str, folder: Path | None = None) -> dict:
+    """Remove an added document: its manifest entry, then its file (only files our manifest lists)."""
+    folder = Path(folder) if folder is not None else user_documents_dir()
+    existing = list_documents(folder)
+    if ident not in set(existing["id"]):
+        known = ", ".join(existing["id"]) or "none"
+        raise ParameterError(f"expected the id of an added document ({known}), found {ident!r}")
+    entries = _entries(folder, existing)
+    gone = next(e for e in entries if e["id"] == ident)
+    rest = [e for e in entries if e["id"] != ident]
+    if rest:
+        write_text_atomic(folder / MANIFEST_NAME, _manifest_text(rest))
+    else:
+        (folder / MANIFEST_NAME).unlink()  # no documents: no manifest, and load() reads the bundled ones only
+    (folder / gone["file"]).unlink(missing_ok=True)
+    return gone
+
+
+def _id_from(stem: str) -> str:
+    ident = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
+    return ident if ident and ident[0].isalnum() else f"doc_{ident}".rstrip("_")
+
+
+def _check_countries(countries: list[str], source: Path) -> None:
+    from ocdata.countries import load_countries
+
+    known = set(load_countries()["iso3"])
+    bad = [c for c in countries if c not in known]
+    if bad:
+        raise ParameterError(f"expected ISO3 codes of the index's countries, found {', '.join(bad)}", file=source)
+
+
+def _parse_at_once(source: Path, entry: dict) -> None:
+    """Read and parse the document where it is, so a refusal names the user's own file and line."""
+    from ocdata.build import PARSERS
+
+    row = pd.Series({**entry, "file": source.name, "countries": " ".join(entry["countries"])})
+    doc = read_document(source.parent, row)
+    PARSERS[doc.kind](doc)
+
+
+def _entries(folder: Path, table: pd.DataFrame) -> list[dict]:
+    """The manifest entries of ``folder`` as plain dicts (as written in ``sources.yaml``)."""
+    if table.empty:
+        return []
+    entries = yaml.safe_load((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+    return [{field: e[field] for field in FIELDS} for e in entries]
+
+
+def _manifest_text(entries: list[dict]) -> str:
+    return HEADER + yaml.safe_dump({"documents": entries}, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, source: Path) -> None:
+    """Build the bundled and added documents with the new one in a staging copy; refuse on any failed check."""
+    from ocdata.build import build, describe_check, first_failure
+
+    parent = folder.parent
+    make_folders(parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=parent))
+    try:
+        for old in entries[:-1]:
+            shutil.copyfile(folder / old["file"], staging / old["file"])
+        (staging / entry["file"]).write_bytes(data)
+        (staging / MANIFEST_NAME).write_text(_manifest_text(entries), encoding="utf-8")
+        dataset = build([raw_dir(), staging], workbook=False)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not dataset.failed.empty:
+        sources = dataset.sources.copy()
+        sources.loc[sources["id"] == entry["id"], "file"] = str(source)  # name the user's own file
+        raise ValidationError(f"{describe_check(first_failure(dataset), sources)} ({len(dataset.failed)} check(s) "
+                              f"failed; nothing was added to {folder})")
+
+
+def _install(folder: Path, entries: list[dict], entry: dict, data: bytes) -> None:
+    """Copy the document in, then replace the manifest (each atomically)."""
+    make_folders(folder)
+    target = folder / entry["file"]
+    existed = target.exists()
+    if existed and target.read_bytes() != data:
+        raise InputError("expected no file of this name in the documents folder (it is not listed in its "
+                         f"{MANIFEST_NAME}), found one; move it away or choose another --id", file=target)
+    write_bytes_atomic(target, data)
+    try:
+        write_text_atomic(folder / MANIFEST_NAME, _manifest_text(entries))
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise
+
