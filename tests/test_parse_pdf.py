@@ -76,8 +76,31 @@ def test_narrative_headings_and_page_breaks():
 def test_unknown_indicator_name_is_an_error():
     lines = real_lines(KGZ_2021)
     lines[18] = "HUMAN TRAFICKING\t6.50"  # misspelt
-    with pytest.raises(ParseError, match=r"kgz_2021_profile_pdf.txt:19: expected an indicator name, found 'HUMAN"):
+    with pytest.raises(ParseError, match=r"kgz_2021_profile_pdf.txt:19: expected an indicator name of the 2021 "
+                       r"edition, found 'HUMAN TRAFICKING'$"):
         parse(KGZ_2021, "KGZ", 2021, "\n".join(lines))
+
+
+def test_a_spelling_of_the_printed_names_table_is_understood():
+    # the workbook spelling "Economic regulatory environment" (printed_names.csv), printed in a PDF profile
+    lines = real_lines(KGZ_2021)
+    assert lines[72] == "ECONOMIC REGULATORY CAPACITY\t5.00"
+    lines[72] = "ECONOMIC REGULATORY ENVIRONMENT\t5.00"
+    values = pd.DataFrame(parse(KGZ_2021, "KGZ", 2021, "\n".join(lines)).values).set_index("line")
+    assert (values.loc[73, "indicator"], values.loc[73, "score"]) == ("economic_regulatory_capacity", 5.0)
+
+
+def test_an_indicator_of_a_later_edition_is_unknown_in_2021():
+    lines = real_lines(KGZ_2021)
+    lines[18] = "FINANCIAL CRIMES\t6.50"  # a 2023 indicator in a 2021 profile
+    with pytest.raises(ParseError, match=r"kgz_2021_profile_pdf.txt:19: expected an indicator name of the 2021 "
+                       r"edition, found 'FINANCIAL CRIMES'$"):
+        parse(KGZ_2021, "KGZ", 2021, "\n".join(lines))
+
+
+def test_the_2023_pdf_spells_extortion_with_an_ampersand():
+    values = pd.DataFrame(parse(KAZ_2023, "KAZ", 2023).values)
+    assert "extortion_and_protection_racketeering" in set(values["indicator"])
 
 
 def test_profile_of_another_country_is_an_error():

@@ -96,3 +96,20 @@ def test_fewer_countries_than_the_manifest_says_is_an_error():
 def test_more_countries_than_the_manifest_says_is_an_error():
     with pytest.raises(ParseError, match="expected 1 countries"):
         parse(TWO, ("KAZ",), 2023)
+
+
+def test_a_workbook_spelling_printed_on_a_web_page_is_understood():
+    lines = real_lines(KGZ_2025)
+    assert lines[213].strip() == "Economic regulatory capacity"
+    lines[213] = "    Economic regulatory environment"
+    values = pd.DataFrame(parse(KGZ_2025, ("KGZ",), 2025, "\n".join(lines)).values)
+    row = values[values["line"] == 216].iloc[0]  # "4.00-1.00"
+    assert (row["indicator"], row["score"]) == ("economic_regulatory_capacity", 4.0)
+
+
+def test_an_unknown_name_on_a_web_page_names_the_edition():
+    lines = real_lines(KGZ_2025)
+    lines[213] = "    Economic regulatory capacities"
+    with pytest.raises(ParseError, match=r"kgz_2025_profile_web.txt:214: expected an indicator name of the 2025 "
+                       r"edition, found 'Economic regulatory capacities'$"):
+        parse(KGZ_2025, ("KGZ",), 2025, "\n".join(lines))

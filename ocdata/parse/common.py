@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ocdata.codebook import load_indicators, load_layout, load_sections, to_id
+from ocdata.codebook import indicator_for, load_indicators, load_layout, load_sections
 from ocdata.countries import load_countries
 from ocdata.errors import ParseError
 
@@ -49,16 +49,15 @@ def is_boilerplate(line: str) -> bool:
     return line.startswith(tuple(load_layout()["boilerplate_prefixes"]))
 
 
-@cache
-def known_ids() -> frozenset[str]:
-    """Every indicator and composite id in the codebook."""
-    return frozenset(load_indicators()["indicator"])
+def label_id(label: str, edition: int | None = None) -> str | None:
+    """The codebook id a printed indicator or composite name stands for (in ``edition``), or None
+    (the spellings are ``printed_names.csv``'s)."""
+    return indicator_for(label, edition)
 
 
-def label_id(label: str) -> str | None:
-    """The codebook id a printed indicator name stands for, or None."""
-    ident = to_id(label)
-    return ident if ident in known_ids() else None
+def unknown_name(label: str, edition: int, *, file: str, line: int) -> ParseError:
+    """The error for a name printed where an indicator's belongs that the edition does not know."""
+    return ParseError(f"expected an indicator name of the {edition} edition, found {label!r}", file=file, line=line)
 
 
 def scope_of(adjective: str | None, name: str | None, *, file: str, line: int) -> tuple[str, str]:

@@ -9,8 +9,9 @@ upper-case headings.
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from ocdata.codebook import indicators_of
+from ocdata.codebook import dimension_of, indicator_for, indicators_of, label_of, metrics
 from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
 from ocdata.manifest import Document
@@ -22,13 +23,25 @@ from ocdata.parse.common import (
     find_ranks,
     is_boilerplate,
     label_id,
+    unknown_name,
 )
 
 VALUE_LINE = re.compile(r"^(?P<label>[A-Z][A-Z&,\- ]*?)\s+(?P<score>\d{1,2}\.\d{2})$")
-HEADLINE_INLINE = re.compile(r"^(?P<score>\d{1,2}\.\d{2})\s+(?P<metric>CRIMINALITY|RESILIENCE) SCORE$")
-HEADLINE_LABEL = re.compile(r"^(?P<metric>CRIMINALITY|RESILIENCE) SCORE$")
 NUMBER_ONLY = re.compile(r"^\d{1,2}\.\d{2}$")
 SCOPES_PER_BLOCK = 3
+
+
+@cache
+def _headline_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """``5.33 CRIMINALITY SCORE`` and ``CRIMINALITY SCORE``, for every ranked dimension of the codebook."""
+    names = "|".join(re.escape(label_of(m).upper()) for m in metrics())
+    return (re.compile(rf"^(?P<score>\d{{1,2}}\.\d{{2}})\s+(?P<metric>{names}) SCORE$"),
+            re.compile(rf"^(?P<metric>{names}) SCORE$"))
+
+
+def _narrative_heading() -> str:
+    """The heading the narrative starts with: the first dimension's label, upper-cased."""
+    return label_of(metrics()[0]).upper()
 
 
 def parse_pdf_profile(doc: Document) -> Parsed:
@@ -43,6 +56,7 @@ def parse_pdf_profile(doc: Document) -> Parsed:
     narrative = NarrativeBuilder(iso3, edition)
     in_narrative = False
     seen_country = False
+    headline_inline, headline_label = _headline_patterns()
 
     for number, raw in enumerate(doc.lines, start=1):
         text = clean(raw)
@@ -58,26 +72,26 @@ def parse_pdf_profile(doc: Document) -> Parsed:
             continue
         if not seen_country:
             raise ParseError(f"expected the country heading first, found {text[:40]!r}", file=doc.file, line=number)
-        if text == "CRIMINALITY" and _all_scores_read(pages):
+        if text == _narrative_heading() and _all_scores_read(pages):
             in_narrative = True
             narrative.heading(text)
             continue
         page = pages[-1]
-        if match := HEADLINE_INLINE.match(text):
-            page.append(("headline", (match["metric"].lower(), float(match["score"])), number))
+        if match := headline_inline.match(text):
+            page.append(("headline", (indicator_for(match["metric"]), float(match["score"])), number))
         elif NUMBER_ONLY.match(text):
             pending_value = (float(text), number)
-        elif match := HEADLINE_LABEL.match(text):
+        elif match := headline_label.match(text):
             if pending_value is None:
                 raise ParseError(f"expected a score before {text!r}, found none", file=doc.file, line=number)
-            page.append(("headline", (match["metric"].lower(), pending_value[0]), pending_value[1]))
+            page.append(("headline", (indicator_for(match["metric"]), pending_value[0]), pending_value[1]))
             pending_value = None
         elif ranks := find_ranks(text, file=doc.file, line=number):
             page.extend(("rank", rank, number) for rank in ranks)
         elif match := VALUE_LINE.match(text):
-            ident = label_id(match["label"])
+            ident = label_id(match["label"], edition)
             if ident is None:
-                raise ParseError(f"expected an indicator name, found {match['label']!r}", file=doc.file, line=number)
+                raise unknown_name(match["label"], edition, file=doc.file, line=number)
             page.append(("value", (ident, float(match["score"])), number))
         else:
             raise ParseError(f"expected a score, rank or heading, found {text[:60]!r}", file=doc.file, line=number)
@@ -108,7 +122,7 @@ def parse_pdf_profile(doc: Document) -> Parsed:
 
 def _is_country(text: str, iso3: str, file: str, line: int) -> bool:
     """Whether an upper-case line is the country heading; a heading for another country is an error."""
-    if label_id(text) is not None or text in ("CRIMINALITY", "RESILIENCE"):
+    if label_id(text) is not None:
         return False
     try:
         found = to_iso3(text)
@@ -135,9 +149,6 @@ def _assign_rank_blocks(page: list, iso3: str, edition: int, file: str) -> list[
     right before a dimension's indicators belongs to that dimension; a page's remaining block
     belongs to the metric the page has not assigned yet.
     """
-    from ocdata.codebook import load_indicators
-
-    dimension = load_indicators().set_index("indicator")["dimension"]
     blocks: list[tuple[int, list[dict]]] = []  # (position in page, ranks)
     for pos, (kind, payload, _) in enumerate(page):
         if kind != "rank":
@@ -146,7 +157,7 @@ def _assign_rank_blocks(page: list, iso3: str, edition: int, file: str) -> list[
             blocks[-1][1].append(payload)
         else:
             blocks.append((pos, [payload]))
-    metrics: list[str | None] = []
+    owners: list[str | None] = []  # the metric each block belongs to
     for pos, ranks in blocks:
         if len(ranks) != SCOPES_PER_BLOCK:
             raise ParseError(f"expected world, continent and region ranks, found {len(ranks)}",
@@ -154,18 +165,18 @@ def _assign_rank_blocks(page: list, iso3: str, edition: int, file: str) -> list[
         before = page[pos - 1] if pos > 0 else None
         after = page[pos + len(ranks)] if pos + len(ranks) < len(page) else None
         if before is not None and before[0] == "headline":
-            metrics.append(before[1][0])
+            owners.append(before[1][0])
         elif after is not None and after[0] in ("value", "headline"):
-            metrics.append(dimension[after[1][0]])
+            owners.append(dimension_of(after[1][0]))
         else:
-            metrics.append(None)
-    for i, metric in enumerate(metrics):
+            owners.append(None)
+    for i, metric in enumerate(owners):
         if metric is None:
-            rest = {"criminality", "resilience"} - {m for m in metrics if m}
+            rest = set(metrics()) - {m for m in owners if m}
             if len(rest) != 1:
                 raise ParseError("expected a rank block after a headline, before a dimension's scores or beside "
                                  "the other metric's, found one that fits none", file=file,
                                  line=blocks[i][1][0]["line"])
-            metrics[i] = rest.pop()
+            owners[i] = rest.pop()
     return [{"iso3": iso3, "edition": edition, "metric": metric, **rank, "printed_change": None}
-            for metric, (_, ranks) in zip(metrics, blocks, strict=True) for rank in ranks]
+            for metric, (_, ranks) in zip(owners, blocks, strict=True) for rank in ranks]

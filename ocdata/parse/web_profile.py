@@ -26,10 +26,10 @@ from ocdata.parse.common import (
     label_id,
     read_rank,
     scope_of,
+    unknown_name,
 )
 
 RANK_LINE = re.compile("^" + ORDINAL + r" countries(?: in (?P<name>.+?))?(?:\s+(?P<move>-?\d+))?$")
-FIRST_LABEL = "criminal_markets"
 
 
 def parse_web_profile(doc: Document) -> Parsed:
@@ -39,6 +39,7 @@ def parse_web_profile(doc: Document) -> Parsed:
                          f"{list(doc.countries)} and edition {doc.edition}", file=doc.file)
     layout = load_layout()
     headlines, facts = layout["headline_labels"], layout["profile_facts"]
+    first_label = layout["web_profile_first_label"]  # a country's profile starts where this comes round again
     items = [(n, clean(raw)) for n, raw in enumerate(doc.lines, start=1)]
     items = [(n, t) for n, t in items if t]
     out = Parsed()
@@ -60,9 +61,9 @@ def parse_web_profile(doc: Document) -> Parsed:
 
     while i < len(items):
         number, text = items[i]
-        ident = label_id(text)
+        ident = label_id(text, doc.edition)
         lower = text.lower()
-        if ident == FIRST_LABEL and (country < 0 or FIRST_LABEL in seen):
+        if ident == first_label and (country < 0 or first_label in seen):
             start_country()
         if country < 0 and (ident or lower in headlines or lower in facts):
             start_country()
@@ -89,7 +90,7 @@ def parse_web_profile(doc: Document) -> Parsed:
                 raise ParseError("expected an indicator name before this score, found none", file=doc.file,
                                  line=pending[2])
             named_by, name = items[i - 2]
-            raise ParseError(f"expected an indicator name, found {name[:50]!r}", file=doc.file, line=named_by)
+            raise unknown_name(name[:50], doc.edition, file=doc.file, line=named_by)
         if match := RANK_LINE.match(text):
             if metric is None:
                 raise ParseError("expected a headline score before this rank, found none", file=doc.file,
