@@ -20,7 +20,7 @@ from ocdata.parse.article import parse_article
 from ocdata.parse.common import Parsed
 from ocdata.parse.pdf_profile import parse_pdf_profile
 from ocdata.parse.web_profile import parse_web_profile
-from ocdata.paths import PACKAGE_DIR, document_dirs, processed_dir
+from ocdata.paths import cache_dir, document_dirs, processed_dir
 from ocdata.schema import conform
 from ocdata.series import compute_claims, normalize_series
 
@@ -105,15 +105,17 @@ def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, lis
     return parsed, failures
 
 
-def build(raw: RawArg = None, workbook: Path | str | None = None, *,
+def build(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
           keep_going: bool = False) -> Dataset:
     """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving.
 
     ``raw`` is a folder of documents with its ``sources.yaml``, a list of such folders, or ``None`` for
-    :func:`ocdata.paths.document_dirs`. With ``keep_going``, documents that cannot be parsed are left out
-    and listed in ``checks``.
+    :func:`ocdata.paths.document_dirs`. ``workbook`` is a path, or ``None``/``False`` for none (this function
+    looks for no downloaded workbook: pass ``resolve_workbook(None)`` for that). With ``keep_going``, documents
+    that cannot be parsed are left out and listed in ``checks``.
     """
     # Load inputs
+    workbook = None if workbook is False or workbook is True else workbook
     folders = document_folders(raw)
     manifest = read_manifests(folders)
     # Process: parse each document
@@ -220,33 +222,117 @@ def _profiles(facts: pd.DataFrame) -> pd.DataFrame:
     return wide.join(first).reset_index()
 
 
-_CACHE: dict[tuple, Dataset] = {}
+CACHE_KEEP = 4
+"""How many builds ``ocdata.load()`` keeps in the user cache (``cache_dir()/tables``)."""
+_MEMO: dict[tuple[str, str], Dataset] = {}
+"""Tables already read in this process, by (version folder, fingerprint): a saved build never changes."""
+_MEMO_SIZE = 4
 
 
-def _fingerprint(raws: tuple[Path, ...], workbook: Path | None) -> tuple:
-    """What a cached build depends on: the raw files, the package's code and data, the workbook."""
-    files = sorted(p for raw in raws if raw.is_dir() for p in raw.iterdir() if p.is_file())
-    code = sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in {".py", ".csv", ".yaml"})
-    extra = [workbook] if workbook is not None and workbook.exists() else []
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*files, *code, *extra])
+def resolve_workbook(workbook: Path | str | bool | None) -> Path | None:
+    """The workbook a build uses: ``None`` means the newest downloaded workbook (if any), ``False`` none."""
+    if workbook is False:
+        return None
+    if workbook is None or workbook is True:
+        from ocdata import download
+
+        latest = getattr(download, "latest_workbook", None)
+        return Path(latest()) if latest is not None and latest() is not None else None
+    return Path(workbook)
 
 
-def load(raw: RawArg = None, workbook: Path | str | None = None, *, strict: bool = True,
-         keep_going: bool = False) -> Dataset:
-    """The tables built from ``raw`` (default: the bundled ``data/raw``) and an optional workbook.
+def _copy(data: Dataset) -> Dataset:
+    """Tables the caller owns: changing them (even through ``.array``) changes no other call's result."""
+    return Dataset(**{name: table.copy(deep=True) for name, table in data.tables().items()})
 
-    The result is cached for the process and rebuilt when a document, the workbook or the code
-    changes. With ``strict`` (the default) a failing check raises :class:`ValidationError`; pass
-    ``strict=False`` to inspect ``dataset.failed`` instead. ``keep_going`` leaves out documents
-    that cannot be parsed, listing them as failed checks.
+
+def _dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
+    return Dataset(**{f.name: tables[f.name] for f in fields(Dataset)})
+
+
+def _read_saved(folder: Path, fingerprint: str | None) -> Dataset:
+    """The tables of a saved build (memoised for the process when its fingerprint is known)."""
+    from ocdata.tables import read_tables
+
+    key = (str(Path(folder).resolve()), fingerprint or "")
+    if fingerprint and key in _MEMO:
+        return _MEMO[key]
+    data = _dataset(read_tables(folder))
+    if fingerprint:
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = data
+    return data
+
+
+def _matches(folder: Path, fingerprint: str, keep_going: bool) -> bool:
+    """Whether ``folder`` holds a saved build of these inputs (one that left no document out, unless
+    ``keep_going`` allows it)."""
+    from ocdata.tables import build_info
+
+    info = build_info(folder)
+    return (info is not None and info.get("fingerprint") == fingerprint
+            and (keep_going or not info.get("left_out")))
+
+
+def _build_info(inputs: list[dict], fingerprint: str, data: Dataset) -> dict:
+    left_out = int(((data.checks["check"] == "document_parses") & (data.checks["status"] == "fail")).sum())
+    return {"fingerprint": fingerprint, "inputs": inputs, "left_out": left_out}
+
+
+def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool) -> tuple[Path, Dataset]:
+    """The folder of the saved build of these inputs, and its tables: ``processed_dir()`` or the user cache when
+    one matches the inputs' fingerprint, else a new build saved in the cache."""
+    from ocdata.fingerprint import describe_inputs, fingerprint_of
+
+    folders = document_folders(raw)
+    book = resolve_workbook(workbook)
+    inputs = describe_inputs(folders, book)
+    fingerprint = fingerprint_of(inputs)
+    cached = cache_dir() / "tables" / fingerprint
+    for folder in (processed_dir(), cached):
+        if _matches(folder, fingerprint, keep_going):
+            try:
+                return folder, _read_saved(folder, fingerprint)
+            except OcdataError as exc:
+                print(f"ocdata: warning: {exc}; building the tables again", file=sys.stderr)
+    data = build(folders, book, keep_going=keep_going)
+    from ocdata.store import save_tables
+
+    save_tables(data.tables(), data.sources, cached, _build_info(inputs, fingerprint, data), keep=CACHE_KEEP)
+    return cached, data
+
+
+def ensure_built(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
+                 keep_going: bool = False) -> Path:
+    """The folder of the saved build of these inputs (building and saving it in the user cache when none
+    matches); report kernels read it with ``ocdata.load(tables=folder)``."""
+    return _ensure(raw, workbook, keep_going)[0]
+
+
+def load(raw: RawArg = None, workbook: Path | str | bool | None = None, *, strict: bool = True,
+         keep_going: bool = False, tables: Path | str | None = None) -> Dataset:
+    """The tables of the documents in ``raw`` and a workbook, or of the saved build in ``tables``.
+
+    ``raw``: a folder of documents, a list of folders, or ``None`` (the bundled documents and the user's).
+    ``workbook``: a path; ``None`` (the default) for the newest downloaded workbook, if any; ``False`` for none.
+    ``tables``: a folder written by ``ocdata build`` (or given by :func:`ensure_built`): read as it is, checked
+    against ``schema.yaml``.
+
+    Without ``tables``, a saved build whose fingerprint (documents, workbook, code) matches is read (from
+    ``data/processed`` or the user cache); otherwise the tables are built and saved in the user cache. Each call
+    returns tables of its own: changing them never changes another call's result. With ``strict`` (the
+    default) a failing check raises :class:`ValidationError`; pass ``strict=False`` to inspect
+    ``dataset.failed``. ``keep_going`` leaves out documents that cannot be parsed, listing them as failed checks.
     """
-    raws = tuple(folder.resolve() for folder in document_folders(raw))
-    book = Path(workbook).resolve() if workbook is not None else None
-    key = (raws, book, keep_going, _fingerprint(raws, book))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = build(list(raws), book, keep_going=keep_going)
-    data = _CACHE[key]
+    if tables is not None:
+        from ocdata.tables import build_info
+
+        info = build_info(Path(tables)) or {}
+        data = _read_saved(Path(tables), info.get("fingerprint"))
+    else:
+        data = _ensure(raw, workbook, keep_going)[1]
+    data = _copy(data)
     if strict and not data.failed.empty:
         raise ValidationError(f"{describe_check(first_failure(data), data.sources)} ({len(data.failed)} check(s) "
                               "failed; load(strict=False) to inspect them)")
@@ -276,20 +362,30 @@ def describe_check(check: pd.Series, sources: pd.DataFrame) -> str:
     return f"{where}{check['check']} on {check['subject']}: expected {check['expected']}, found {check['found']}"
 
 
-def run_build(raw: Path | None = None, out: Path | None = None, workbook: Path | None = None,
+def run_build(raw: RawArg = None, out: Path | None = None, workbook: Path | str | bool | None = None,
               keep_going: bool = False) -> int:
-    """``ocdata build``: build, save the tables (all or none), print a summary; the exit code."""
-    from ocdata.store import write_tables
+    """``ocdata build``: build, save the tables (all or none) with their fingerprint, print a summary; the
+    exit code. ``workbook=None`` uses the newest downloaded workbook (and says so), ``False`` none."""
+    from ocdata.fingerprint import describe_inputs, fingerprint_of
+    from ocdata.manifest import sha256_of
+    from ocdata.store import check_out, publish_tables
 
-    data = load(raw, workbook, strict=False, keep_going=keep_going)
     out = Path(out) if out is not None else processed_dir()
+    folders = document_folders(raw)
+    check_out(out, folders)  # refuse a bad --out before the work
+    book = resolve_workbook(workbook)
+    if workbook is None and book is not None:
+        print(f"using the downloaded workbook {book} (sha256 {sha256_of(book)[:12]}…)", file=sys.stderr)
+    inputs = describe_inputs(folders, book)
+    data = build(folders, book, keep_going=keep_going)
     failed = data.failed
     if not failed.empty and not keep_going:
         print(f"ocdata: check failed: {describe_check(first_failure(data), data.sources)} ({len(failed)} "
               f"check(s) failed in all; nothing written, the previous build in {out} is kept; --keep-going "
               "writes the tables with every failed check in checks.csv)", file=sys.stderr)
         return ValidationError.exit_code
-    write_tables(data.tables(), data.sources, out)
+    publish_tables(data.tables(), data.sources, out, _build_info(inputs, fingerprint_of(inputs), data),
+                   document_folders=folders)
     n_docs = int((data.sources["kind"] != "workbook").sum())
     print(f"ocdata build: {n_docs} documents" + (", 1 workbook" if len(data.sources) > n_docs else ""))
     for name, table in data.tables().items():

@@ -1,69 +1,152 @@
-"""Write the built tables: CSV, Parquet and a Frictionless ``datapackage.json``, all or nothing."""
+"""Save built tables (CSV, Parquet, a Frictionless ``datapackage.json``) without ever losing a file.
+
+``publish_tables(..., out)``: ``out`` is a link, flipped in one step (``os.replace``), to a version folder beside
+it, ``.<out name>.ocdata/<build id>/``. At every instant ``out`` shows one complete build, the old or the new.
+``out`` may be missing, an empty folder, or an earlier ocdata build (a real folder: swapped for the link in
+one step too, where the file system can exchange two names); anything else is refused before anything is
+touched. Versions and leftovers of killed builds are removed by the next build, and only folders inside our
+own versions folder that carry our marker.
+
+``save_tables(..., folder)``: a plain folder (the user cache of ``ocdata.load()``), written beside its place
+and renamed into it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ocdata import __version__
+from ocdata.errors import InputError
 from ocdata.schema import load_schemas
+from ocdata.tables import BUILD_MARKER, DESCRIPTOR, MARKER_KEY, PACKAGE_NAME, foreign_files, is_saved_build
 
-PACKAGE_NAME = "global-organized-crime-index-tidy"
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+VERSIONS_SUFFIX = ".ocdata"
+LOCK_NAME = ".lock"
+SYSTEM_FOLDERS = frozenset(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32",
+                                             "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin",
+                                             "/srv", "/sys", "/tmp", "/usr", "/var", "/Users", "/System",
+                                             "/Library", "/Applications", "/private"))
+
+STEP_HOOK: Callable[[str], None] | None = None
+"""Called with the name of each step of a publication (tests kill the process there); ``None`` in use."""
+STEPS = ("staging", "marker", "table", "descriptor", "link", "swap", "retire", "cleaned")
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, out: Path) -> list[Path]:
-    """Write every table to ``out`` in one step: a failed write leaves the previous build as it was.
+def _step(name: str) -> None:
+    if STEP_HOOK is not None:
+        STEP_HOOK(name)
 
-    The tables are written to a fresh folder beside ``out``, which then takes ``out``'s place.
-    """
+
+def versions_dir(out: Path) -> Path:
+    """The folder beside ``out`` that holds its versions: ``.<name>.ocdata``."""
+    return out.parent / f".{out.name}{VERSIONS_SUFFIX}"
+
+
+def _swap_prefix(out: Path) -> str:
+    return f".{out.name}{VERSIONS_SUFFIX}-swap-"
+
+
+# Where the tables may go.
+def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
+    """Refuse (``InputError`` naming ``out``) an output that is not missing, empty, or an earlier ocdata build:
+    a file, a user's folder or link, a system folder, a document folder or a folder around one."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        resources = []
-        for name, table in tables.items():
-            csv_path, parquet_path = staging / f"{name}.csv", staging / f"{name}.parquet"
-            table.to_csv(csv_path, index=False, lineterminator="\n")
-            table.to_parquet(parquet_path, index=False)
-            resources.append(_resource(name, csv_path))
-        descriptor = {
-            "profile": "data-package",
-            "name": PACKAGE_NAME,
-            "title": "Global Organized Crime Index: tidy tables (ocdata)",
-            "version": __version__,
-            "sources": [{"title": row["title"], "path": row["file"], "publisher": row["publisher"]}
-                        for row in sources.to_dict("records")],
-            "resources": resources,
-        }
-        (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
-                                                  encoding="utf-8")
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return sorted(out.iterdir())
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Put ``staging`` where ``out`` is; the old build is removed only once the new one is in place."""
-    if not out.exists():
-        os.replace(staging, out)
+    absolute = Path(os.path.abspath(out))
+    if absolute in SYSTEM_FOLDERS or absolute == Path.home().absolute():
+        raise InputError("expected a folder for the built tables, found a system or home folder", file=out)
+    real = absolute.parent.resolve() / absolute.name
+    for folder in document_folders:
+        docs = Path(folder).resolve()
+        if real == docs or docs in real.parents or out.resolve() == docs:
+            raise InputError(f"expected an output folder outside the documents, found the document folder {folder}",
+                             file=out)
+        if real in docs.parents:
+            raise InputError(f"expected an output folder that holds no documents, found the document folder "
+                             f"{folder} inside it", file=out)
+    if out.is_symlink():
+        if _link_version(out) is None:
+            raise InputError("expected a folder for the built tables, found a link ocdata did not make", file=out)
+        current = _link_version(out)
+        if current.is_dir() and foreign_files(current):
+            raise InputError(f"expected only the files of an ocdata build, found {foreign_files(current)[0]!r} "
+                             "(move it out first)", file=out)
         return
-    old = out.with_name(f".{out.name}-old-{os.getpid()}")
-    os.replace(out, old)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError("expected a folder for the built tables, found a file", file=out)
     try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        entries = sorted(p.name for p in out.iterdir())
+    except OSError as exc:
+        raise InputError(f"expected a readable folder, found {exc.strerror}", file=out) from None
+    if not entries:
+        return
+    if not is_saved_build(out):
+        raise InputError(f"expected a missing or empty folder, or an earlier ocdata build, found {len(entries)} "
+                         f"entries ocdata did not write (e.g. {entries[0]!r})", file=out)
+    if foreign_files(out):
+        raise InputError(f"expected only the files of an ocdata build, found {foreign_files(out)[0]!r} "
+                         "(move it out first)", file=out)
+
+
+def _link_version(out: Path) -> Path | None:
+    """The version folder the link ``out`` points to, when it is one of ours (inside our versions folder)."""
+    target = Path(os.readlink(out))
+    if target.is_absolute() or len(target.parts) != 2 or target.parts[0] != versions_dir(out).name:
+        return None
+    return out.parent / target
+
+
+# Writing one build into a folder.
+def _make_dir(path: Path) -> None:
+    path.mkdir(mode=DIR_MODE)
+    os.chmod(path, DIR_MODE)
+
+
+def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, folder: Path, info: dict | None) -> None:
+    """Fill ``folder`` (already made): marker, CSV and Parquet of every table, then ``datapackage.json``."""
+    marker = folder / BUILD_MARKER
+    marker.write_text(json.dumps({"writer": "ocdata", "version": __version__}) + "\n", encoding="utf-8")
+    os.chmod(marker, FILE_MODE)
+    _step("marker")
+    resources = []
+    for name, table in tables.items():
+        csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+        table.to_csv(csv_path, index=False, lineterminator="\n")
+        table.to_parquet(parquet_path, index=False)
+        os.chmod(csv_path, FILE_MODE)
+        os.chmod(parquet_path, FILE_MODE)
+        resources.append(_resource(name, csv_path))
+        _step("table")
+    descriptor = {
+        "profile": "data-package",
+        "name": PACKAGE_NAME,
+        "title": "Global Organized Crime Index: tidy tables (ocdata)",
+        "version": __version__,
+        "sources": [{"title": row["title"], "path": row["file"], "publisher": row["publisher"]}
+                    for row in sources.to_dict("records")],
+        "resources": resources,
+        MARKER_KEY: {"version": __version__, **(info or {})},
+    }
+    path = folder / DESCRIPTOR
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.chmod(path, FILE_MODE)
+    _step("descriptor")
 
 
 def _resource(name: str, csv_path: Path) -> dict:
@@ -82,3 +165,193 @@ def _resource(name: str, csv_path: Path) -> dict:
         "bytes": csv_path.stat().st_size,
         "schema": table_schema,
     }
+
+
+def _new_id() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (one build at a time writes there; released if the process dies)."""
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_build(folder: Path) -> bool:
+    """Remove a folder that holds an ocdata build (or the start of one) and nothing else; an empty folder too."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    if not any(folder.iterdir()):
+        folder.rmdir()
+        return True
+    if not is_saved_build(folder) or foreign_files(folder):
+        return False
+    shutil.rmtree(folder)
+    return True
+
+
+def _environment_error(exc: OSError, fallback: Path) -> InputError:
+    where = exc.filename or fallback
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InputError("expected free space to write the tables, found the disk full", file=where)
+    return InputError(f"expected a writable folder for the tables, found {exc.strerror or exc}", file=where)
+
+
+# Publishing into a folder the user names (``ocdata build --out``).
+def publish_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, out: Path, info: dict | None = None,
+                   *, document_folders: Iterable[Path] = ()) -> Path:
+    """Write a build and make ``out`` show it, in one step; return the version folder it shows.
+
+    Refuses (``InputError``) what :func:`check_out` refuses, and a read-only, full or forbidden folder; a failed
+    or interrupted publication leaves ``out`` as it was.
+    """
+    out = Path(out)
+    folders = list(document_folders)
+    check_out(out, folders)
+    versions = versions_dir(out)
+    version: Path | None = None
+    try:
+        out.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+            raise InputError("expected a folder of ocdata versions, found a file", file=versions)
+        if not versions.exists():
+            _make_dir(versions)
+        with _locked(versions):
+            check_out(out, folders)
+            clean_leftovers(out)
+            build_id = _new_id()
+            version = versions / build_id
+            _make_dir(version)
+            _step("staging")
+            _write_build(tables, sources, version, info)
+            _flip(out, versions, build_id)
+            version = None  # published: no longer ours to remove on failure
+            clean_leftovers(out)
+            _step("cleaned")
+            return versions / build_id
+    except OSError as exc:
+        raise _environment_error(exc, out) from None
+    finally:
+        if version is not None:
+            shutil.rmtree(version, ignore_errors=True)
+
+
+def _flip(out: Path, versions: Path, build_id: str) -> None:
+    """Make ``out`` a link to ``versions/build_id`` in one step."""
+    target = Path(versions.name) / build_id
+    if not out.is_symlink() and not out.exists():
+        os.symlink(target, out)
+        _step("swap")
+        return
+    link = out.parent / f"{_swap_prefix(out)}{build_id}"
+    os.symlink(target, link)
+    _step("link")
+    if out.is_symlink():
+        os.replace(link, out)
+        _step("swap")
+        return
+    # ``out`` is a real folder (empty, or an earlier build): exchange it with the link in one step, then retire it.
+    if _exchange(link, out):
+        _step("swap")
+        _remove_build(link)
+        _step("retire")
+    else:  # a file system that cannot exchange names: the folder moves into the versions folder first
+        os.rename(out, versions / f"{build_id}-previous")
+        _step("retire")
+        os.replace(link, out)
+        _step("swap")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two names in one step (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` where not supported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove what killed or earlier builds left: versions ``out`` no longer shows, and swap names beside it
+    (only inside our versions folder or under our swap prefix, and only folders that carry our marker)."""
+    removed = []
+    versions = versions_dir(out)
+    current = _link_version(out) if out.is_symlink() else None
+    if versions.is_dir() and not versions.is_symlink():
+        for entry in sorted(versions.iterdir()):
+            if entry.name == LOCK_NAME or (current is not None and entry.name == current.name):
+                continue
+            if _remove_build(entry):
+                removed.append(entry)
+    prefix = _swap_prefix(out)
+    for entry in sorted(out.parent.glob(f"{prefix}*")) if out.parent.is_dir() else []:
+        if entry.is_symlink():
+            entry.unlink()
+            removed.append(entry)
+        elif _remove_build(entry):
+            removed.append(entry)
+    return removed
+
+
+# Saving into a plain folder (the user cache).
+def save_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, folder: Path,
+                info: dict | None = None, *, keep: int | None = None) -> Path:
+    """Write a build into ``folder`` (made beside it, then renamed into place; an existing ocdata build there is
+    replaced). With ``keep``, only the ``keep`` newest builds beside it are kept."""
+    folder = Path(folder)
+    parent = folder.parent
+    staging: Path | None = None
+    try:
+        parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        with _locked(parent):
+            staging = parent / f".tmp-{_new_id()}"
+            _make_dir(staging)
+            _write_build(tables, sources, staging, info)
+            if folder.exists() or folder.is_symlink():
+                old = parent / f".old-{_new_id()}"
+                os.rename(folder, old)
+                os.rename(staging, folder)
+                _remove_build(old)
+            else:
+                os.rename(staging, folder)
+            staging = None
+            if keep is not None:
+                _prune(parent, keep, folder)
+    except OSError as exc:
+        raise _environment_error(exc, folder) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _prune(parent: Path, keep: int, newest: Path) -> None:
+    """Keep the ``keep`` most recently written builds in ``parent``; remove staging leftovers."""
+    builds = []
+    for entry in parent.iterdir():
+        if entry.name.startswith((".tmp-", ".old-")):
+            _remove_build(entry)
+        elif entry.is_dir() and not entry.is_symlink() and entry != newest and is_saved_build(entry):
+            builds.append(entry)
+    builds.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for entry in builds[max(keep - 1, 0):]:
+        _remove_build(entry)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, out: Path) -> list[Path]:
+    """Publish the tables into ``out`` (see :func:`publish_tables`); the files it then shows."""
+    publish_tables(tables, sources, out)
+    return sorted(Path(out).iterdir())

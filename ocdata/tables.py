@@ -1,0 +1,122 @@
+"""Saved builds: recognise one (its ``datapackage.json`` carries an ``"ocdata"`` key) and read its tables back,
+checked against ``schema.yaml``.
+
+A saved build folder holds, for every table of the schema, ``<table>.csv`` and ``<table>.parquet``, plus
+``datapackage.json`` (the Frictionless descriptor, with ``"ocdata": {"version", "fingerprint", "inputs",
+"left_out"}``) and ``.ocdata-build`` (written first, so that even a half-written folder is known as ours).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ocdata.errors import InputError
+from ocdata.schema import DTYPES, load_schemas
+
+DESCRIPTOR = "datapackage.json"
+BUILD_MARKER = ".ocdata-build"
+MARKER_KEY = "ocdata"
+PACKAGE_NAME = "global-organized-crime-index-tidy"
+"""The descriptor's ``name``: builds made before the ``"ocdata"`` key existed are recognised by it."""
+
+
+def own_files() -> frozenset[str]:
+    """Every file name a build writes into its folder."""
+    names = {f"{table}.{ext}" for table in load_schemas() for ext in ("csv", "parquet")}
+    return frozenset({DESCRIPTOR, BUILD_MARKER, *names})
+
+
+def read_descriptor(folder: Path) -> dict | None:
+    """The folder's ``datapackage.json`` as a dict, or ``None`` when it has none that reads as JSON."""
+    try:
+        descriptor = json.loads((Path(folder) / DESCRIPTOR).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return descriptor if isinstance(descriptor, dict) else None
+
+
+def build_info(folder: Path) -> dict | None:
+    """The ``"ocdata"`` record of a saved build (version, fingerprint, inputs), or ``None``."""
+    info = (read_descriptor(folder) or {}).get(MARKER_KEY)
+    return info if isinstance(info, dict) else None
+
+
+def is_saved_build(folder: Path) -> bool:
+    """Whether ``folder`` is (or is the unfinished start of) a build ocdata wrote: its marker file, an ``"ocdata"``
+    record in ``datapackage.json``, or the descriptor of an earlier ocdata build."""
+    folder = Path(folder)
+    if (folder / BUILD_MARKER).is_file() or build_info(folder) is not None:
+        return True
+    descriptor = read_descriptor(folder) or {}
+    return descriptor.get("name") == PACKAGE_NAME and descriptor.get("profile") == "data-package"
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """The names in ``folder`` that a build does not write (a user's files), sorted."""
+    own = own_files()
+    return sorted(p.name for p in Path(folder).iterdir() if p.name not in own or not p.is_file() or p.is_symlink())
+
+
+def check_table(name: str, table: pd.DataFrame, path: Path) -> None:
+    """Refuse a table whose columns or dtypes are not its schema's (``InputError`` naming ``path``)."""
+    fields = load_schemas()[name]["fields"]
+    columns = [f["name"] for f in fields]
+    if list(table.columns) != columns:
+        raise InputError(f"expected the columns {', '.join(columns)} (schema.yaml), found "
+                         f"{', '.join(map(str, table.columns)) or 'none'}", file=path)
+    for field in fields:
+        wanted, found = DTYPES[field["type"]], str(table[field["name"]].dtype)
+        if found != wanted:
+            raise InputError(f"expected column {field['name']} of dtype {wanted} (schema.yaml), found {found}",
+                             file=path)
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a saved build, read from its Parquet files and checked against the schema.
+
+    ``folder`` may be a link to a version folder: it is followed once, so all tables come from the same build.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("expected a folder of tables written by 'ocdata build', found "
+                         + ("a file" if folder.exists() else "no such folder"), file=folder)
+    if not is_saved_build(folder):
+        raise InputError(f"expected a folder of tables written by 'ocdata build' (with its {DESCRIPTOR}), found "
+                         "none", file=folder)
+    for _ in range(3):  # a build that replaces the version being read: read the new one
+        resolved = folder.resolve()
+        try:
+            return _read_version(resolved, folder)
+        except FileNotFoundError as exc:
+            if folder.resolve() == resolved:
+                name = Path(exc.filename).name if exc.filename else "a table"
+                raise InputError("expected every table of the saved build, found no such file",
+                                 file=folder / name) from None
+    raise InputError("expected a saved build that stays in place while read, found it replaced again and again",
+                     file=folder)
+
+
+def _read_version(resolved: Path, shown: Path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for name in load_schemas():
+        path = resolved / f"{name}.parquet"
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+        try:
+            table = pd.read_parquet(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise InputError(f"expected a Parquet table, found {_first_line(exc)}", file=shown / path.name) from None
+        check_table(name, table, shown / path.name)
+        tables[name] = table
+    return tables
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
