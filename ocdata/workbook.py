@@ -1,38 +1,47 @@
-"""Read the official workbook (any release) into one long table of scores.
+"""Read the index in any of the forms it travels in into one long table of scores.
 
-Every sheet named ``NNNN_dataset`` is one edition; other sheets are ignored. Columns are found by their
-header through ``workbook_headers.csv`` (never by position), countries through ``country_aliases.csv``,
-and the columns an edition must have come from the codebook (``indicators.csv``).
+The form is recognised by content, never by file name: an .xlsx release (one sheet per edition, or the
+2021 release's ``Full_dataset``), one edition's sheet saved as a workbook of its own, the same as CSV or
+Parquet, or the scores table as ocdata exports it. The known layouts, how each is recognised and where its
+edition comes from are rows of ``workbook_layouts.csv``; columns are found by their header through
+``workbook_headers.csv`` (never by position), countries by an ISO3 column where there is one and through
+``country_aliases.csv`` otherwise, and the columns an edition must have come from the codebook.
+An .xlsx archive is checked by ``ocdata.xlsx_guard`` before openpyxl parses it.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
-import os
 import re
-import tempfile
 import warnings
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-from ocdata.codebook import exists_in, load_indicators
+from ocdata.atomic import write_atomic_with
+from ocdata.codebook import composites, exists_in, load_editions, load_indicators
 from ocdata.countries import load_countries, to_iso3
-from ocdata.errors import InputError, ParseError
+from ocdata.errors import InputError, OcdataError, ParseError
 from ocdata.manifest import sha256_of
+from ocdata.numbers import on_grid, round_half_up
 from ocdata.paths import PACKAGE_DATA, cache_dir
+from ocdata.xlsx_guard import MAX_CELLS, MAX_PART_BYTES, OLE_MAGIC, ZIP_MAGIC, check_archive, sniff
 
 HEADERS_CSV = PACKAGE_DATA / "workbook_headers.csv"
 HEADERS_HINT = "ocdata/data/workbook_headers.csv"
-EDITION_SHEET = re.compile(r"^(\d{4})_dataset$")
+LAYOUTS_CSV = PACKAGE_DATA / "workbook_layouts.csv"
+LAYOUTS_HINT = "ocdata/data/workbook_layouts.csv"
+PARQUET_MAGIC = b"PAR1"
 LABELS = ("continent", "region", "country")
 LOW, HIGH = 1.0, 10.0
+YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+EDITION_SOURCES = ("sheet", "companion", "column", "filename")
 
 COLUMNS = {
     "iso3": "str",
@@ -42,11 +51,20 @@ COLUMNS = {
     "edition": "int64",
     "indicator": "str",
     "score": "float64",
+    "published": "float64",
     "source": "str",
     "sheet": "str",
     "line": "int64",
 }
-"""The columns of the table ``read_workbook`` returns, with their dtypes."""
+"""The columns of the table ``read_workbook`` returns, with their dtypes.
+
+``score`` is the value at the publisher's rounding (half-up to 2 decimals); ``published`` is the value as the
+file prints it (the 2021 release prints unrounded composites: 7.075 where later releases print 7.08).
+``sheet`` is empty for CSV and Parquet, whose ``line`` is the line of the file (the header is line 1).
+"""
+
+
+# --- reference tables ---------------------------------------------------------------------------------
 
 
 def normalize_header(header: str) -> str:
@@ -79,46 +97,124 @@ def _header_index() -> dict[str, str]:
     return dict(zip(table["header"].map(normalize_header), table["field"], strict=True))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """One row of ``workbook_layouts.csv``: how a form of the index is recognised and read."""
+
+    layout: str
+    format: str
+    data_sheet: re.Pattern | None
+    companion_sheet: re.Pattern | None
+    only_sheet: bool
+    markers: tuple[str, ...]
+    iso3_headers: tuple[str, ...]
+    edition_headers: tuple[str, ...]
+    edition_from: tuple[str, ...]
+    description: str
+
+
+def _alternatives(text: str) -> tuple[str, ...]:
+    return tuple(normalize_header(t) for t in text.split("|") if t.strip())
+
+
+@lru_cache(maxsize=1)
+def load_layouts() -> tuple[Layout, ...]:
+    """The known layouts, in the order they are tried."""
+    table = pd.read_csv(LAYOUTS_CSV, dtype="str", keep_default_na=False, encoding="utf-8")
+    expected = ["layout", "format", "data_sheet", "companion_sheet", "only_sheet", "markers", "iso3_headers",
+                "edition_headers", "edition_from", "description"]
+    found = list(table.columns)
+    assert found == expected, f"{LAYOUTS_CSV.name}: expected columns {expected}, found {found}"
+    assert not table["layout"].duplicated().any(), f"{LAYOUTS_CSV.name}: duplicate layout names"
+    layouts = []
+    for row in table.to_dict("records"):
+        where = f"{LAYOUTS_CSV.name}: layout {row['layout']}"
+        assert row["format"] in ("xlsx", "table"), f"{where}: format must be xlsx or table"
+        sources = tuple(row["edition_from"].split("|"))
+        assert set(sources) <= set(EDITION_SOURCES), f"{where}: edition_from must be among {EDITION_SOURCES}"
+        assert (row["format"] == "xlsx") == bool(row["data_sheet"]), f"{where}: data_sheet is for xlsx layouts only"
+        layouts.append(Layout(
+            layout=row["layout"], format=row["format"],
+            data_sheet=re.compile(row["data_sheet"]) if row["data_sheet"] else None,
+            companion_sheet=re.compile(row["companion_sheet"]) if row["companion_sheet"] else None,
+            only_sheet=row["only_sheet"] == "yes", markers=_alternatives(row["markers"]),
+            iso3_headers=_alternatives(row["iso3_headers"]), edition_headers=_alternatives(row["edition_headers"]),
+            edition_from=sources, description=row["description"],
+        ))
+    return tuple(layouts)
+
+
+@lru_cache(maxsize=1)
+def known_editions() -> frozenset[int]:
+    """The editions of the index (``editions.csv``)."""
+    return frozenset(int(e) for e in load_editions()["edition"])
+
+
 def required_fields(edition: int) -> list[str]:
     """The columns an edition's sheet must have: the labels, then every codebook id of that edition."""
     table = load_indicators().sort_values("order")
     return [*LABELS, *table.loc[table["editions"].map(lambda e: exists_in(e, edition)), "indicator"]]
 
 
-def read_workbook(path: str | Path, *, name: str | None = None) -> pd.DataFrame:
-    """Read every edition sheet of an official workbook into a long table (columns: ``COLUMNS``).
+def edition_in_name(name: str) -> int | None:
+    """The first 4-digit year in ``name`` that is an edition of the index (``global_oc_index_2021_dataset``)."""
+    for year in YEAR.findall(name):
+        if int(year) in known_editions():
+            return int(year)
+    return None
 
-    One row per country, edition and indicator (composites included), with the workbook's file name
-    (or ``name``) as ``source``, the sheet and the 1-based Excel row of the country as provenance.
-    ``continent`` and ``region`` are as that sheet spells them (whitespace stripped); ``country`` is
-    the canonical name.
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Grid:
+    """A grid of cells to read: numbered rows (header first) and how to name a cell in an error."""
+
+    rows: Iterator[tuple[int, tuple]]
+    where: str
+    sheet: str | None
+    ref: Callable[[int, int], str]
+    layout: Layout
+    named: dict[str, int]
+    """The edition each way of naming it gives (``sheet``, ``companion``, ``filename``), where one does."""
+
+
+def _named(ways: dict[str, int | None]) -> dict[str, int]:
+    return {way: found for way, found in ways.items() if found is not None}
+
+
+def read_workbook(path: str | Path, *, edition: int | None = None, name: str | None = None) -> pd.DataFrame:
+    """Read a release, a one-edition workbook, a CSV or a Parquet file into a long table (``COLUMNS``).
+
+    One row per country, edition and indicator (composites included), with the file name (or ``name``) as
+    ``source``, and the sheet and 1-based Excel row (or the line of a CSV) as provenance. ``edition`` is the
+    edition of a file that does not say which it holds; a file that does say must agree with it.
+    ``continent`` and ``region`` are as the file spells them (whitespace stripped; from ``countries.csv``
+    where the file has none); ``country`` is the canonical name.
     """
     path = Path(path)
     source = name or path.name
     if not path.is_file():
         raise InputError("workbook not found", file=path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"expected an .xlsx workbook, found something else ({reason})", file=path) from None
-    try:
-        frames = []
-        for sheet in book.worksheets:
-            match = EDITION_SHEET.match(sheet.title)
-            if match:
-                sheet.reset_dimensions()  # do not trust the stored used range
-                rows = sheet.iter_rows(min_row=1, values_only=True)
-                frames.append(_read_sheet(rows, int(match[1]), sheet.title, source))
-    finally:
-        book.close()
-    if not frames:
-        raise ParseError(
-            f"expected a sheet per edition named like 2023_dataset, found only {book.sheetnames}", file=source
-        )
+    if edition is not None and edition not in known_editions():
+        raise ParseError(f"expected an edition among {sorted(known_editions())}, found {edition!r}", file=source)
+    head = sniff(path)
+    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC) or not head:
+        frames = _read_xlsx(path, source, edition)
+    elif head.startswith(PARQUET_MAGIC):
+        frames = _read_table(_parquet_rows(path, source), source, edition)
+    else:
+        frames = _read_table(_csv_rows(path, source), source, edition)
+    return _assemble(frames, source)
+
+
+def _assemble(frames: list[pd.DataFrame], source: str) -> pd.DataFrame:
     table = pd.concat(frames, ignore_index=True)
-    names = load_countries().set_index("iso3")["country"]
-    table.insert(1, "country", table["iso3"].map(names))
+    countries = load_countries().set_index("iso3")
+    table.insert(1, "country", table["iso3"].map(countries["country"]))
+    for label in ("continent", "region"):
+        table[label] = table[label].fillna(table["iso3"].map(countries[label]))
     table["source"] = source
     order = load_indicators().set_index("indicator")["order"]
     table = table.sort_values(
@@ -130,88 +226,304 @@ def read_workbook(path: str | Path, *, name: str | None = None) -> pd.DataFrame:
     return table
 
 
-def _read_sheet(rows: Iterator[tuple], edition: int, sheet: str, source: str) -> pd.DataFrame:
-    """One edition sheet: header row first (the first non-empty row), then one row per country."""
-    where = f"{source}:{sheet}"
-    required = required_fields(edition)
-    if len(required) == len(LABELS):
-        raise ParseError(f"edition {edition} is not in the codebook (ocdata/data/indicators.csv)", file=where)
+def _read_xlsx(path: Path, source: str, edition: int | None) -> list[pd.DataFrame]:
+    """Every data sheet of a workbook, after ``check_archive``; the layout is chosen by the sheet names."""
+    check_archive(path, source)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OcdataError:
+        raise
+    except Exception as exc:  # openpyxl raises many types on malformed parts
+        raise InputError(f"expected an .xlsx workbook, found something else ({_one_line(exc)})", file=source) from None
+    try:
+        layout, sheets = _choose_layout(book.sheetnames, source)
+        frames = []
+        for title, named in sheets:
+            sheet = book[title]
+            sheet.reset_dimensions()  # do not trust the stored used range
+            where = f"{source}:{title}"
+            grid = _Grid(rows=_guarded(enumerate(sheet.iter_rows(values_only=True), start=1), where),
+                         where=where, sheet=title, layout=layout,
+                         named=_named({**named, "filename": edition_in_name(Path(source).stem)}),
+                         ref=lambda row, column, where=where: f"{where}!{get_column_letter(column + 1)}{row}")
+            frames.append(_read_grid(grid, edition))
+    finally:
+        book.close()
+    return frames
 
-    header_row, header = 0, ()
-    for number, values in enumerate(rows, start=1):
+
+def _choose_layout(names: list[str], source: str) -> tuple[Layout, list[tuple[str, dict[str, int | None]]]]:
+    """The first xlsx layout whose sheets the workbook has, with its data sheets and their editions."""
+    for layout in load_layouts():
+        if layout.format != "xlsx" or (layout.only_sheet and len(names) != 1):
+            continue
+        data = [(n, m) for n in names if (m := layout.data_sheet.fullmatch(n))]
+        companion = None
+        if layout.companion_sheet is not None:
+            companion = next((m for n in names if (m := layout.companion_sheet.fullmatch(n))), None)
+            if companion is None:
+                continue
+        if not data:
+            continue
+        sheets = []
+        for title, match in data:
+            named = {"sheet": int(match[1]) if match.re.groups else edition_in_name(title)}
+            if companion is not None:
+                named["companion"] = int(companion[1]) if companion.re.groups else edition_in_name(companion[0])
+            sheets.append((title, named))
+        return layout, sheets
+    raise ParseError(f"expected a known layout ({LAYOUTS_HINT}): sheets named like 2023_dataset, a 2021 release's "
+                     f"Full_dataset, or a single sheet; found {names}", file=source)
+
+
+def _guarded(rows: Iterable[tuple[int, tuple]], where: str) -> Iterator[tuple[int, tuple]]:
+    """openpyxl's rows, with its errors on a malformed sheet turned into one ``InputError`` naming the sheet."""
+    iterator = iter(rows)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl raises many types on malformed XML
+            raise InputError(f"expected a readable sheet, found {_one_line(exc)}", file=where) from None
+        yield item
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _read_table(rows: Iterator[tuple[int, tuple]], source: str, edition: int | None) -> list[pd.DataFrame]:
+    """A CSV or Parquet table: the export of ocdata (long) or a sheet saved as a table (wide)."""
+    header_line, header = _header(rows, source)
+    keys = {normalize_header(str(v)) for v in header if not _blank(v)}
+    layout = next(lay for lay in load_layouts() if lay.format == "table" and set(lay.markers) <= keys)
+    country = {h for h, f in _header_index().items() if f == "country"} | set(layout.iso3_headers)
+    if not layout.markers and not keys & country:
+        found = ", ".join(repr(str(v))[:40] for v in header[:3])
+        raise InputError("expected an .xlsx workbook, or a CSV or Parquet table with a Country or ISO3 column, "
+                         f"found a header row of {found}", file=source, line=header_line)
+    ref = (lambda row, column: f"{source}:{row}")  # noqa: E731
+    if layout.markers:
+        return [_read_tidy(header_line, header, rows, source, edition)]
+    grid = _Grid(rows=_chain(header_line, header, rows), where=source, sheet=None, ref=ref, layout=layout,
+                 named=_named({"filename": edition_in_name(Path(source).stem)}))
+    return [_read_grid(grid, edition)]
+
+
+def _chain(number: int, header: tuple, rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]]:
+    yield number, header
+    yield from rows
+
+
+def _header(rows: Iterator[tuple[int, tuple]], where: str) -> tuple[int, tuple]:
+    for number, values in rows:
         if not _blank_row(values):
-            header_row, header = number, values
-            break
-    if not header:
-        raise ParseError("expected a header row, found an empty sheet", file=where)
-    columns = _map_header(header, header_row, edition, where)
-    missing = [field for field in required if field not in columns]
-    if missing:
-        raise ParseError(
-            f"row {header_row}: missing required column(s) {', '.join(missing)} for edition {edition}",
-            file=where,
-        )
+            return number, values
+    raise ParseError("expected a header row, found an empty sheet", file=where)
 
-    indicators = [field for field in required if field not in LABELS]
-    records: dict[str, list] = {k: [] for k in ("iso3", "continent", "region", "indicator", "score", "line")}
-    headed = set(columns.values())
-    seen: dict[str, int] = {}
-    for number, values in enumerate(rows, start=header_row + 1):
+
+def _csv_rows(path: Path, source: str) -> Iterator[tuple[int, tuple]]:
+    """The records of a CSV file (UTF-8, an Excel BOM allowed) with the line each ends on."""
+    if path.stat().st_size > MAX_PART_BYTES:
+        raise InputError(f"expected a table of at most {MAX_PART_BYTES:,} bytes, found {path.stat().st_size:,}",
+                         file=source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"expected UTF-8 text (or an .xlsx or Parquet file), found byte {exc.object[exc.start]:#x} "
+                         f"at offset {exc.start}", file=source) from None
+    if "\x00" in text:
+        raise InputError("expected a CSV table, found binary data", file=source)
+    reader = csv.reader(text.splitlines(keepends=True))
+    cells = 0
+    try:
+        for values in reader:
+            cells += len(values)
+            if cells > MAX_CELLS:
+                raise InputError(f"expected at most {MAX_CELLS:,} cells, found more", file=source, line=reader.line_num)
+            yield reader.line_num, tuple(values)
+    except csv.Error as exc:
+        raise ParseError(f"expected a CSV record, found {_one_line(exc)}", file=source, line=reader.line_num) from None
+
+
+def _parquet_rows(path: Path, source: str) -> Iterator[tuple[int, tuple]]:
+    """The rows of a Parquet file, numbered as the CSV of the same table would be (the header is line 1)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        if meta.num_rows * max(meta.num_columns, 1) > MAX_CELLS:
+            raise InputError(f"expected at most {MAX_CELLS:,} cells, found {meta.num_rows * meta.num_columns:,}",
+                             file=source)
+        frame = pd.read_parquet(path)
+    except OcdataError:
+        raise
+    except Exception as exc:  # pyarrow raises many types on a damaged file
+        raise InputError(f"expected a readable Parquet file, found {_one_line(exc)}", file=source) from None
+    frame = frame.astype(object).where(frame.notna(), None)
+    yield 1, tuple(str(c) for c in frame.columns)
+    yield from enumerate(frame.itertuples(index=False, name=None), start=2)
+
+
+def _edition_of(grid: _Grid, edition_column: int | None, given: int | None) -> int | None:
+    """The edition of a whole grid (``None``: each row's from the edition column)."""
+    for way in grid.layout.edition_from:
+        if way == "column" and edition_column is not None:
+            return None
+        if way in grid.named:
+            found = grid.named[way]
+            if given is not None and found != given:
+                raise ParseError(f"expected edition {given} as passed, found {found} in the {way} name",
+                                 file=grid.where)
+            return found
+    if given is None:
+        raise ParseError("expected the edition in a sheet name, an Edition column or the file name, found none; "
+                         "pass it (edition=2021, or --edition 2021)", file=grid.where)
+    return given
+
+
+def _find(header: tuple, names: tuple[str, ...]) -> int | None:
+    return next((j for j, v in enumerate(header) if not _blank(v) and normalize_header(str(v)) in names), None)
+
+
+def _read_grid(grid: _Grid, given: int | None) -> pd.DataFrame:
+    """One table of a wide layout: a header row (the first non-empty row), then one row per country."""
+    header_line, header = _header(grid.rows, grid.where)
+    iso3_column = _find(header, grid.layout.iso3_headers)
+    edition_column = _find(header, grid.layout.edition_headers)
+    fixed = _edition_of(grid, edition_column, given)
+    if fixed is not None and len(required_fields(fixed)) == len(LABELS):
+        raise ParseError(f"edition {fixed} is not in the codebook (ocdata/data/indicators.csv)", file=grid.where)
+    allowed = set(required_fields(fixed)) if fixed is not None else {
+        f for e in known_editions() for f in required_fields(e)}
+    special = {j for j in (iso3_column, edition_column) if j is not None}
+    columns = _map_header(header, header_line, fixed, allowed, special, grid)
+    if fixed is not None:
+        _check_columns(columns, fixed, iso3_column, grid.where, f"row {header_line}: ")
+
+    records: dict[str, list] = {k: [] for k in ("iso3", "continent", "region", "edition", "indicator", "score",
+                                                "published", "line")}
+    headed = set(columns.values()) | special
+    valid = set(load_countries()["iso3"])
+    seen: dict[tuple[str, int], int] = {}
+    for number, values in grid.rows:
         if _blank_row(values):
             continue
         cells = list(values) + [None] * max(0, len(header) - len(values))
         for j, value in enumerate(cells):
             if j not in headed and not _blank(value):
                 raise ParseError(f"expected no value outside the headed columns, found {value!r}",
-                                 file=f"{where}!{get_column_letter(j + 1)}{number}")
-        labels = {}
-        for field in LABELS:
-            value = cells[columns[field]]
-            if not isinstance(value, str) or not value.strip():
-                raise ParseError(f"expected a {field} name, found {value!r}",
-                                 file=f"{where}!{get_column_letter(columns[field] + 1)}{number}")
-            labels[field] = value.strip()
-        country_cell = f"{where}!{get_column_letter(columns['country'] + 1)}{number}"
-        iso3 = to_iso3(labels["country"], file=country_cell)
-        if iso3 in seen:
-            raise ParseError(
-                f"expected each country once, found {labels['country']!r} ({iso3}) again "
-                f"(first in row {seen[iso3]})",
-                file=country_cell,
-            )
-        seen[iso3] = number
-        for field in indicators:
-            j = columns[field]
-            score = _score(cells[j], f"{where}!{get_column_letter(j + 1)}{number}")
-            row = {**labels, "iso3": iso3, "indicator": field, "score": score, "line": number}
+                                 file=grid.ref(number, j))
+        edition = fixed if fixed is not None else _row_edition(cells, edition_column, number, grid, given)
+        if fixed is None:
+            _check_columns(columns, edition, iso3_column, grid.ref(number, edition_column), "")
+        iso3 = _row_iso3(cells, columns, iso3_column, number, grid, valid)
+        key_cell = grid.ref(number, iso3_column if iso3_column is not None else columns["country"])
+        if (iso3, edition) in seen:
+            raise ParseError(_again(cells, columns, iso3, seen[iso3, edition]), file=key_cell)
+        seen[iso3, edition] = number
+        labels = {f: _label(cells, columns, f, number, grid) for f in ("continent", "region")}
+        wanted = set(required_fields(edition))
+        for field, j in columns.items():
+            if field in LABELS:
+                continue
+            if field not in wanted:
+                if not _blank(cells[j]):
+                    raise ParseError(f"expected no {field} score in edition {edition}, found {cells[j]!r}",
+                                     file=grid.ref(number, j))
+                continue
+            published = _score(cells[j], grid.ref(number, j))
+            row = {**labels, "iso3": iso3, "edition": edition, "indicator": field, "score": round_half_up(published),
+                   "published": published, "line": number}
             for key, items in records.items():
                 items.append(row[key])
     if not seen:
-        raise ParseError(f"expected a row per country below the header (row {header_row}), found none",
-                         file=where)
-    return pd.DataFrame(records).assign(edition=edition, sheet=sheet)
+        raise ParseError(f"expected a row per country below the header (row {header_line}), found none",
+                         file=grid.where)
+    return pd.DataFrame(records).assign(sheet=grid.sheet)
 
 
-def _map_header(header: tuple, row: int, edition: int, where: str) -> dict[str, int]:
+def _again(cells: list, columns: dict[str, int], iso3: str, first: int) -> str:
+    name = cells[columns["country"]] if "country" in columns else iso3
+    return f"expected each country once, found {name!r} ({iso3}) again (first in row {first})"
+
+
+def _map_header(header: tuple, row: int, edition: int | None, allowed: set[str], special: set[int],
+                grid: _Grid) -> dict[str, int]:
     """Field -> 0-based column index, refusing unknown, repeated or out-of-edition headers."""
     index = _header_index()
-    allowed = set(required_fields(edition))
     columns: dict[str, int] = {}
     for j, value in enumerate(header):
-        if _blank(value):
+        if _blank(value) or j in special:
             continue
-        cell = f"{where}!{get_column_letter(j + 1)}{row}"
+        cell = grid.ref(row, j)
         field = index.get(normalize_header(str(value)))
         if field is None:
             raise ParseError(f"unknown header {value!r} (add it to {HEADERS_HINT})", file=cell)
         if field in columns:
-            first = get_column_letter(columns[field] + 1)
+            first = grid.ref(row, columns[field]).rsplit("!", 1)[-1]
             raise ParseError(f"header {value!r} names {field}, as does column {first}", file=cell)
         if field not in allowed:
-            raise ParseError(f"header {value!r} names {field}, which edition {edition} does not have "
+            which = f"edition {edition}" if edition is not None else "any edition"
+            raise ParseError(f"header {value!r} names {field}, which {which} does not have "
                              "(ocdata/data/indicators.csv)", file=cell)
         columns[field] = j
     return columns
+
+
+def _check_columns(columns: dict[str, int], edition: int, iso3_column: int | None, where: str, prefix: str) -> None:
+    """Refuse a table without a column its edition needs (continent and region may be absent)."""
+    optional = {"continent", "region"} | ({"country"} if iso3_column is not None else set())
+    missing = [f for f in required_fields(edition) if f not in columns and f not in optional]
+    if missing:
+        raise ParseError(f"{prefix}missing required column(s) {', '.join(missing)} for edition {edition}", file=where)
+
+
+def _row_edition(cells: list, column: int, number: int, grid: _Grid, given: int | None) -> int:
+    value = cells[column]
+    text = str(value).strip() if not _blank(value) else ""
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if not text.isdigit() or int(text) not in known_editions():
+        raise ParseError(f"expected an edition among {sorted(known_editions())}, found {value!r}",
+                         file=grid.ref(number, column))
+    if given is not None and int(text) != given:
+        raise ParseError(f"expected edition {given} as passed, found {text}", file=grid.ref(number, column))
+    return int(text)
+
+
+def _row_iso3(cells: list, columns: dict[str, int], iso3_column: int | None, number: int, grid: _Grid,
+              valid: set[str]) -> str:
+    """The country of a row: its ISO3 code where the table has one (checked against the name), else its name."""
+    name = cells[columns["country"]] if "country" in columns else None
+    if iso3_column is None:
+        if not isinstance(name, str) or not name.strip():
+            raise ParseError(f"expected a country name, found {name!r}", file=grid.ref(number, columns["country"]))
+        return to_iso3(name.strip(), file=grid.ref(number, columns["country"]))
+    code = cells[iso3_column]
+    iso3 = code.strip().upper() if isinstance(code, str) else ""
+    if iso3 not in valid:
+        raise ParseError(f"expected an ISO3 code of ocdata/data/countries.csv, found {code!r}",
+                         file=grid.ref(number, iso3_column))
+    if isinstance(name, str) and name.strip():
+        try:
+            by_name = to_iso3(name.strip())
+        except ParseError:
+            by_name = iso3  # a spelling the alias table does not know: the code identifies the country
+        if by_name != iso3:
+            raise ParseError(f"expected the name of {iso3}, found {name!r} ({by_name})",
+                             file=grid.ref(number, columns["country"]))
+    return iso3
+
+
+def _label(cells: list, columns: dict[str, int], field: str, number: int, grid: _Grid) -> str | None:
+    if field not in columns:
+        return None
+    value = cells[columns[field]]
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"expected a {field} name, found {value!r}", file=grid.ref(number, columns[field]))
+    return value.strip()
 
 
 def _blank(value: object) -> bool:
@@ -237,14 +549,57 @@ def _score(value: object, cell: str) -> float:
     return score
 
 
+def _read_tidy(header_line: int, header: tuple, rows: Iterator[tuple[int, tuple]], source: str,
+               given: int | None) -> pd.DataFrame:
+    """The scores table as ocdata exports it: ``iso3, edition, indicator, score`` (other columns ignored)."""
+    index = {normalize_header(str(v)): j for j, v in enumerate(header) if not _blank(v)}
+    at = {name: index[name] for name in ("iso3", "edition", "indicator", "score", "continent", "region")
+          if name in index}
+    valid = set(load_countries()["iso3"])
+    out: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for number, values in rows:
+        if _blank_row(values):
+            continue
+        cells = list(values) + [None] * max(0, len(header) - len(values))
+        code = cells[at["iso3"]]
+        if not isinstance(code, str) or code.strip() not in valid:
+            raise ParseError(f"expected an ISO3 code of ocdata/data/countries.csv, found {code!r}", file=source,
+                             line=number)
+        value = cells[at["edition"]]
+        edition = int(value) if isinstance(value, int | float) and float(value).is_integer() else (
+            int(value) if isinstance(value, str) and value.strip().isdigit() else None)
+        if edition not in known_editions() or (given is not None and edition != given):
+            expected = f"edition {given}" if given is not None else f"an edition among {sorted(known_editions())}"
+            raise ParseError(f"expected {expected}, found {value!r}", file=source, line=number)
+        indicator = cells[at["indicator"]]
+        if indicator not in required_fields(edition)[len(LABELS):]:
+            raise ParseError(f"expected an indicator of edition {edition} (ocdata/data/indicators.csv), found "
+                             f"{indicator!r}", file=source, line=number)
+        key = (code.strip(), edition, indicator)
+        if key in seen:
+            raise ParseError(f"expected each score once, found {' '.join(map(str, key))} again (first on line "
+                             f"{seen[key]})", file=source, line=number)
+        seen[key] = number
+        published = _score(cells[at["score"]], f"{source}:{number}")
+        labels = {f: (str(cells[at[f]]).strip() if f in at and not _blank(cells[at[f]]) else None)
+                  for f in ("continent", "region")}
+        out.append({"iso3": key[0], **labels, "edition": edition, "indicator": indicator,
+                    "score": round_half_up(published), "published": published, "line": number})
+    if not out:
+        raise ParseError(f"expected a row per score below the header (line {header_line}), found none", file=source)
+    return pd.DataFrame(out).assign(sheet=None)
+
+
 # --- cache -----------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
     """A short hash of this reader and its data tables: cached tables are reused while it is unchanged."""
-    parts = [Path(__file__), Path(__file__).with_name("countries.py")]
-    tables = ("workbook_headers.csv", "countries.csv", "country_aliases.csv", "indicators.csv")
+    parts = [Path(__file__), Path(__file__).with_name("countries.py"), Path(__file__).with_name("xlsx_guard.py")]
+    tables = ("workbook_headers.csv", "workbook_layouts.csv", "countries.csv", "country_aliases.csv",
+              "indicators.csv", "editions.csv")
     parts += [PACKAGE_DATA / name for name in tables]
     digest = hashlib.sha256()
     for part in parts:
@@ -252,36 +607,66 @@ def parser_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def read_workbook_cached(path: str | Path) -> pd.DataFrame:
-    """``read_workbook`` with a Parquet copy in ``cache_dir()`` keyed by the file's and the reader's hash."""
+class CacheWarning(UserWarning):
+    """The cached copy of a workbook was not used (unreadable or failing its checks); it is read again."""
+
+
+def read_workbook_cached(path: str | Path, *, edition: int | None = None) -> pd.DataFrame:
+    """``read_workbook`` with a Parquet copy in ``cache_dir()`` keyed by the file's and the reader's hash.
+
+    The copy is checked (``cached_table_problem``) before use; a bad copy is read again from the file with
+    one ``CacheWarning`` and replaced.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError("workbook not found", file=path)
-    target = cache_dir() / f"workbook-{sha256_of(path)}-{parser_fingerprint()}.parquet"
+    target = cache_dir() / f"workbook-{sha256_of(path)}-{parser_fingerprint()}-{edition or 'auto'}.parquet"
     if target.is_file():
         try:
             cached = pd.read_parquet(target)
-        except (OSError, ValueError) as exc:
-            warnings.warn(f"{target}: unreadable cache, reading the workbook again ({exc})", stacklevel=2)
-        else:
-            if list(cached.columns) == list(COLUMNS):
-                return cached.assign(source=path.name).astype(COLUMNS)
-    table = read_workbook(path)
+            problem = cached_table_problem(cached)
+        except Exception as exc:  # any failure to read the copy means: read the file again
+            problem = f"unreadable cache ({_one_line(exc)})"
+        if problem is None:
+            return cached.assign(source=path.name).astype(COLUMNS)
+        warnings.warn(f"{target}: {problem}; reading the workbook again", CacheWarning, stacklevel=2)
+    table = read_workbook(path, edition=edition)
     try:
-        write_parquet_atomic(table, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic_with(target, lambda tmp: table.to_parquet(tmp, index=False))
     except OSError as exc:
-        warnings.warn(f"{target}: could not write the cache ({exc})", stacklevel=2)
+        warnings.warn(f"{target}: could not write the cache ({_one_line(exc)})", CacheWarning, stacklevel=2)
     return table
 
 
-def write_parquet_atomic(table: pd.DataFrame, target: Path) -> None:
-    """Write ``table`` to ``target`` through a temporary file in the same folder and ``os.replace``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def cached_table_problem(table: pd.DataFrame) -> str | None:
+    """What is wrong with a cached table (columns, dtypes, keys, score range and grid, editions), or ``None``."""
+    if list(table.columns) != list(COLUMNS):
+        return f"expected columns {list(COLUMNS)}, found {list(table.columns)}"
+    dtypes = {c: str(t) for c, t in table.dtypes.items()}
+    wrong = {c: t for c, t in dtypes.items() if t != COLUMNS[c]}
+    if wrong:
+        return f"expected dtypes {COLUMNS}, found {wrong}"
+    if table.empty:
+        return "expected scores, found an empty table"
+    nulls = [c for c in COLUMNS if c != "sheet" and table[c].isna().any()]
+    if nulls:
+        return f"expected no missing values, found some in {nulls}"
+    if not table["edition"].isin(known_editions()).all():
+        return f"expected editions among {sorted(known_editions())}, found {sorted(set(table['edition']))}"
+    if not table["iso3"].isin(set(load_countries()["iso3"])).all():
+        return "expected ISO3 codes of countries.csv, found others"
+    for edition, part in table.groupby("edition"):
+        if not part["indicator"].isin(required_fields(int(edition))[len(LABELS):]).all():
+            return f"expected the indicators of edition {edition}, found others"
+    for column in ("score", "published"):
+        if not table[column].between(LOW, HIGH).all():
+            return f"expected {column} from 1 to 10, found {table[column].min()} to {table[column].max()}"
+    if not (round_half_up(table["score"]) - table["score"]).abs().lt(1e-9).all():
+        return "expected scores at 2 decimals, found more"
+    indicators = table.loc[~table["indicator"].isin(composites()), "score"]
+    if not indicators.map(on_grid).all():
+        return "expected indicator scores in steps of 0.5, found others"
+    if table.duplicated(["iso3", "edition", "indicator"]).any():
+        return "expected one score per country, edition and indicator, found duplicates"
+    return None
