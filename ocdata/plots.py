@@ -20,18 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-PILLAR_COLORS = {
-    "criminal_markets": "#D55E00",
-    "criminal_actors": "#E69F00",
-    "resilience": "#0072B2",
-    "criminality": "#CC79A7",
-}
-PILLAR_LABELS = {
-    "criminal_markets": "Criminal markets",
-    "criminal_actors": "Criminal actors",
-    "resilience": "Resilience",
-    "criminality": "Criminality",
-}
+from ocdata.codebook import colors, composites, composites_bottom_up, label_of
+
+PILLAR_COLORS = colors()
+"""Composite id -> colour (the codebook's ``color`` column), pillars first: the order of legends."""
+PILLAR_LABELS = {c: label_of(c) for c in composites()}
+"""Composite id -> label, from the codebook."""
+SERIES_COLOR = "#D55E00"
+REGION_COLOR = "#0072B2"
 HIGHLIGHT = "#111111"
 MUTED = "#B8BEC6"
 DPI = 96
@@ -133,7 +129,7 @@ def pillar_bars(headline: pd.DataFrame, title: str = "") -> Figure:
     """The three pillars (and criminality) as bars with the previous edition marked
     (table from ``views.headline``)."""
     with _quiet():
-        order = ["criminal_markets", "criminal_actors", "criminality", "resilience"]
+        order = list(composites_bottom_up())  # each dimension after its pillars
         table = headline.set_index("indicator").reindex(order).reset_index()
         table = table[table["score"].notna()]
         fig = _figure(6.5, 2.3, left=1.8)
@@ -206,7 +202,7 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
                    color=MUTED, label="other countries", linewidths=0)
         if in_region.any():
             ax.scatter(peers.loc[in_region, "resilience"], peers.loc[in_region, "criminality"], s=28,
-                       color=PILLAR_COLORS["resilience"], label=region, linewidths=0)
+                       color=REGION_COLOR, label=region, linewidths=0)
         chosen = peers[peers["iso3"].isin(list(highlight))]
         ax.scatter(chosen["resilience"], chosen["criminality"], s=70, facecolors="none",
                    edgecolors=HIGHLIGHT, linewidths=1.5, zorder=3)
@@ -233,7 +229,7 @@ def series_lines(series: pd.DataFrame, title: str = "") -> Figure:
         for ax, name in zip(axes, names, strict=False):
             part = series[series["series"] == name]
             ax.plot(part["year"].astype("int64"), part["value"], marker="o", markersize=3,
-                    color=PILLAR_COLORS["criminal_markets"])
+                    color=SERIES_COLOR)
             ax.set_title(name.replace("_", " ").capitalize())
             ax.set_ylabel(str(part["unit"].iloc[0]))
             ax.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
