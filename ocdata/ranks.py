@@ -68,7 +68,9 @@ def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame
     ranks = ranks.sort_values(
         ["edition", "metric", "scope", "scope_name", "rank", "iso3"], key=_scope_order, ignore_index=True
     )
-    assert not ranks.duplicated(["iso3", "edition", "metric", "scope"]).any(), "two ranks for one key"
+    twice = ranks[ranks.duplicated(["iso3", "edition", "metric", "scope"], keep=False)]
+    if not twice.empty:  # cannot happen with one group per country (checked above): a bug, not an input
+        raise RuntimeError(f"compute_ranks: two ranks for one key, e.g. {twice.iloc[0].to_dict()}")
     return ranks
 
 
