@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ocdata.codebook import colors, composites, composites_bottom_up, label_of
+from ocdata.codebook import colors, composites, composites_bottom_up, label_of, metrics
 
 PILLAR_COLORS = colors()
 """Composite id -> colour (the codebook's ``color`` column), pillars first: the order of legends."""
@@ -197,17 +197,18 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
     with _quiet():
         fig = _figure(7.5, 5.2, left=0.7, bottom=0.6)
         ax = fig.add_subplot()
+        y, x = metrics()  # criminality up, resilience across
         in_region = peers["region"] == region if region else pd.Series(False, index=peers.index)
-        ax.scatter(peers.loc[~in_region, "resilience"], peers.loc[~in_region, "criminality"], s=14,
+        ax.scatter(peers.loc[~in_region, x], peers.loc[~in_region, y], s=14,
                    color=MUTED, label="other countries", linewidths=0)
         if in_region.any():
-            ax.scatter(peers.loc[in_region, "resilience"], peers.loc[in_region, "criminality"], s=28,
+            ax.scatter(peers.loc[in_region, x], peers.loc[in_region, y], s=28,
                        color=REGION_COLOR, label=region, linewidths=0)
         chosen = peers[peers["iso3"].isin(list(highlight))]
-        ax.scatter(chosen["resilience"], chosen["criminality"], s=70, facecolors="none",
+        ax.scatter(chosen[x], chosen[y], s=70, facecolors="none",
                    edgecolors=HIGHLIGHT, linewidths=1.5, zorder=3)
-        for row in chosen.itertuples():
-            ax.annotate(row.country, (row.resilience, row.criminality), xytext=(6, 5),
+        for country, xy in zip(chosen["country"], zip(chosen[x], chosen[y], strict=True), strict=True):
+            ax.annotate(country, xy, xytext=(6, 5),
                         textcoords="offset points", fontsize=8, fontweight="bold")
         ax.set_xlim(*SCORE_RANGE)
         ax.set_ylim(*SCORE_RANGE)
