@@ -13,6 +13,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -137,7 +138,7 @@ def _parse_at_once(source: Path, entry: dict) -> None:
     from ocdata.build import PARSERS
 
     row = pd.Series({**entry, "file": source.name, "countries": " ".join(entry["countries"])})
-    doc = read_document(source.parent, row)
+    doc = replace(read_document(source.parent, row), file=str(source))
     PARSERS[doc.kind](doc)
 
 

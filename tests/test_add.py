@@ -1,0 +1,218 @@
+"""Documents a user adds: detected, parsed at once, checked beside the bundled ones, and then part of load().
+
+The profiles are made from the bundled ones: Kyrgyzstan's turned into another country with the same numbers
+(consistent: must be taken), and the same with one indicator changed so that its pillar mean disagrees
+(contradictory: must be refused, with the user folder left byte for byte as it was).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from docs import RAW
+
+import ocdata
+from ocdata import detect
+from ocdata.documents import add_document, list_documents, remove_document
+from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
+
+PDF_2021 = "kgz_2021_profile_pdf.txt"
+
+
+@pytest.fixture
+def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty user documents folder of this test's own."""
+    folder = tmp_path / "user" / "documents"
+    monkeypatch.setenv("OCDATA_DOCUMENTS", str(folder))
+    return folder
+
+
+def as_country(file: str, old: str, new: str) -> str:
+    """A bundled profile with every line naming ``old`` as a heading naming ``new`` instead."""
+    lines = (RAW / file).read_text(encoding="utf-8").split("\n")
+    return "\n".join(line.replace(old, new) if line.strip() == old else line for line in lines)
+
+
+def tajikistan_2021(tmp_path: Path, *, markets_first: str = "6.50") -> Path:
+    """Kyrgyzstan's 2021 PDF profile as Tajikistan, the same numbers (or another human trafficking score)."""
+    text = as_country(PDF_2021, "KYRGYZSTAN", "TAJIKISTAN")
+    assert "HUMAN TRAFFICKING\t6.50" in text
+    text = text.replace("HUMAN TRAFFICKING\t6.50", f"HUMAN TRAFFICKING\t{markets_first}", 1)
+    path = tmp_path / "incoming" / "Tajikistan 2021.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize(("file", "kind", "edition", "countries"), [
+    ("kgz_2021_profile_pdf.txt", "pdf_profile", 2021, ["KGZ"]),
+    ("kaz_2023_profile_pdf.txt", "pdf_profile", 2023, ["KAZ"]),
+    ("kaz_kgz_2023_profiles_web.txt", "web_profile", 2023, []),  # no country named on a line of its own
+    ("kgz_2025_profile_web.txt", "web_profile", 2025, ["KGZ"]),
+    ("kaz_crime_background_article.txt", None, None, []),
+])
+def test_detection_on_the_bundled_documents(file: str, kind: str | None, edition: int | None,
+                                            countries: list[str]) -> None:
+    lines = (RAW / file).read_text(encoding="utf-8").split("\n")
+    assert detect.detect_kind(lines) == kind
+    assert (detect.detect_edition(kind, lines) if kind else None) == edition
+    assert detect.detect_countries(lines) == countries
+
+
+def test_a_consistent_profile_is_added_and_loaded(documents: Path, tmp_path: Path) -> None:
+    source = tajikistan_2021(tmp_path)
+    entry = add_document(source)
+    assert entry["id"] == "tajikistan_2021"
+    assert (entry["kind"], entry["edition"], entry["countries"]) == ("pdf_profile", 2021, ["TJK"])
+    copied = documents / "tajikistan_2021.txt"
+    assert copied.read_bytes() == source.read_bytes()
+    assert copied.stat().st_mode & 0o777 == 0o644 and documents.stat().st_mode & 0o777 == 0o755
+    manifest = yaml.safe_load((documents / "sources.yaml").read_text(encoding="utf-8"))
+    assert manifest["documents"][0]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert list(list_documents()["id"]) == ["tajikistan_2021"]
+    assert leftovers(documents) == []  # the staging copy is gone
+    data = ocdata.load(workbook=False)
+    tjk = data.scores.query("iso3 == 'TJK' and edition == 2021").set_index("indicator")
+    kgz = data.scores.query("iso3 == 'KGZ' and edition == 2021").set_index("indicator")
+    assert tjk.loc["criminality", "score"] == kgz.loc["criminality", "score"] == 5.33
+    assert set(tjk["source"]) == {"tajikistan_2021"}
+    assert tjk.loc["criminality", "country"] == "Tajikistan"
+
+
+def test_a_contradictory_profile_is_refused_and_nothing_changes(documents: Path, tmp_path: Path) -> None:
+    add_document(tajikistan_2021(tmp_path))
+    before = snapshot(documents)
+    bad = tmp_path / "bad" / "uzbekistan.txt"
+    bad.parent.mkdir()
+    text = tajikistan_2021(tmp_path, markets_first="7.50").read_text(encoding="utf-8")
+    bad.write_text(text.replace("\nTAJIKISTAN\n", "\nUZBEKISTAN\n"), encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        add_document(bad)
+    message = str(err.value)
+    assert message.startswith(f"{bad}:18: composite_matches_indicators on UZB 2021 criminal_markets: "
+                              "expected 4.40, found 4.50"), message
+    assert "nothing was added" in message and "\n" not in message
+    assert snapshot(documents) == before
+    assert leftovers(documents) == []
+    assert "UZB" not in set(ocdata.load(workbook=False).scores["iso3"])
+
+
+def test_a_consistent_web_profile_of_two_countries_is_added(documents: Path, tmp_path: Path) -> None:
+    """The 2023 web profiles of Kazakhstan and Kyrgyzstan name no country: given as Uzbekistan and Turkmenistan."""
+    source = tmp_path / "uzb_tkm_2023_web.txt"
+    source.write_bytes((RAW / "kaz_kgz_2023_profiles_web.txt").read_bytes())
+    entry = add_document(source, countries=["UZB", "TKM"])
+    assert (entry["kind"], entry["edition"], entry["countries"]) == ("web_profile", 2023, ["UZB", "TKM"])
+    scores = ocdata.load(workbook=False).scores.set_index(["iso3", "edition", "indicator"])["score"]
+    assert scores[("UZB", 2023, "criminality")] == scores[("KAZ", 2023, "criminality")]
+    assert scores[("TKM", 2023, "criminality")] == scores[("KGZ", 2023, "criminality")]
+
+
+def test_an_unreadable_profile_names_its_own_file_and_line(documents: Path, tmp_path: Path) -> None:
+    source = tajikistan_2021(tmp_path)
+    lines = source.read_text(encoding="utf-8").split("\n")
+    number = lines.index("HUMAN SMUGGLING\t4.50") + 1
+    lines[number - 1] = "HUMAN SMUGGLING\tfour and a half"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ParseError) as err:
+        add_document(source)
+    assert str(err.value).startswith(f"{source}:{number}: expected ")
+    assert not documents.exists()
+
+
+def test_what_cannot_be_detected_is_asked_for(documents: Path, tmp_path: Path) -> None:
+    prose = tmp_path / "notes.txt"
+    prose.write_text("Some notes about crime.\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="name the kind with --kind"):
+        add_document(prose)
+    web_2023 = tmp_path / "both.txt"
+    web_2023.write_bytes((RAW / "kaz_kgz_2023_profiles_web.txt").read_bytes())
+    with pytest.raises(ParameterError, match="name it with --country"):
+        add_document(web_2023)
+    with pytest.raises(ParameterError, match="expected ISO3 codes of the index's countries, found XXX"):
+        add_document(tajikistan_2021(tmp_path), countries=["XXX"])
+    assert not documents.exists()
+
+
+def test_the_same_bytes_or_id_twice_is_refused(documents: Path, tmp_path: Path) -> None:
+    source = tajikistan_2021(tmp_path)
+    add_document(source)
+    with pytest.raises(ParameterError, match="found the same bytes added as 'tajikistan_2021'"):
+        add_document(source)
+    other = tajikistan_2021(tmp_path / "x")
+    other.write_text(other.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="found 'kgz_2021_pdf' in use"):
+        add_document(other, ident="kgz_2021_pdf")  # a bundled document's id
+
+
+def test_remove(documents: Path, tmp_path: Path) -> None:
+    add_document(tajikistan_2021(tmp_path))
+    mine = documents / "my_notes.txt"  # a file of the user's own, not in our manifest
+    mine.write_text("mine\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"expected the id of an added document \(tajikistan_2021\)"):
+        remove_document("nope")
+    gone = remove_document("tajikistan_2021")
+    assert gone["file"] == "tajikistan_2021.txt"
+    assert snapshot(documents) == {"my_notes.txt": b"mine\n"}  # the manifest went with its last entry
+    assert "TJK" not in set(ocdata.load(workbook=False).scores["iso3"])
+
+
+def test_a_file_of_the_user_is_never_overwritten(documents: Path, tmp_path: Path) -> None:
+    documents.mkdir(parents=True)
+    (documents / "tajikistan_2021.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(InputError, match="expected no file of this name in the documents folder"):
+        add_document(tajikistan_2021(tmp_path))
+    assert snapshot(documents) == {"tajikistan_2021.txt": b"mine\n"}
+
+
+def ocdata_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocdata", *args], capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+def test_cli_add_list_remove(tmp_path: Path) -> None:
+    env = {**os.environ, "OCDATA_DOCUMENTS": str(tmp_path / "documents")}
+    source = tajikistan_2021(tmp_path)
+    empty = ocdata_cli("add", "--list", env=env)
+    assert (empty.returncode, empty.stdout) == (0, f"no added documents in {tmp_path / 'documents'}\n")
+    added = ocdata_cli("add", str(source), "--id", "tjk21", "--country", "tjk", env=env)
+    assert added.returncode == 0, added.stderr
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    line = f"tjk21  tjk21.txt  pdf_profile  2021  TJK  {sha[:12]}"
+    assert added.stdout == f"added {line}\n"
+    listed = ocdata_cli("add", "--list", env=env)
+    assert listed.stdout == f"{line}\n"
+    bad = tajikistan_2021(tmp_path / "bad", markets_first="7.50")
+    bad.write_text(bad.read_text(encoding="utf-8").replace("\nTAJIKISTAN\n", "\nUZBEKISTAN\n"), encoding="utf-8")
+    refused = ocdata_cli("add", str(bad), "--id", "uzb21", env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"ocdata: error: {bad}:18: composite_matches_indicators on UZB 2021 ")
+    assert refused.stderr.count("\n") == 1
+    removed = ocdata_cli("remove", "tjk21", env=env)
+    assert (removed.returncode, removed.stdout) == (0, "removed tjk21 (tjk21.txt)\n")
+    unknown = ocdata_cli("remove", "tjk21", env=env)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("ocdata: error: expected the id of an added")
+
+
+def test_cli_add_refuses_an_unreadable_file_with_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "OCDATA_DOCUMENTS": str(tmp_path / "documents")}
+    source = tmp_path / "cut.txt"
+    source.write_text("\n".join((RAW / PDF_2021).read_text(encoding="utf-8").split("\n")[:40]), encoding="utf-8")
+    done = ocdata_cli("add", str(source), env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"ocdata: error: {source}:40: expected the narrative")
+    assert not (tmp_path / "documents").exists()
