@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import struct
+import zipfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -186,4 +190,138 @@ def shared_workbook() -> Path:
     path = Path(os.environ.get("OCDATA_WORKBOOK") or default)
     if not path.is_file():
         pytest.skip(f"the official workbook is not at {path} (set OCDATA_WORKBOOK to run these tests)")
+    return path
+
+
+# --- hostile workbooks: a valid factory workbook with one part made hostile -------------------------------
+
+
+def sheet_member(sheets: dict[str, list[list]], title: str, *, intro: bool = True) -> str:
+    """The zip member openpyxl writes a sheet to (``xl/worksheets/sheetN.xml``, N its 1-based position)."""
+    return f"xl/worksheets/sheet{list(sheets).index(title) + 1 + int(intro)}.xml"
+
+
+def rewrite_xlsx(src: Path, dst: Path, replace: dict[str, Callable[[bytes], bytes]] | None = None, *,
+                 add: dict[str, bytes] | None = None, method: int = zipfile.ZIP_DEFLATED) -> Path:
+    """Copy an .xlsx member by member, passing the members named in ``replace`` through their function."""
+    replace = replace or {}
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", method) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info.filename, replace[info.filename](data) if info.filename in replace else data)
+        for name, data in (add or {}).items():
+            new.writestr(name, data)
+    return dst
+
+
+def set_cell(xml: bytes, ref: str, cell: str) -> bytes:
+    """Replace the ``<c r="ref">`` element of a sheet's XML by ``cell`` (raw XML)."""
+    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', re.S)
+    new, count = pattern.subn(cell.encode(), xml, count=1)
+    assert count == 1, f"no cell {ref} in the sheet"
+    return new
+
+
+def flag_encrypted(path: Path) -> Path:
+    """Set the 'encrypted' bit (ZipCrypto) of every member, in the local headers and the central directory."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offsets = [info.header_offset for info in archive.infolist()]
+    for offset in offsets:
+        assert data[offset:offset + 4] == b"PK\x03\x04"
+        data[offset + 6] |= 0x1
+    end = data.rindex(b"PK\x05\x06")
+    entry = struct.unpack_from("<I", data, end + 16)[0]
+    while data[entry:entry + 4] == b"PK\x01\x02":
+        data[entry + 8] |= 0x1
+        n, m, k = struct.unpack_from("<HHH", data, entry + 28)
+        entry += 46 + n + m + k
+    path.write_bytes(bytes(data))
+    return path
+
+
+def add_zeros(path: Path, member: str, size: int) -> Path:
+    """Append a member of ``size`` zero bytes, streamed (a zip bomb: it compresses about 1000 to 1)."""
+    block = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, archive.open(member, "w") as out:
+        for _ in range(size // len(block)):
+            out.write(block)
+    return path
+
+
+def _hostile_sheet(tmp_path: Path, name: str, edit: Callable[[bytes], bytes], *,
+                   title: str = "2023_dataset") -> Path:
+    sheets = official_sheets()
+    base = write_workbook(tmp_path / f"base-{name}.xlsx", sheets)
+    return rewrite_xlsx(base, tmp_path / f"{name}.xlsx", {sheet_member(sheets, title): edit})
+
+
+def _score_ref(title: str = "2023_dataset", country: str = "Kazakhstan", header: str = "Human trafficking") -> str:
+    return excel_ref(*locate(official_sheets(), title, country, header))
+
+
+def hostile_cases() -> dict[str, Callable[[Path], tuple[Path, str]]]:
+    """Name -> a function that writes the hostile file into a folder and returns it with the expected message.
+
+    The message is a regular expression for the part after ``file:``: the member, or the sheet and cell.
+    """
+    ref = _score_ref()
+    padding = b"<!--" + random.Random(0).randbytes(1_500_000).hex().encode() + b"-->"  # 3 MB, compresses 2:1
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               + b"<si><t>" + b"A" * 40_000_000 + b"</t></si></sst>")
+
+    def plain(tmp: Path) -> Path:
+        return write_workbook(tmp / "plain.xlsx")
+
+    def cell(tmp: Path, name: str, xml_cell: str) -> Path:
+        return _hostile_sheet(tmp, name, lambda xml: set_cell(xml, ref, xml_cell))
+
+    return {
+        "zip_bomb": lambda tmp: (add_zeros(plain(tmp), "xl/media/image9.bin", 300 * 1024 * 1024),
+                                 r"xl/media/image9\.bin: expected compression of at most"),
+        "shared_strings_1000x": lambda tmp: (
+            rewrite_xlsx(plain(tmp), tmp / "strings.xlsx", add={"xl/sharedStrings.xml": strings}),
+            r"xl/sharedStrings\.xml: expected (compression of at most|an XML part of at most)"),
+        "comment_padding": lambda tmp: (
+            _hostile_sheet(tmp, "padded", lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + padding)),
+            r"xl/worksheets/sheet\d\.xml: expected at most [\d,]+ characters of XML comments"),
+        "zipcrypto": lambda tmp: (flag_encrypted(plain(tmp)), r"[^:]+: expected an unencrypted workbook"),
+        "ole_encrypted": lambda tmp: (_write(tmp / "ole.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + bytes(4096)),
+                                      r"expected an \.xlsx workbook, found an encrypted or legacy Office file"),
+        "corrupt_xml": lambda tmp: (_hostile_sheet(tmp, "corrupt", lambda xml: xml[: len(xml) // 2] + b"<<"),
+                                    r"xl/worksheets/sheet\d\.xml: expected well-formed XML"),
+        "nan_score": lambda tmp: (cell(tmp, "nan", f'<c r="{ref}"><v>NaN</v></c>'),
+                                  rf"2023_dataset!{ref}: expected a finite number, found 'NaN'"),
+        "inf_score": lambda tmp: (cell(tmp, "inf", f'<c r="{ref}"><v>-inf</v></c>'),
+                                  rf"2023_dataset!{ref}: expected a finite number, found '-inf'"),
+        "shared_string_index": lambda tmp: (
+            cell(tmp, "index", f'<c r="{ref}" t="s"><v>99</v></c>'),
+            rf"2023_dataset!{ref}: expected a shared-string index below 0, found '99'"),
+        "boolean_text": lambda tmp: (
+            cell(tmp, "bool", f'<c r="{ref}" t="b"><v>yes</v></c>'),
+            rf"2023_dataset!{ref}: expected a boolean 0 or 1, found 'yes'"),
+        "unknown_cell_type": lambda tmp: (
+            cell(tmp, "type", f'<c r="{ref}" t="x"><v>1</v></c>'),
+            rf"2023_dataset!{ref}: expected a cell type among"),
+        "text_score": lambda tmp: (
+            cell(tmp, "text", f'<c r="{ref}" t="inlineStr"><is><t>six</t></is></c>'),
+            rf"2023_dataset!{ref}: expected a score, found 'six'"),
+        "million_rows": lambda tmp: (
+            _hostile_sheet(tmp, "rows", lambda xml: xml.replace(
+                b"</sheetData>", b'<row r="1000000"><c r="AM1000000"><v>1</v></c></row></sheetData>')),
+            r"xl/worksheets/sheet\d\.xml: expected at most [\d,]+ cells in all sheets"),
+        "entities": lambda tmp: (
+            _hostile_sheet(tmp, "laughs", lambda xml: b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'
+                           + xml.split(b"?>", 1)[-1]),
+            r"xl/worksheets/sheet\d\.xml: expected XML without a document type declaration"),
+        "bzip2_members": lambda tmp: (rewrite_xlsx(plain(tmp), tmp / "bzip2.xlsx", method=zipfile.ZIP_BZIP2),
+                                      r"\S+: expected a stored or deflated member, found compression method 12"),
+        "too_many_members": lambda tmp: (
+            rewrite_xlsx(plain(tmp), tmp / "members.xlsx", add={f"xl/media/m{i}.bin": b"" for i in range(1001)}),
+            r"expected at most 1000 members in the archive, found \d+"),
+    }
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
     return path
