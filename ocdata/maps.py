@@ -1,0 +1,247 @@
+"""World maps as SVG: a choropleth of one score per country, links and hover titles without any script.
+
+The shapes come from ``ocdata/data/world_shapes.json`` (Natural Earth via the ``world-atlas`` package,
+Equal Earth projection; provenance in ``world_shapes.meta.yaml``, made by ``scripts/world_shapes.py``).
+Every country of the index is drawn: its shape, and a marked dot where the shape is too small to see.
+Colours run from light to dark as scores get worse, whichever way "worse" points for the metric.
+The output is a pure function of the input: the same values give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from functools import lru_cache
+from html import escape
+
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from ocdata.countries import load_countries
+from ocdata.errors import ParameterError
+from ocdata.paths import PACKAGE_DATA
+
+SHAPES_JSON = PACKAGE_DATA / "world_shapes.json"
+CMAP_WORSE_HIGH = "YlOrRd"
+"""Default colormap where a higher score is worse (criminality): light yellow to dark red."""
+CMAP_WORSE_LOW = "YlGnBu"
+"""Default colormap where a lower score is worse (resilience), read from high to low: light to dark blue."""
+NO_DATA = "#f3f3f3"
+OUTSIDE = "#dcdcdc"
+BORDER = "#ffffff"
+DOT_RADIUS = 2.6
+LEGEND_STEPS = 24
+MAX_NAMED = 8
+"""Countries without data named in the legend line (all of them are named in the map's description)."""
+_PREFIX = "\x00"
+
+
+@lru_cache(maxsize=1)
+def load_shapes() -> dict:
+    """The shapes table: ``width``, ``height``, ``countries`` (ISO3 -> d, dot, centroid, bbox, area), ``other``."""
+    return json.loads(SHAPES_JSON.read_text(encoding="utf-8"))
+
+
+def map_values(scores: pd.DataFrame, edition: int, indicator: str) -> pd.DataFrame:
+    """``iso3, score`` of one indicator or composite in one edition, from a ``scores`` table."""
+    rows = scores.loc[(scores["edition"] == edition) & (scores["indicator"] == indicator), ["iso3", "score"]]
+    return rows.sort_values("iso3", ignore_index=True)
+
+
+def score_titles(scores: pd.DataFrame, edition: int,
+                 indicators: Collection[str] = ("criminality", "resilience")) -> dict[str, str]:
+    """Hover titles such as ``Kyrgyzstan: criminality 5.25, resilience 3.79`` for every country with a score."""
+    names = load_countries().set_index("iso3")["country"]
+    rows = scores.loc[(scores["edition"] == edition) & scores["indicator"].isin(list(indicators))]
+    table = rows.pivot_table(index="iso3", columns="indicator", values="score", aggfunc="first")
+    titles = {}
+    for iso3, row in table.iterrows():
+        parts = [f"{i.replace('_', ' ')} {row[i]:.2f}" for i in indicators if i in row and pd.notna(row[i])]
+        titles[str(iso3)] = f"{names.get(iso3, iso3)}: {', '.join(parts)}"
+    return titles
+
+
+def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: bool,
+                  links: dict[str, str] | None = None, titles: dict[str, str] | None = None,
+                  highlight: Collection[str] = (), focus: Collection[str] | None = None,
+                  width: int | None = None, domain: tuple[float, float] | None = None,
+                  cmap: str | None = None, caption: str | None = None) -> str:
+    """An SVG choropleth of ``values`` (columns ``iso3``, ``score``), darker where worse.
+
+    ``links`` wraps a country in ``<a href>``; ``titles`` replaces its hover title (default: name and score);
+    ``highlight`` outlines countries; ``focus`` crops the map to a set of countries; ``width`` sets the
+    element's width in pixels (otherwise it fills its container); ``domain`` fixes the colour scale's
+    ends (default: the data's minimum and maximum); ``caption`` is the map's accessible title.
+    """
+    shapes = load_shapes()
+    known = shapes["countries"]
+    highlight = sorted({str(c) for c in highlight})
+    focus = None if focus is None else sorted({str(c) for c in focus})
+    scores = _scores(values, known)
+    for name, codes in (("links", links or {}), ("titles", titles or {}), ("highlight", highlight),
+                        ("focus", focus or [])):
+        unknown = sorted(set(codes) - set(known))
+        if unknown:
+            raise ParameterError(f"{name}: expected ISO3 codes of the index's countries, found {unknown}")
+    names = load_countries().set_index("iso3")["country"].to_dict()
+    present = [v for v in scores.values() if v is not None]
+    low, high = domain if domain is not None else ((min(present), max(present)) if present else (1.0, 10.0))
+    ramp = colormaps[cmap or (CMAP_WORSE_HIGH if higher_is_worse else CMAP_WORSE_LOW)]
+
+    def colour(value: float) -> str:
+        t = 0.5 if high == low else min(1.0, max(0.0, (value - low) / (high - low)))
+        return to_hex(ramp(0.06 + 0.94 * (t if higher_is_worse else 1 - t)))
+
+    vx, vy, vw, vh = _view(shapes, focus)
+    u = vw / 1000
+    missing = sorted((iso3 for iso3, v in scores.items() if v is None), key=lambda c: names.get(c, c))
+    legend, legend_height = _legend(metric_label, higher_is_worse, low, high, colour,
+                                    [names.get(c, c) for c in missing], vx, vy + vh, u)
+    p = _PREFIX
+    head = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(vx)} {_f(vy)} {_f(vw)} {_f(vh + legend_height)}"'
+        + (f' width="{int(width)}"' if width else "")
+        + f' role="img" aria-labelledby="{p}-t {p}-d" class="ocdata-map" font-family="sans-serif">',
+        f'<title id="{p}-t">{escape(caption or f"{metric_label} by country")}</title>',
+        f'<desc id="{p}-d">{escape(_description(metric_label, higher_is_worse, scores, names, missing))}</desc>',
+        f"<style>.{p}-c{{stroke:{BORDER};stroke-width:{_f(0.3 * u)};fill-rule:evenodd}}"
+        f".{p}-d{{stroke:#333;stroke-width:{_f(0.5 * u)}}}"
+        f".{p}-o{{fill:{OUTSIDE};stroke:{BORDER};stroke-width:{_f(0.3 * u)};fill-rule:evenodd}}"
+        f".{p}-h path,.{p}-h circle{{stroke:#000;stroke-width:{_f(1.2 * u)}}}"
+        f"a:hover>.{p}-c,a:focus>.{p}-c{{stroke:#000;stroke-width:{_f(0.9 * u)}}}</style>",
+        f'<defs><pattern id="{p}-n" width="{_f(3 * u)}" height="{_f(3 * u)}" patternUnits="userSpaceOnUse"'
+        f' patternTransform="rotate(45)"><rect width="{_f(3 * u)}" height="{_f(3 * u)}" fill="{NO_DATA}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="{_f(3 * u)}" stroke="#8c8c8c" stroke-width="{_f(1.0 * u)}"/></pattern></defs>',
+        f'<clipPath id="{p}-v"><rect x="{_f(vx)}" y="{_f(vy)}" width="{_f(vw)}" height="{_f(vh)}"/></clipPath>',
+        f'<g clip-path="url(#{p}-v)">',
+        f'<g class="{p}-o">' + "".join(f'<path d="{o["d"]}"/>' for o in shapes["other"]) + "</g>",
+    ]
+    order = sorted(known, key=lambda c: (c in set(highlight), c))
+    body = []
+    for iso3 in order:
+        shape, value = known[iso3], scores.get(iso3)
+        fill = colour(value) if value is not None else f"url(#{p}-n)"
+        title = (titles or {}).get(iso3)
+        if title is None:
+            title = f"{names.get(iso3, iso3)}: {metric_label} " + (f"{value:.2f}" if value is not None else "no data")
+        parts = [f"<title>{escape(title)}</title>"]
+        if shape["d"]:
+            parts.append(f'<path class="{p}-c" fill="{fill}" d="{shape["d"]}"/>')
+        if shape["dot"]:
+            cx, cy = shape["centroid"]
+            parts.append(f'<circle class="{p}-c {p}-d" fill="{fill}" cx="{_f(cx)}" cy="{_f(cy)}"'
+                         f' r="{_f(DOT_RADIUS * max(u, 0.25))}"/>')
+        attrs = f'data-iso3="{iso3}"' + (f' class="{p}-h"' if iso3 in set(highlight) else "")
+        href = (links or {}).get(iso3)
+        if href is not None:
+            body.append(f'<a href="{escape(href)}" {attrs}>' + "".join(parts) + "</a>")
+        else:
+            body.append(f"<g {attrs}>" + "".join(parts) + "</g>")
+    svg = "\n".join([*head, "<g>", *body, "</g></g>", legend, "</svg>"]) + "\n"
+    prefix = "m" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:8]
+    return svg.replace(_PREFIX, prefix)
+
+
+def _scores(values: pd.DataFrame, known: dict) -> dict[str, float | None]:
+    """Score per country of the index (``None`` where missing), after checking the table."""
+    missing = {"iso3", "score"} - set(values.columns)
+    if missing:
+        raise ParameterError(f"map values: expected columns iso3 and score, found {list(values.columns)}")
+    codes = values["iso3"].astype("str")
+    dup = sorted(set(codes[codes.duplicated()]))
+    if dup:
+        raise ParameterError(f"map values: expected one score per country, found several for {dup}")
+    unknown = sorted(set(codes) - set(known))
+    if unknown:
+        raise ParameterError(f"map values: expected ISO3 codes of the index's countries, found {unknown}")
+    given = {c: (None if pd.isna(s) else float(s)) for c, s in zip(codes, values["score"], strict=True)}
+    return {iso3: given.get(iso3) for iso3 in sorted(known)}
+
+
+def _view(shapes: dict, focus: Collection[str] | None) -> tuple[float, float, float, float]:
+    """The viewBox (x, y, width, height): the whole frame, or the focus countries' boxes with a margin."""
+    if not focus:
+        return 0.0, 0.0, float(shapes["width"]), float(shapes["height"])
+    boxes = [shapes["countries"][c]["bbox"] for c in sorted(focus)]
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = max(8.0, 0.12 * max(x1 - x0, y1 - y0))
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    w, h = x1 - x0, y1 - y0
+    if w < 1.4 * h:  # not taller than wide: room for the legend and for neighbours
+        x0, w = x0 - (1.4 * h - w) / 2, 1.4 * h
+    if h < w / 2.4:
+        y0, h = y0 - (w / 2.4 - h) / 2, w / 2.4
+    return round(x0, 1), round(y0, 1), round(w, 1), round(h, 1)
+
+
+def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, missing: list[str],
+            x: float, y: float, u: float) -> tuple[str, float]:
+    """The legend below the map, and its height: the colour bar with its ends (better, worse), then the
+    swatches for no data, land outside the index and small countries, then the countries without data."""
+    font, bar_w, bar_h = 19 * u, 330 * u, 13 * u
+    left = x + 10 * u
+    step = bar_w / LEGEND_STEPS
+    low_word, high_word = ("better", "worse") if higher_is_worse else ("worse", "better")
+    label_y = y + 10 * u + font
+    bar_y = label_y + 0.4 * font
+    ticks_y = bar_y + bar_h + font * 1.05
+    row_y = ticks_y + font * 0.6
+    sw = 20 * u
+    out = [
+        f'<g class="ocdata-map-legend" font-size="{_f(font)}" fill="#222">',
+        f'<text x="{_f(left)}" y="{_f(label_y)}" font-weight="bold">{escape(label)}</text>',
+        "".join(
+            f'<rect x="{_f(left + i * step)}" y="{_f(bar_y)}" width="{_f(step + 0.2 * u)}" height="{_f(bar_h)}"'
+            f' fill="{colour(low + (high - low) * (i + 0.5) / LEGEND_STEPS)}"/>'
+            for i in range(LEGEND_STEPS)
+        ),
+        f'<text x="{_f(left)}" y="{_f(ticks_y)}">{low:.2f} ({low_word})</text>',
+        f'<text x="{_f(left + bar_w)}" y="{_f(ticks_y)}" text-anchor="end">{high:.2f} ({high_word})</text>',
+    ]
+    swatches = [
+        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="url(#{_PREFIX}-n)" stroke="#888"'
+         f' stroke-width="{_f(0.5 * u)}"/>', f"no data ({len(missing)})", 150),
+        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="{OUTSIDE}"/>', "not in the index", 175),
+        (f'<circle cx="{_f(sw / 2)}" cy="{_f(bar_h / 2)}" r="{_f(DOT_RADIUS * 1.3 * u)}" fill="#bbb" stroke="#333"'
+         f' stroke-width="{_f(0.5 * u)}"/>', "small country (a dot)", 0),
+    ]
+    sx = left
+    for mark, text, advance in swatches:
+        out.append(f'<g transform="translate({_f(sx)} {_f(row_y)})">{mark}'
+                   f'<text x="{_f(sw + 6 * u)}" y="{_f(bar_h - 1 * u)}">{escape(text)}</text></g>')
+        sx += (sw + 6 * u) + advance * u
+    height = row_y + bar_h - y + 8 * u
+    if missing:
+        named = ", ".join(missing[:MAX_NAMED])
+        named += f" and {len(missing) - MAX_NAMED} more" if len(missing) > MAX_NAMED else ""
+        out.append(f'<text x="{_f(left)}" y="{_f(row_y + bar_h + font * 1.3)}">No data: {escape(named)}</text>')
+        height += font * 1.3
+    out.append("</g>")
+    return "\n".join(out), height
+
+
+def _description(label: str, higher_is_worse: bool, scores: dict[str, float | None], names: dict[str, str],
+                 missing: list[str]) -> str:
+    """The map in words: what the colours mean, the extremes, the countries without data."""
+    present = {c: v for c, v in scores.items() if v is not None}
+    text = (f"Map of {label} for {len(present)} countries; darker is worse "
+            f"({'higher' if higher_is_worse else 'lower'} scores).")
+    if present:
+        top = max(present.values())
+        bottom = min(present.values())
+        hi = ", ".join(names.get(c, c) for c, v in present.items() if v == top)
+        lo = ", ".join(names.get(c, c) for c, v in present.items() if v == bottom)
+        text += f" Highest: {hi} ({top:.2f}). Lowest: {lo} ({bottom:.2f})."
+    if missing:
+        text += f" No data: {', '.join(names.get(c, c) for c in missing)}."
+    return text
+
+
+def _f(number: float) -> str:
+    """A coordinate with at most two decimals and no trailing zeros."""
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
