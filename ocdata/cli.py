@@ -19,7 +19,7 @@ ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EN
                                 errno.EISDIR})
 """``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
 kind), not a bug: exit 2 with the path."""
-JOBS_HELP = ("parallel kernels (default: the cores); capped at the number of reports, the cores, and available "
+JOBS_HELP = ("parallel kernels (default: the cores): at most the number of reports, the cores, and available "
              "memory / 150 MB per kernel; must be ≥ 1")
 
 

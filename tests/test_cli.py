@@ -1,0 +1,197 @@
+"""The command line itself: arguments, exit codes, signals, environment errors, and ``ocdata notebooks``."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ocdata import cli
+from ocdata.cli import main, make_parser
+from ocdata.paths import notebooks_dir
+
+
+def ocdata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocdata", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """What ``run_reports`` and ``run_build`` were called with (they do nothing here)."""
+    seen: list[dict] = []
+
+    def record(name: str):
+        def run(**kwargs: object) -> int:
+            seen.append({"to": name, **kwargs})
+            return 0
+        return run
+
+    monkeypatch.setattr("ocdata.report.run_reports", record("report"))
+    monkeypatch.setattr("ocdata.build.run_build", record("build"))
+    return seen
+
+
+def test_iso3_codes_are_upper_cased(calls: list[dict]) -> None:
+    assert main(["report", "kgz", " Kaz", "--compare", "kaz, kgz"]) == 0
+    [call] = calls
+    assert call["countries"] == ["KGZ", "KAZ"]
+    assert call["compare"] == "KAZ,KGZ"
+    assert call["workbook"] is None
+
+
+def test_no_workbook_passes_false(calls: list[dict]) -> None:
+    assert main(["report", "KGZ", "--no-workbook"]) == 0
+    assert main(["build", "--no-workbook", "--out", "somewhere"]) == 0
+    assert [(c["to"], c["workbook"]) for c in calls] == [("report", False), ("build", False)]
+    assert main(["report", "KGZ", "--workbook", "book.xlsx"]) == 0
+    assert calls[-1]["workbook"] == Path("book.xlsx")
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3", "two"])
+def test_jobs_below_one_is_refused_at_parse_time(jobs: str, calls: list[dict]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        make_parser().parse_args(["report", "KGZ", "--jobs", jobs])
+    assert exit_.value.code == 2
+    assert calls == []
+
+
+def test_jobs_zero_through_the_command_line() -> None:
+    done = ocdata("report", "KGZ", "--jobs", "0")
+    assert done.returncode == 2
+    assert "argument --jobs: expected a whole number ≥ 1, found 0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_workbook_and_no_workbook_together_are_refused() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        make_parser().parse_args(["build", "--workbook", "x.xlsx", "--no-workbook"])
+    assert exit_.value.code == 2
+
+
+def test_help_states_the_caps() -> None:
+    report = " ".join(ocdata("report", "--help").stdout.split())
+    assert "at most the number of reports, the cores, and available memory / 150 MB per kernel; must be ≥ 1" in report
+    assert "--no-workbook" in report
+    download = " ".join(ocdata("download", "--help").stdout.split())
+    assert "at most 64 MB within 300 s in all" in download
+    assert "--url URL" in download and "--list" in download and "--to DIR" in download
+    top = ocdata("--help").stdout
+    for command in ("build", "report", "download", "notebooks", "add", "remove"):
+        assert command in top
+
+
+@pytest.mark.parametrize(("number", "name", "reason"), [
+    (errno.EACCES, "/data/locked", "permission denied"),
+    (errno.EROFS, "/mnt/ro/out", "read-only file system"),
+    (errno.ENOSPC, "/full/disk/scores.csv", "no space left on device"),
+    (errno.ENOTDIR, "notes.txt/out", "not a directory"),
+    (errno.EISDIR, "reports", "is a directory"),
+])
+def test_environment_errors_are_exit_2_naming_the_path(
+    number: int, name: str, reason: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fail(args: object) -> int:
+        raise OSError(number, os.strerror(number), name)
+
+    monkeypatch.setattr(cli, "_notebooks", fail)
+    assert main(["notebooks"]) == 2
+    assert capsys.readouterr().err == (f"ocdata: error: {name}: expected a path ocdata can read and write, "
+                                       f"found {reason}\n")
+
+
+def test_other_os_errors_are_bugs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def fail(args: object) -> int:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    monkeypatch.setattr(cli, "_notebooks", fail)
+    assert main(["notebooks"]) == 3
+    assert capsys.readouterr().err.startswith("ocdata: internal error: OSError: ")
+
+
+def test_a_real_environment_error_in_a_process(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    done = ocdata("notebooks", str(notes / "nb"))
+    assert done.returncode == 2
+    assert done.stderr == f"ocdata: error: {notes / 'nb'}: expected a path ocdata can read and write, found not a " \
+                          "directory\n"
+    assert notes.read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_is_one_line_and_exit_130(sig: int) -> None:
+    code = ("import sys, time\n"
+            "from ocdata import cli\n"
+            "def wait(args):\n"
+            "    print('ready', flush=True)\n"
+            "    time.sleep(120)\n"
+            "cli._notebooks = wait\n"
+            "sys.exit(cli.main(['notebooks']))\n")
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout.readline() == "ready\n"
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130
+    assert stderr == "ocdata: interrupted\n"
+
+
+def test_build_out_naming_a_file_is_exit_2(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    done = ocdata("build", "--out", str(notes), "--no-workbook")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"ocdata: error: {notes}") and done.stderr.count("\n") == 1
+    assert notes.read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# ocdata notebooks
+def test_notebooks_are_copied_with_their_pairs(tmp_path: Path) -> None:
+    done = ocdata("notebooks", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "notebooks"
+    source = notebooks_dir()
+    names = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert "README.md" in names and "country_profile.ipynb" in names and "country_profile.py" in names
+    for name in names:
+        assert (target / name).read_bytes() == (source / name).read_bytes()
+        assert (target / name).stat().st_mode & 0o777 == 0o644
+        assert f"wrote notebooks/{name}" in done.stdout
+    for folder in [target, *(p for p in target.rglob("*") if p.is_dir())]:
+        assert folder.stat().st_mode & 0o777 == 0o755
+    assert not any(p.name.startswith(".") for p in target.rglob("*"))
+    again = ocdata("notebooks", cwd=tmp_path)
+    assert again.returncode == 0
+    assert again.stdout == f"{len(names)} file(s) already there, unchanged\n"
+
+
+def test_notebooks_never_overwrite_a_different_file(tmp_path: Path) -> None:
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "compare.py").write_text("# my own edits\n", encoding="utf-8")
+    done = ocdata("notebooks", str(target))
+    assert done.returncode == 2
+    assert done.stderr == (f"ocdata: error: {target / 'compare.py'}: expected no file or the same notebook file, "
+                           "found a different one (move it away or choose another folder); nothing was written\n")
+    assert [p.name for p in target.iterdir()] == ["compare.py"]
+    assert (target / "compare.py").read_text(encoding="utf-8") == "# my own edits\n"
+
+
+def test_notebooks_into_a_file_is_exit_2(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    done = ocdata("notebooks", str(notes))
+    assert done.returncode == 2
+    assert done.stderr == f"ocdata: error: {notes}: expected a folder for the notebooks, found a file\n"
+    assert notes.read_text(encoding="utf-8") == "mine\n"
