@@ -229,11 +229,11 @@ def _assemble(frames: list[pd.DataFrame], source: str) -> pd.DataFrame:
 def _read_xlsx(path: Path, source: str, edition: int | None) -> list[pd.DataFrame]:
     """Every data sheet of a workbook, after ``check_archive``; the layout is chosen by the sheet names."""
     check_archive(path, source)
+    handle = path.open("rb")  # a file object: openpyxl would otherwise judge the format by the file name
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except OcdataError:
-        raise
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on malformed parts
+        handle.close()
         raise InputError(f"expected an .xlsx workbook, found something else ({_one_line(exc)})", file=source) from None
     try:
         layout, sheets = _choose_layout(book.sheetnames, source)
@@ -249,6 +249,7 @@ def _read_xlsx(path: Path, source: str, edition: int | None) -> list[pd.DataFram
             frames.append(_read_grid(grid, edition))
     finally:
         book.close()
+        handle.close()
     return frames
 
 

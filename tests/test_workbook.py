@@ -15,7 +15,10 @@ from workbook_factory import (
     expected_scores,
     locate,
     official_sheets,
+    release_2021_sheets,
     shared_workbook,
+    write_csv,
+    write_parquet,
     write_workbook,
 )
 
@@ -352,7 +355,7 @@ def test_corrupt_cache_is_read_again(made: Path, tmp_path: Path, monkeypatch: py
     expected = read_workbook_cached(made)
     (target,) = cache.iterdir()
     target.write_bytes(b"garbage")
-    with pytest.warns(UserWarning, match="unreadable cache"):
+    with pytest.warns(workbook.CacheWarning, match="unreadable cache"):
         pd.testing.assert_frame_equal(read_workbook_cached(made), expected)
     pd.testing.assert_frame_equal(pd.read_parquet(target).astype(COLUMNS), expected)
 
@@ -460,3 +463,148 @@ def test_real_read_is_fast() -> None:
     start = time.perf_counter()
     read_workbook(path)
     assert time.perf_counter() - start < 5.0
+
+
+# --- every layout: the 2021 release, one-edition files, CSV, Parquet, the tidy export ---------------------
+
+
+def _scores(table: pd.DataFrame) -> pd.DataFrame:
+    return table[["iso3", "edition", "indicator", "score"]].sort_values(
+        ["iso3", "edition", "indicator"], ignore_index=True)
+
+
+def _expected(edition: int) -> pd.DataFrame:
+    expected = expected_scores()
+    return _scores(expected[expected["edition"] == edition])
+
+
+def test_layouts_table_names_every_way_of_finding_the_edition() -> None:
+    layouts = {layout.layout: layout for layout in workbook.load_layouts()}
+    assert {"release", "release_2021", "one_edition", "tidy", "wide"} <= set(layouts)
+    assert layouts["release_2021"].companion_sheet.fullmatch("2021_Global_OC_Index")
+    assert layouts["one_edition"].edition_from == ("sheet", "column", "filename")
+
+
+def test_the_2021_release(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "2021_GOCI_data.xlsx", release_2021_sheets(), intro=False)
+    table = read_workbook(path)
+    pd.testing.assert_frame_equal(_scores(table), _expected(2021))
+    assert set(table["sheet"]) == {"Full_dataset"}
+    kgz = table[table["iso3"] == "KGZ"].set_index("indicator")
+    assert kgz.loc["criminality", "published"] == pytest.approx(5.325)  # printed unrounded
+    assert kgz.loc["criminality", "score"] == 5.33  # stored half-up, as later releases print it
+    assert kgz.loc["heroin_trade", "published"] == kgz.loc["heroin_trade", "score"] == 7.0
+    unrounded = table[table["published"] != table["score"]]
+    assert set(unrounded["indicator"]) <= {"criminality", "criminal_markets", "criminal_actors", "resilience"}
+    assert not unrounded.empty
+
+
+def test_the_2021_release_checks_names_against_codes(tmp_path: Path) -> None:
+    sheets = release_2021_sheets()
+    rows = sheets["Full_dataset"]
+    code = rows[0].index("Country Code")
+    row = next(i for i, r in enumerate(rows) if r[code] == "KGZ")
+    rows[row][code] = "KAZ"
+    with pytest.raises(ParseError, match=rf"Full_dataset!{excel_ref(row, code - 1)}: expected the name of KAZ"):
+        read_workbook(write_workbook(tmp_path / "book.xlsx", sheets, intro=False))
+
+
+@pytest.mark.parametrize(("file", "title", "edition"), [
+    ("global_oc_index_2023_dataset.xlsx", "Sheet1", 2023),  # the file name says it
+    ("copy.xlsx", "Index 2023", 2023),  # the sheet name says it
+    ("copy.xlsx", "2021_dataset", 2021),  # the sheet is named as in a release
+])
+def test_one_edition_workbooks(tmp_path: Path, file: str, title: str, edition: int) -> None:
+    rows = official_sheets()[f"{edition}_dataset"]
+    table = read_workbook(write_workbook(tmp_path / file, {title: rows}, intro=False))
+    pd.testing.assert_frame_equal(_scores(table), _expected(edition))
+    assert set(table["sheet"]) == {title}
+
+
+def test_an_edition_nothing_names_must_be_passed(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "copy.xlsx", {"Sheet1": official_sheets()["2025_dataset"]}, intro=False)
+    with pytest.raises(ParseError, match=r"^copy\.xlsx:Sheet1: expected the edition .* pass it \(edition=2021"):
+        read_workbook(path)
+    pd.testing.assert_frame_equal(_scores(read_workbook(path, edition=2025)), _expected(2025))
+    with pytest.raises(ParseError, match=r"expected edition 2021 as passed, found 2025 in the sheet name"):
+        read_workbook(write_workbook(tmp_path / "b.xlsx", {"2025_dataset": official_sheets()["2025_dataset"]},
+                                     intro=False), edition=2021)
+
+
+def test_an_edition_column(tmp_path: Path) -> None:
+    rows = [[*r, "Edition" if i == 0 else 2023] for i, r in enumerate(official_sheets()["2023_dataset"])]
+    table = read_workbook(write_csv(tmp_path / "scores.csv", rows))
+    pd.testing.assert_frame_equal(_scores(table), _expected(2023))
+
+
+def test_csv_with_quoted_headers_in_another_order(tmp_path: Path, made: Path) -> None:
+    rows = official_sheets()["2023_dataset"]
+    assert "Criminality avg," in rows[0]
+    path = write_csv(tmp_path / "goci_2023.csv", rows, reverse=True)
+    assert '"Criminality avg,"' in path.read_text(encoding="utf-8")
+    table = read_workbook(path)
+    pd.testing.assert_frame_equal(_scores(table), _expected(2023))
+    assert table["sheet"].isna().all()
+    assert table.loc[table["iso3"] == "KGZ", "line"].unique().tolist() == [2]  # the first data line
+
+
+def test_csv_errors_name_the_line(tmp_path: Path) -> None:
+    rows = official_sheets()["2023_dataset"]
+    row, column = locate({"s": rows}, "s", "Kazakhstan", "Human trafficking")
+    rows[row][column] = "NaN"
+    with pytest.raises(ParseError, match=rf"^goci_2023\.csv:{row + 1}: expected a score from 1 to 10, found 'NaN'"):
+        read_workbook(write_csv(tmp_path / "goci_2023.csv", rows))
+
+
+def test_parquet(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "oc_index_2025.parquet", official_sheets()["2025_dataset"])
+    pd.testing.assert_frame_equal(_scores(read_workbook(path)), _expected(2025))
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_the_tidy_table_reads_back(tmp_path: Path, made: Path, suffix: str) -> None:
+    table = read_workbook(made)
+    path = tmp_path / f"scores.{suffix}"
+    table.to_csv(path, index=False) if suffix == "csv" else table.to_parquet(path, index=False)
+    again = read_workbook(path)
+    pd.testing.assert_frame_equal(_scores(again), _scores(table))
+    cols = ["iso3", "country", "continent", "region", "edition", "indicator", "score"]
+    pd.testing.assert_frame_equal(again[cols], table[cols])
+
+
+def test_the_file_name_is_not_the_format(tmp_path: Path, made: Path) -> None:
+    disguised = shutil.copy(made, tmp_path / "scores.csv")
+    assert len(read_workbook(disguised)) == len(read_workbook(made))
+
+
+def test_real_release_and_its_csv_give_identical_scores(real: pd.DataFrame, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(shared_workbook(), read_only=True, data_only=True)
+    frames = []
+    for title in ("2023_dataset", "2021_dataset"):
+        rows = [list(r) for r in book[title].iter_rows(values_only=True)]
+        frames.append(read_workbook(write_csv(tmp_path / f"global_oc_index_{title}.csv", rows)))
+    book.close()
+    pd.testing.assert_frame_equal(_scores(pd.concat(frames)), _scores(real))
+
+
+# --- the cache is verified before use ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spoil", "problem"), [
+    (lambda t: t.astype({"line": "float64"}), "expected dtypes"),
+    (lambda t: t.assign(score=t["score"] * 3), "expected score from 1 to 10"),
+    (lambda t: t.assign(score=t["score"].clip(upper=9) + 0.001), "expected scores at 2 decimals"),
+    (lambda t: t.iloc[:0], "expected scores, found an empty table"),
+    (lambda t: t.assign(edition=2022), "expected editions among"),
+    (lambda t: t.drop(columns=["published"]), "expected columns"),
+])
+def test_a_bad_cached_copy_is_read_again(made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         spoil, problem: str) -> None:
+    monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
+    expected = read_workbook_cached(made)
+    (target,) = (tmp_path / "cache").iterdir()
+    spoil(expected).to_parquet(target, index=False)
+    with pytest.warns(workbook.CacheWarning, match=problem) as caught:
+        pd.testing.assert_frame_equal(read_workbook_cached(made), expected)
+    assert len(caught) == 1 and "\n" not in str(caught[0].message)
+    assert workbook.cached_table_problem(pd.read_parquet(target)) is None  # replaced by a good copy

@@ -10,6 +10,7 @@ scores follow the publisher's rules (half-up rounding; criminality from the unro
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import re
@@ -324,4 +325,47 @@ def hostile_cases() -> dict[str, Callable[[Path], tuple[Path, str]]]:
 
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
+    return path
+
+
+# --- other layouts: the 2021 release, one-edition files, CSV, Parquet ---------------------------------------
+
+
+def unrounded_composites(iso3: str, edition: int) -> dict[str, float]:
+    """The composites of a factory country before rounding, as the 2021 release prints them (7.075)."""
+    scores = _country_scores(iso3, edition)
+    means = {p: sum(scores[i] for i in children_of(p, edition)) / len(children_of(p, edition))
+             for p in ("criminal_markets", "criminal_actors", "resilience")}
+    return {**means, "criminality": (means["criminal_markets"] + means["criminal_actors"]) / 2}
+
+
+def release_2021_sheets() -> dict[str, list[list]]:
+    """The 2021 release: a cover sheet and ``Full_dataset`` with capital composite headers, a ``Country Code``
+    column of ISO3 codes, unrounded composites, and a trailing blank row and column."""
+    rows = [list(r) for r in official_sheets()["2021_dataset"]]
+    header = rows[0]
+    country = header.index("Country")
+    fields = [f for f, _ in _columns(2021)]
+    for i, row in enumerate(rows[1:], start=1):
+        iso3 = next(spec[0] for spec in COUNTRIES if country_name(spec[0], 2021) == row[country])
+        for name, value in unrounded_composites(iso3, 2021).items():
+            row[fields.index(name)] = value
+        rows[i] = [*row[: country + 1], iso3, *row[country + 1:], " "]
+    rows[0] = [h.upper() if f in COMPOSITE_HEADERS[2021] else h for f, h in zip(fields, header, strict=True)]
+    rows[0] = [*rows[0][: country + 1], "Country Code", *rows[0][country + 1:], None]
+    rows.append([" "] * len(rows[0]))
+    return {"2021_Global_OC_Index": [[None, "GLOBAL ORGANIZED CRIME INDEX 2021"]], "Full_dataset": rows}
+
+
+def write_csv(path: Path, rows: list[list], *, reverse: bool = False) -> Path:
+    """A sheet saved as CSV (headers as they are, quoted where they hold a comma), rows reversed if asked."""
+    body = list(reversed(rows[1:])) if reverse else rows[1:]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *body])
+    return path
+
+
+def write_parquet(path: Path, rows: list[list]) -> Path:
+    """A sheet saved as Parquet: one column per header."""
+    pd.DataFrame(rows[1:], columns=[str(h) for h in rows[0]]).to_parquet(path, index=False)
     return path
