@@ -13,6 +13,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from ocdata.paths import raw_dir, user_documents_dir
 HEADER = ("# Documents added with 'ocdata add' (remove them with 'ocdata remove ID').\n"
           "# Each file was checked when added; ocdata refuses one whose sha256 has changed since.\n")
 PUBLISHER = "not recorded (added with ocdata add)"
+STALE_SECONDS = 3600
+"""A staging copy untouched this long belongs to no running ``add``."""
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]*")
 
 
@@ -160,6 +163,7 @@ def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, sourc
 
     parent = folder.parent
     make_folders(parent)
+    remove_stale_staging(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=parent))
     try:
         for old in entries[:-1]:
@@ -174,6 +178,15 @@ def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, sourc
         sources.loc[sources["id"] == entry["id"], "file"] = str(source)  # name the user's own file
         raise ValidationError(f"{describe_check(first_failure(dataset), sources)} ({len(dataset.failed)} check(s) "
                               f"failed; nothing was added to {folder})")
+
+
+def remove_stale_staging(folder: Path) -> None:
+    """Remove staging copies a killed ``add`` left beside ``folder`` (untouched for ``STALE_SECONDS``)."""
+    cutoff = time.time() - STALE_SECONDS
+    for path in folder.parent.glob(f".{folder.name}.staging-*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path)
 
 
 def _install(folder: Path, entries: list[dict], entry: dict, data: bytes) -> None:

@@ -8,6 +8,7 @@ This module imports no spreadsheet reader until a download needs one: ``latest_w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -82,6 +83,7 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
     pinned = _pinned(url, release)
     stem = Path(urlsplit(url).path).stem or "global_oc_index"
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(folder)
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp.xlsx")
     tmp = Path(tmp_name)
     try:
@@ -112,6 +114,19 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
     }
     write_text_atomic(record_path(target), json.dumps(record, indent=2) + "\n")
     return target
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove partial files a killed download left in ``folder`` (older than twice the deadline: no live
+    download can still own them); the paths removed."""
+    cutoff = time.time() - 2 * DEADLINE_SECONDS
+    removed = []
+    for path in folder.glob(".*.tmp.xlsx"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def record_path(workbook: Path) -> Path:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from docs import RAW
 
 import ocdata
 from ocdata import detect
-from ocdata.documents import add_document, list_documents, remove_document
+from ocdata.documents import STALE_SECONDS, add_document, list_documents, remove_document
 from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
 
 PDF_2021 = "kgz_2021_profile_pdf.txt"
@@ -216,3 +217,14 @@ def test_cli_add_refuses_an_unreadable_file_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith(f"ocdata: error: {source}:40: expected the narrative")
     assert not (tmp_path / "documents").exists()
+
+
+def test_a_staging_copy_left_by_a_killed_add_is_removed(documents: Path, tmp_path: Path) -> None:
+    documents.parent.mkdir(parents=True)
+    stale = documents.parent / f".{documents.name}.staging-killed"
+    stale.mkdir()
+    (stale / "sources.yaml").write_text("documents: []\n", encoding="utf-8")
+    old = time.time() - STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    add_document(tajikistan_2021(tmp_path))
+    assert leftovers(documents) == []

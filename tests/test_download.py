@@ -318,3 +318,16 @@ def test_latest_workbook_does_not_import_a_spreadsheet_reader() -> None:
     code = "import sys, ocdata.download as d; d.latest_workbook(); print('openpyxl' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_partial_files_of_a_killed_download_are_removed_later(site: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = site
+    out = tmp_path / "out"
+    out.mkdir()
+    stale, fresh = out / ".global_oc_index.abc.tmp.xlsx", out / ".global_oc_index.def.tmp.xlsx"
+    stale.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")  # may belong to a download running right now
+    old = time.time() - 2 * download.DEADLINE_SECONDS - 60
+    os.utime(stale, (old, old))
+    download_workbook(to=out, url=f"{base}/good/{NAME}")
+    assert not stale.exists() and fresh.exists()
