@@ -97,8 +97,9 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     if not entries:
         return
     if not is_saved_build(out):
-        raise InputError(f"expected a missing or empty folder, or an earlier ocdata build, found {len(entries)} "
-                         f"entries ocdata did not write (e.g. {entries[0]!r})", file=out)
+        what = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+        raise InputError(f"expected a missing or empty folder, or an earlier ocdata build, found {what} ocdata did "
+                         f"not write (e.g. {entries[0]!r})", file=out)
     if foreign_files(out):
         raise InputError(f"expected only the files of an ocdata build, found {foreign_files(out)[0]!r} "
                          "(move it out first)", file=out)
@@ -191,7 +192,10 @@ def _remove_build(folder: Path) -> bool:
         return True
     if not is_saved_build(folder) or foreign_files(folder):
         return False
-    shutil.rmtree(folder)
+    last = (DESCRIPTOR, BUILD_MARKER)  # the markers go last: a removal cut short is still known as ours
+    for path in sorted(folder.iterdir(), key=lambda p: last.index(p.name) if p.name in last else -1):
+        path.unlink()
+    folder.rmdir()
     return True
 
 
