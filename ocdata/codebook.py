@@ -158,6 +158,19 @@ def children_of(composite: str, edition: int) -> tuple[str, ...]:
 
 
 @cache
+def ancestors_of(ident: str) -> tuple[str, ...]:
+    """The composites an indicator or composite is part of, nearest first (``heroin_trade`` ->
+    ``criminal_markets``, ``criminality``)."""
+    parent = _column("parent")
+    out: list[str] = []
+    node = parent[ident]
+    while pd.notna(node):
+        out.append(str(node))
+        node = parent[node]
+    return tuple(out)
+
+
+@cache
 def indicators_of(edition: int, parent: str | None = None) -> tuple[str, ...]:
     """The ids of the scored indicators of an edition (optionally only the children of ``parent``)."""
     table = load_indicators()

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from ocdata.codebook import (
+    ancestors_of,
     children_of,
     combines_unrounded,
     composites_bottom_up,
     composites_of,
     indicators_of,
     levels,
-    load_indicators,
     pillars,
     previous_edition,
 )
@@ -144,10 +144,9 @@ def compute_composites(indicators: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     The tree comes from the codebook: each composite is the mean of its parts, a composite part taken
     unrounded where the composite's method says so (criminality), else as published (rounded).
     """
-    parent = load_indicators().set_index("indicator")["parent"]
     wide = indicators.pivot(index=["iso3", "edition"], columns="indicator", values="score")
-    tagged = indicators.assign(parent=indicators["indicator"].map(parent))
-    provenance = pd.concat([tagged, tagged.assign(parent="criminality")]).groupby(["iso3", "edition", "parent"]).agg(
+    tagged = indicators.assign(parent=indicators["indicator"].map(ancestors_of)).explode("parent")
+    provenance = tagged.groupby(["iso3", "edition", "parent"]).agg(
         source=("source", lambda s: ";".join(dict.fromkeys(s))), rank_source=("rank_source", "min"))
     frames, unrounded = [], {}
     for edition, block in wide.groupby(level="edition"):
