@@ -1,0 +1,96 @@
+"""Teaching: lessons whose exercises check themselves, and the kit of student and teacher versions.
+
+In a lesson::
+
+    from ocdata import teach
+    answer_1_2 = ...                 # the student's answer
+    teach.check_1_2(answer_1_2)      # prints "Correct: ..." or "Not yet: <a hint>"
+
+``teach.write_kit(out_dir)`` writes ``student/`` and ``teacher/`` copies of every lesson in
+``notebooks/lessons`` (see :mod:`ocdata.teach.kit`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ocdata.teach.checks import EXERCISES, assess, check, reference_answers
+from ocdata.teach.kit import find_lessons, write_kit
+
+__all__ = ["EXERCISES", "assess", "check", "find_lessons", "reference_answers", "setup", "write_kit"]
+
+
+def setup() -> None:
+    """Prepare a lesson's kernel: seaborn's look, and pandas' deprecation warnings from seaborn kept out."""
+    import seaborn as sns
+    from pandas.errors import Pandas4Warning
+
+    warnings.simplefilter("ignore", Pandas4Warning)
+    warnings.simplefilter("ignore", FutureWarning)
+    sns.set_theme(style="whitegrid", context="notebook")
+
+
+def check_1_1(answer: Any) -> None:
+    """Exercise 1.1: how many indicators the criminal markets pillar has in 2023."""
+    check("1.1", answer)
+
+
+def check_1_2(answer: Any) -> None:
+    """Exercise 1.2: Kyrgyzstan's 2021 criminality, recomputed the publisher's way."""
+    check("1.2", answer)
+
+
+def check_1_3(answer: Any) -> None:
+    """Exercise 1.3: Kazakhstan's 2021 criminality from its (back-cast) indicators."""
+    check("1.3", answer)
+
+
+def check_2_1(answer: Any) -> None:
+    """Exercise 2.1: the competition rank of one indicator among Kyrgyzstan's 2025 markets."""
+    check("2.1", answer)
+
+
+def check_2_2(answer: Any) -> None:
+    """Exercise 2.2: how many Asian countries scored higher criminality than Kyrgyzstan in 2025."""
+    check("2.2", answer)
+
+
+def check_2_3(answer: Any) -> None:
+    """Exercise 2.3: the change of Kyrgyzstan's criminality score from 2021 to 2025."""
+    check("2.3", answer)
+
+
+def check_3_1(answer: Any) -> None:
+    """Exercise 3.1: how many of Kazakhstan's 2021 scores are back-cast."""
+    check("3.1", answer)
+
+
+def check_3_2(answer: Any) -> None:
+    """Exercise 3.2: a 2021 score back-cast by hand from the 2023 score and change."""
+    check("3.2", answer)
+
+
+def check_3_3(answer: Any) -> None:
+    """Exercise 3.3: the indicator the 2025 Kyrgyzstan page leaves out, inferred from its pillar."""
+    check("3.3", answer)
+
+
+def check_3_4(answer: Any) -> None:
+    """Exercise 3.4: how many checks compare one document with another."""
+    check("3.4", answer)
+
+
+def check_4_1(answer: Any) -> None:
+    """Exercise 4.1: Kazakhstan's 2023 criminal markets over the indicators that existed in 2021."""
+    check("4.1", answer)
+
+
+def check_4_2(answer: Any) -> None:
+    """Exercise 4.2: the mean of the markets indicators added in 2023, for Kazakhstan."""
+    check("4.2", answer)
+
+
+def check_4_3(answer: Any) -> None:
+    """Exercise 4.3: on how many 2023 indicators Kyrgyzstan scores above Kazakhstan."""
+    check("4.3", answer)

@@ -1,0 +1,101 @@
+"""What each exercise's answer is, computed from the data, and the typical wrong answers beside it.
+
+Every function takes a :class:`ocdata.Dataset` and returns a value; nothing here is typed in. The lessons
+ask about the bundled documents (Kazakhstan and Kyrgyzstan), so the answers hold with or without a workbook.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ocdata.codebook import children_of, indicators_of
+from ocdata.numbers import round_half_up
+
+PILLARS = ("criminal_markets", "criminal_actors", "resilience")
+
+
+# --- helpers the lessons use too ------------------------------------------------------------------
+
+
+def indicator_rows(data, country: str, edition: int, pillar: str | None = None) -> pd.DataFrame:
+    """The indicator scores (no composites) of one country and edition, optionally of one pillar."""
+    scores = data.scores
+    rows = scores[(scores["iso3"] == country) & (scores["edition"] == edition)]
+    rows = rows[rows["indicator"].isin(indicators_of(edition, pillar))]
+    return rows.reset_index(drop=True)
+
+
+def score_of(data, country: str, edition: int, indicator: str) -> float:
+    """One score of the ``scores`` table (a composite or an indicator)."""
+    scores = data.scores
+    row = scores[(scores["iso3"] == country) & (scores["edition"] == edition) & (scores["indicator"] == indicator)]
+    return float(row["score"].item())
+
+
+def unrounded_means(data, country: str, edition: int) -> pd.Series:
+    """The pillar means before rounding, and criminality as the mean of the unrounded criminality pillars."""
+    scores = indicator_rows(data, country, edition).set_index("indicator")["score"]
+    means = pd.Series({p: scores[list(children_of(p, edition))].mean() for p in PILLARS}, dtype="float64")
+    means["criminality"] = (means["criminal_markets"] + means["criminal_actors"]) / 2
+    return means
+
+
+def naive_criminality(data, country: str, edition: int) -> float:
+    """The usual mistake: criminality as the mean of the *rounded* pillar scores, rounded again."""
+    means = unrounded_means(data, country, edition)
+    return round_half_up((round_half_up(means["criminal_markets"]) + round_half_up(means["criminal_actors"])) / 2)
+
+
+def indicator_ranks(data, country: str, edition: int, pillar: str, method: str = "min", *,
+                    ascending: bool = False) -> pd.Series:
+    """Ranks of a country's indicators within a pillar (1 = highest; ``min`` = competition ranking)."""
+    rows = indicator_rows(data, country, edition, pillar).set_index("indicator")["score"]
+    return rows.rank(method=method, ascending=ascending)
+
+
+def printed_rank(data, country: str, edition: int, metric: str, scope: str) -> tuple[int, int]:
+    """A printed rank and the size of its scope: ``(rank, total)``."""
+    ranks = data.ranks
+    row = ranks[(ranks["iso3"] == country) & (ranks["edition"] == edition) & (ranks["metric"] == metric)
+                & (ranks["scope"] == scope)]
+    return int(row["rank"].item()), int(row["total"].item())
+
+
+def like_for_like_mean(data, country: str, edition: int, pillar: str, since: int) -> float:
+    """The unrounded mean of a pillar over the indicators that already existed in edition ``since``."""
+    kept = set(indicators_of(since, pillar))
+    rows = indicator_rows(data, country, edition, pillar)
+    return float(rows.loc[rows["indicator"].isin(kept), "score"].mean())
+
+
+def mean_of_new(data, country: str, edition: int, pillar: str, since: int) -> float:
+    """The unrounded mean of a pillar's indicators that did not exist in edition ``since``."""
+    kept = set(indicators_of(since, pillar))
+    rows = indicator_rows(data, country, edition, pillar)
+    return float(rows.loc[~rows["indicator"].isin(kept), "score"].mean())
+
+
+def indicators_higher(data, first: str, second: str, edition: int, *, or_equal: bool = False) -> int:
+    """On how many indicators of ``edition`` country ``first`` scores above (or at least as high as) ``second``."""
+    a = indicator_rows(data, first, edition).set_index("indicator")["score"]
+    b = indicator_rows(data, second, edition).set_index("indicator")["score"]
+    a, b = a.align(b, join="inner")
+    return int((a >= b).sum() if or_equal else (a > b).sum())
+
+
+def infer_indicator(data, country: str, edition: int, indicator: str) -> float:
+    """Solve one indicator from its printed pillar mean and the pillar's other indicators (0.5 grid)."""
+    pillar = next(p for p in PILLARS if indicator in children_of(p, edition))
+    members = children_of(pillar, edition)
+    others = indicator_rows(data, country, edition, pillar)
+    others = others.loc[others["indicator"] != indicator, "score"]
+    raw = len(members) * score_of(data, country, edition, pillar) - others.sum()
+    return float(round(raw * 2) / 2)
+
+
+def growth_rates(data, country: str, series: str) -> pd.Series:
+    """Year-on-year growth of one of the article's series, in percent, indexed by year."""
+    table = data.series
+    values = table[(table["iso3"] == country) & (table["series"] == series)].set_index("year")["value"]
+    values = values.reindex(range(int(values.index.min()), int(values.index.max()) + 1))
+    return 100 * (values / values.shift(1) - 1)

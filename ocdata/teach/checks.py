@@ -1,0 +1,294 @@
+"""Self-checks for the lessons' exercises: each compares an answer with the one computed from the data.
+
+``assess(exercise, answer)`` returns whether the answer is right and the one line of feedback;
+``check(exercise, answer)`` prints that line. The line starts with ``Correct`` or ``Not yet``. A wrong
+answer that matches a typical mistake gets a hint about that mistake; no hint states the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ocdata.codebook import indicators_of
+from ocdata.numbers import round_half_up
+from ocdata.teach import answers as a
+
+TOLERANCE = 0.001
+"""How far a number may be from the expected one and still count: answers are rounded to 2 decimals, so
+this accepts the float noise of a correct computation and rejects a value that is off by 0.01."""
+SAME = 1e-6
+"""How close a wrong answer must be to a typical mistake for that mistake's hint to be given."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer (computed from the data) and the hint it earns."""
+
+    value: Callable[[Any], Any]
+    hint: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: how its answer is computed, what kind of value it is, and the hints."""
+
+    id: str
+    expected: Callable[[Any], Any]
+    hint: str
+    kind: str = "number"  # "number" (within TOLERANCE) or "integer" (exactly)
+    mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
+
+
+def _load():
+    import ocdata
+
+    return ocdata.load()
+
+
+def _ki(data):
+    return a.unrounded_means(data, "KGZ", 2021)
+
+
+def _kaz21(data):
+    return a.unrounded_means(data, "KAZ", 2021)
+
+
+def _rank_ep(method: str, ascending: bool = False) -> Callable[[Any], float]:
+    return lambda data: float(a.indicator_ranks(data, "KGZ", 2025, "criminal_markets", method, ascending=ascending)[
+        "extortion_and_protection_racketeering"])
+
+
+def _ht(data, column: str) -> float:
+    rows = data.scores
+    row = rows[(rows["iso3"] == "KAZ") & (rows["edition"] == 2023) & (rows["indicator"] == "human_trafficking")]
+    return float(row[column].item())
+
+
+def _criminality_change(data) -> float:
+    return a.score_of(data, "KGZ", 2025, "criminality") - a.score_of(data, "KGZ", 2021, "criminality")
+
+
+def _rank_change(data) -> int:
+    return a.printed_rank(data, "KGZ", 2025, "criminality", "world")[0] - a.printed_rank(
+        data, "KGZ", 2021, "criminality", "world")[0]
+
+
+def _mafia_others_mean(data) -> float:
+    rows = a.indicator_rows(data, "KGZ", 2025, "criminal_actors")
+    return float(rows.loc[rows["indicator"] != "mafia_style_groups", "score"].mean())
+
+
+def _mafia_with_four(data) -> float:
+    rows = a.indicator_rows(data, "KGZ", 2025, "criminal_actors")
+    others = rows.loc[rows["indicator"] != "mafia_style_groups", "score"].sum()
+    return 4 * a.score_of(data, "KGZ", 2025, "criminal_actors") - float(others)
+
+
+def _count_checks(data, check: str | None = None) -> int:
+    checks = data.checks
+    return int(len(checks) if check is None else (checks["check"] == check).sum())
+
+
+def _backcast(data, iso3: str, edition: int, origin: str | None = "backcast") -> int:
+    s = data.scores
+    rows = s[(s["iso3"] == iso3) & (s["edition"] == edition)]
+    return int(len(rows) if origin is None else (rows["origin"] == origin).sum())
+
+
+def _kaz_like(data) -> float:
+    return a.like_for_like_mean(data, "KAZ", 2023, "criminal_markets", since=2021)
+
+
+EXERCISES: dict[str, Exercise] = {
+    e.id: e
+    for e in [
+        # lesson 1: what a composite index is
+        Exercise(
+            "1.1", lambda d: len(indicators_of(2023, "criminal_markets")), kind="integer",
+            hint="count the indicators whose pillar is criminal markets in the codebook, for the 2023 edition.",
+            mistakes=(
+                Mistake(lambda d: len(indicators_of(2021, "criminal_markets")),
+                        "that is the size of the 2021 set; the criminal markets pillar grew in 2023."),
+                Mistake(lambda d: len(indicators_of(2023, "criminal_markets"))
+                        + len(indicators_of(2023, "criminal_actors")),
+                        "that counts the criminal actors too; keep only the markets."),
+            ),
+        ),
+        Exercise(
+            "1.2", lambda d: round_half_up(_ki(d)["criminality"]),
+            hint="average the markets and actors indicators pillar by pillar, then the two unrounded pillar means.",
+            mistakes=(
+                Mistake(lambda d: float(np.round(_ki(d)["criminality"], 2)),
+                        "that is rounding half to even (numpy and pandas' round); the publisher rounds halves up."),
+                Mistake(lambda d: round(float(_ki(d)["criminality"]), 2),
+                        "that is Python's round, which does not round halves up; use ocdata.numbers.round_half_up."),
+                Mistake(lambda d: float(_ki(d)["criminality"]),
+                        "that is the exact mean; the index publishes it rounded to 2 decimals."),
+            ),
+        ),
+        Exercise(
+            "1.3", lambda d: round_half_up(_kaz21(d)["criminality"]),
+            hint="criminality is the mean of the two criminality pillars, each an average of its indicators.",
+            mistakes=(
+                Mistake(lambda d: a.naive_criminality(d, "KAZ", 2021),
+                        "that averages the rounded pillar scores; take the mean of the unrounded pillar means."),
+                Mistake(lambda d: float(_kaz21(d)["criminality"]),
+                        "that is the exact mean; round it to 2 decimals the publisher's way."),
+                Mistake(lambda d: float(np.round(_kaz21(d)["criminality"], 2)),
+                        "that is rounding half to even; use ocdata.numbers.round_half_up."),
+            ),
+        ),
+        # lesson 2: ranks, ties and scopes
+        Exercise(
+            "2.1", _rank_ep("min"), kind="integer",
+            hint="rank 1 is the highest score, and tied indicators share the best rank of their group.",
+            mistakes=(
+                Mistake(_rank_ep("dense"), "that is a dense rank: after a tie the index skips ranks, "
+                        "so a rank counts every indicator scored strictly higher, plus one."),
+                Mistake(_rank_ep("average"), "that is the average rank of the tie; the index gives ties the best "
+                        "rank (method='min')."),
+                Mistake(_rank_ep("min", ascending=True),
+                        "that ranks from the lowest score; rank 1 is the highest (ascending=False)."),
+            ),
+        ),
+        Exercise(
+            "2.2", lambda d: a.printed_rank(d, "KGZ", 2025, "criminality", "continent")[0] - 1, kind="integer",
+            hint="under competition ranking, rank r means a fixed number of countries scored strictly higher.",
+            mistakes=(
+                Mistake(lambda d: a.printed_rank(d, "KGZ", 2025, "criminality", "continent")[0],
+                        "that is the rank itself, which counts the country too."),
+                Mistake(lambda d: (lambda r, t: t - r)(*a.printed_rank(d, "KGZ", 2025, "criminality", "continent")),
+                        "that counts the countries ranked below, not above."),
+            ),
+        ),
+        Exercise(
+            "2.3", _criminality_change,
+            hint="take the two published criminality scores from the scores table; later minus earlier.",
+            mistakes=(
+                Mistake(_rank_change, "that is the change in rank; the question asks about the score."),
+                Mistake(lambda d: -_rank_change(d), "that is a change in rank; the question asks about the score."),
+                Mistake(lambda d: -_criminality_change(d), "check the direction: the later score minus the earlier."),
+            ),
+        ),
+        # lesson 3: provenance
+        Exercise(
+            "3.1", lambda d: _backcast(d, "KAZ", 2021), kind="integer",
+            hint="filter the scores to Kazakhstan 2021 and count the rows by origin.",
+            mistakes=(
+                Mistake(lambda d: _backcast(d, "KAZ", 2021, None),
+                        "that counts every score of the edition; some of them were computed, not back-cast."),
+            ),
+        ),
+        Exercise(
+            "3.2", lambda d: _ht(d, "score") - _ht(d, "change"),
+            hint="a printed change is the later score minus the earlier one: solve it for the earlier score.",
+            mistakes=(
+                Mistake(lambda d: _ht(d, "score") + _ht(d, "change"), "check the sign: earlier = later - change."),
+                Mistake(lambda d: _ht(d, "score"), "that is the 2023 score itself; apply the printed change."),
+            ),
+        ),
+        Exercise(
+            "3.3", lambda d: a.infer_indicator(d, "KGZ", 2025, "mafia_style_groups"),
+            hint="a pillar mean times its number of indicators is their sum; the missing one is what is left.",
+            mistakes=(
+                Mistake(_mafia_others_mean, "that is the mean of the other indicators; solve the pillar mean for "
+                        "the missing one instead."),
+                Mistake(_mafia_with_four, "the 2025 criminal actors pillar has one indicator more than in 2021."),
+            ),
+        ),
+        Exercise(
+            "3.4", lambda d: _count_checks(d, "sources_agree"), kind="integer",
+            hint="the checks table names each kind of check in its column 'check'.",
+            mistakes=(
+                Mistake(lambda d: _count_checks(d), "that counts every check; keep the ones that compare documents."),
+            ),
+        ),
+        # lesson 4: comparing editions and regions
+        Exercise(
+            "4.1", lambda d: round_half_up(_kaz_like(d)),
+            hint="keep the markets indicators that existed in 2021 (the codebook's editions column) and average.",
+            mistakes=(
+                Mistake(lambda d: a.score_of(d, "KAZ", 2023, "criminal_markets"),
+                        "that is the published pillar, which includes the indicators added in 2023."),
+                Mistake(lambda d: a.score_of(d, "KAZ", 2021, "criminal_markets"),
+                        "that is the 2021 score; the question asks about the 2023 indicators."),
+            ),
+        ),
+        Exercise(
+            "4.2", lambda d: round_half_up(a.mean_of_new(d, "KAZ", 2023, "criminal_markets", since=2021)),
+            hint="keep the markets indicators that do not exist in 2021, average them and round half up.",
+            mistakes=(
+                Mistake(lambda d: a.score_of(d, "KAZ", 2023, "criminal_markets"),
+                        "that is the whole pillar; keep only the new indicators."),
+            ),
+        ),
+        Exercise(
+            "4.3", lambda d: a.indicators_higher(d, "KGZ", "KAZ", 2023), kind="integer",
+            hint="line the two countries' 2023 indicators up by name and count where the first is higher.",
+            mistakes=(
+                Mistake(lambda d: a.indicators_higher(d, "KGZ", "KAZ", 2023, or_equal=True),
+                        "that counts ties as higher; equal scores are not higher."),
+                Mistake(lambda d: a.indicators_higher(d, "KAZ", "KGZ", 2023),
+                        "that counts where Kazakhstan is higher; the question asks about Kyrgyzstan."),
+            ),
+        ),
+    ]
+}
+
+
+def _scalar(answer: Any) -> Any:
+    """A one-element Series, array or DataFrame as its element; anything else as it is."""
+    if isinstance(answer, pd.DataFrame | pd.Series | np.ndarray) and answer.size == 1:
+        return answer.to_numpy().ravel()[0] if not isinstance(answer, np.ndarray) else answer.ravel()[0]
+    return answer
+
+
+def _number(answer: Any) -> float | None:
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None
+    value = float(answer)
+    return None if math.isnan(value) else value
+
+
+def _matches(exercise: Exercise, value: float, target: float, tolerance: float) -> bool:
+    if exercise.kind == "integer":
+        return float(value).is_integer() and abs(value - target) < SAME
+    return abs(value - target) <= tolerance
+
+
+def assess(exercise_id: str, answer: Any, data=None) -> tuple[bool | None, str]:
+    """Whether ``answer`` is right (``None`` when unanswered) and the line of feedback to print."""
+    exercise = EXERCISES[exercise_id]
+    if answer is None:
+        return None, f"Not yet answered: set the answer variable of exercise {exercise_id} and run the cell again."
+    value = _number(_scalar(answer))
+    if value is None:
+        kind = "a whole number" if exercise.kind == "integer" else "a number"
+        return False, f"Not yet: expected {kind}, found {type(answer).__name__} {answer!r:.40}."
+    data = _load() if data is None else data
+    expected = float(exercise.expected(data))
+    if _matches(exercise, value, expected, TOLERANCE):
+        return True, f"Correct: exercise {exercise_id}."
+    for mistake in exercise.mistakes:
+        wrong = float(mistake.value(data))
+        if not _matches(exercise, expected, wrong, TOLERANCE) and _matches(exercise, value, wrong, SAME):
+            return False, f"Not yet: {mistake.hint}"
+    return False, f"Not yet: {exercise.hint}"
+
+
+def check(exercise_id: str, answer: Any) -> None:
+    """Print one line of feedback on ``answer`` to exercise ``exercise_id``."""
+    print(assess(exercise_id, answer)[1])
+
+
+def reference_answers(data=None) -> dict[str, float]:
+    """Every exercise's expected answer, computed from the data (for teachers and tests)."""
+    data = _load() if data is None else data
+    return {key: float(exercise.expected(data)) for key, exercise in EXERCISES.items()}

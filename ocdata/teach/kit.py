@@ -1,0 +1,246 @@
+"""Write the teaching kit: for each lesson a student notebook, a teacher notebook and the teacher's HTML.
+
+``write_kit(out_dir)`` writes ``out_dir/student/NN_name.ipynb`` (solutions taken out),
+``out_dir/teacher/NN_name.ipynb`` (with them) and ``out_dir/teacher/NN_name.html`` (the teacher lesson
+executed with papermill and exported with nbconvert, code and answers shown, nothing loaded from outside
+the file). Every target is checked before anything is written: a file there that the kit did not write
+is never replaced. Each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ocdata.atomic import write_text_atomic
+from ocdata.errors import InputError, ParseError, ValidationError
+from ocdata.paths import notebooks_dir
+from ocdata.teach.solutions import has_solution, strip_solutions
+
+LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+KIT_KEY = "ocdata_teach"
+"""Notebook metadata key that marks a notebook written by the kit (with its lesson and version)."""
+GENERATOR = '<meta name="generator" content="ocdata teach">'
+"""The line that marks an HTML file written by the kit."""
+KERNEL_NAME = "python3"
+CELL_TIMEOUT = 300
+CHECK_CALL = re.compile(r"\bcheck_(\d+)_(\d+)\(")
+
+# JupyterLab's look without any script: no require.js, MathJax, Mermaid or widget loader, and a
+# Content-Security-Policy that allows no request at all.
+_TEMPLATE = """\
+{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}
+""" + GENERATOR + """
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
+font-src data:; base-uri 'none'; form-action 'none'">
+{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}
+<style type="text/css">
+main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+</style>
+{% endblock extra_css %}
+{%- block data_javascript scoped -%}{%- endblock data_javascript -%}
+{%- block data_widget_view scoped -%}{%- endblock data_widget_view -%}
+"""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson notebook of ``notebooks/lessons``: its name (``NN_name``) and path."""
+
+    name: str
+    path: Path
+
+
+def lessons_dir() -> Path:
+    """The folder of lesson notebooks (``notebooks/lessons``)."""
+    return notebooks_dir() / "lessons"
+
+
+def find_lessons(folder: Path | None = None) -> list[Lesson]:
+    """The lessons in ``folder`` (default :func:`lessons_dir`), in their numbered order."""
+    folder = lessons_dir() if folder is None else Path(folder)
+    lessons = [Lesson(p.stem, p) for p in sorted(folder.glob("*.ipynb")) if LESSON_NAME.fullmatch(p.stem)]
+    if not lessons:
+        raise InputError("expected lesson notebooks named NN_name.ipynb, found none", file=folder)
+    return lessons
+
+
+def read_lesson(lesson: Lesson) -> nbformat.NotebookNode:
+    """A lesson as nbformat v4, outputs cleared."""
+    try:
+        nb = nbformat.read(str(lesson.path), as_version=4)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"expected a notebook, found {type(exc).__name__}: {exc}", file=lesson.path) from exc
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def exercises_of(nb: nbformat.NotebookNode) -> list[str]:
+    """The exercises (``"1.2"``) whose checks a lesson calls, in order."""
+    found = [f"{m[1]}.{m[2]}" for cell in nb.cells if cell.cell_type == "code"
+             for m in CHECK_CALL.finditer(cell.source)]
+    return list(dict.fromkeys(found))
+
+
+def _marked(nb: nbformat.NotebookNode, lesson: str, version: str) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    nb.metadata[KIT_KEY] = {"lesson": lesson, "version": version}
+    nb.metadata.pop("jupytext", None)
+    return nb
+
+
+def _written_by_kit(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if path.suffix == ".html":
+        return GENERATOR in head[:4000]
+    try:
+        return KIT_KEY in nbformat.reads(head, as_version=4).metadata
+    except Exception:
+        return False
+
+
+def _refuse_foreign(path: Path, text: str | None) -> None:
+    """Raise if ``path`` holds a file the kit did not write (an identical file is fine)."""
+    if path.is_dir():
+        raise InputError("expected a file the teaching kit may write, found a folder", file=path)
+    if not path.exists():
+        return
+    if text is not None and path.read_text(encoding="utf-8", errors="replace") == text:
+        return
+    if not _written_by_kit(path):
+        raise InputError("expected no file or one written by the teaching kit, found another file; "
+                         "move it away or choose another folder", file=path)
+
+
+def _ipc_kernel_manager(folder: str) -> type:
+    """A kernel manager class whose kernels talk over IPC sockets in ``folder`` (TCP kernels print a warning)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(transport="ipc", ip=os.path.join(folder, "k"),
+                             connection_file=os.path.join(folder, "kernel.json"), **kwargs)
+
+        async def start_kernel(self, **kw: object) -> None:
+            # the kernel process's own stderr only says that it was interrupted at shutdown; cell
+            # output (warnings included) reaches the notebook through the kernel's messages
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
+
+    return IpcKernelManager
+
+
+def execute_lesson(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Run a lesson top to bottom with papermill in a temporary folder; the executed notebook."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    # IPC socket paths must stay short (about 100 bytes on Linux)
+    base = tempfile.gettempdir()
+    with tempfile.TemporaryDirectory(prefix="ocdata-lesson-", dir=base if len(base) < 60 else "/tmp") as cwd:
+        try:
+            return papermill.execute_notebook(copy.deepcopy(nb), None, cwd=cwd, kernel_name=KERNEL_NAME,
+                                              progress_bar=False, log_output=False,
+                                              request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT,
+                                              kernel_manager_class=_ipc_kernel_manager(cwd))
+        except PapermillExecutionError as exc:
+            raise ValidationError(f"expected the lesson to run to the end, found {exc.ename}: {exc.evalue} "
+                                  f"in cell {exc.exec_count}", file=f"{name}.ipynb") from exc
+
+
+def check_outputs(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """For each exercise checked in an executed lesson, the lines its check cell printed."""
+    printed: dict[str, list[str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for match in CHECK_CALL.finditer(cell.source):
+            lines = [line for out in cell.get("outputs", []) if out.get("output_type") == "stream"
+                     and out.get("name") == "stdout" for line in out.get("text", "").splitlines()]
+            printed[f"{match[1]}.{match[2]}"] = lines
+    return printed
+
+
+def export_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """An executed lesson as one offline HTML file, code and outputs shown."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(extra_loaders=[DictLoader({"ocdata_lesson.html.j2": _TEMPLATE})],
+                            template_file="ocdata_lesson.html.j2", embed_images=True,
+                            exclude_anchor_links=True)
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: bool = True) -> list[Path]:
+    """Write the student and teacher lessons (and, with ``html``, the teacher's HTML) into ``out_dir``.
+
+    Raises :class:`~ocdata.errors.InputError` before writing anything if a target holds a file the kit did not
+    write, and :class:`~ocdata.errors.ValidationError` if a teacher lesson fails to run or one of its exercises
+    does not print ``Correct``. Returns the paths written.
+    """
+    out = Path(out_dir)
+    plan: list[tuple[Path, str | None, Lesson, nbformat.NotebookNode | None]] = []
+    for lesson in find_lessons(lessons_folder):
+        nb = read_lesson(lesson)
+        if not any(cell.cell_type == "code" and has_solution(cell.source) for cell in nb.cells):
+            raise ParseError("expected at least one solution block, found none", file=lesson.path)
+        student = _marked(strip_solutions(nb, lesson.path.name), lesson.name, "student")
+        teacher = _marked(nb, lesson.name, "teacher")
+        plan.append((out / "student" / f"{lesson.name}.ipynb", nbformat.writes(student) + "\n", lesson, None))
+        plan.append((out / "teacher" / f"{lesson.name}.ipynb", nbformat.writes(teacher) + "\n", lesson, None))
+        if html:
+            plan.append((out / "teacher" / f"{lesson.name}.html", None, lesson, teacher))
+    for path, text, _, _ in plan:
+        _refuse_foreign(path, text)
+    rendered: dict[Path, str] = {}
+    for path, _, lesson, teacher in plan:
+        if teacher is not None:
+            executed = execute_lesson(teacher, lesson.name)
+            wrong = {k: v for k, v in check_outputs(executed).items() if not any(x.startswith("Correct") for x in v)}
+            if wrong:
+                first = next(iter(wrong))
+                raise ValidationError(f"expected every exercise to print Correct, found exercise {first}: "
+                                      f"{' '.join(wrong[first]) or 'nothing'}", file=f"{lesson.name}.ipynb")
+            rendered[path] = export_html(executed, _title(teacher, lesson.name))
+            _refuse_foreign(path, rendered[path])
+    written = []
+    for path, text, _, _ in plan:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_text_atomic(path, rendered[path] if text is None else text))
+    return written
