@@ -27,9 +27,10 @@ from ocdata import plots, views
 countries: list[str] = ["KAZ", "KGZ"]  # ISO3 codes of the countries to compare
 edition: int = 0  # edition year (2021, 2023 or 2025); 0 for the latest edition all the countries have
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
+tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here
 
 # %%
-data = views.load_dataset(workbook)
+data = views.load_dataset(workbook, tables)
 countries = views.validate_countries(data, countries, minimum=2)
 edition = views.validate_edition(data, edition, countries)
 group = views.describe_group(data, countries, edition)

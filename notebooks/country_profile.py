@@ -27,9 +27,10 @@ from ocdata import plots, views
 country: str = "KGZ"  # ISO3 code of the country
 edition: int = 0  # edition year (2021, 2023 or 2025); 0 for the latest the data has for the country
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
+tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here
 
 # %%
-data = views.load_dataset(workbook)
+data = views.load_dataset(workbook, tables)
 country = views.validate_country(data, country)
 edition = views.validate_edition(data, edition, [country])
 info = views.country_info(data, country)

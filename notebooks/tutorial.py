@@ -28,16 +28,19 @@ from ocdata.numbers import round_half_up
 # %% tags=["parameters"]
 country: str = "KGZ"  # ISO3 code of the country used in the examples
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
+tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here
 
 # %% [markdown]
 # ## 1. Loading the data
 #
-# `ocdata.load()` parses the bundled source documents (and, when given, the official workbook) into
-# tidy tables, validates them, and returns a `Dataset`. Each table is a pandas DataFrame with fixed
-# column names. `views.load_dataset` does the same and treats an empty path as "no workbook".
+# `ocdata.load()` gives the tidy tables built from the bundled source documents (and the official
+# workbook, when given or downloaded), validated, as a `Dataset`. Each table is a pandas DataFrame
+# with fixed column names, and yours to change: no later `load()` sees your changes.
+# `views.load_dataset(workbook, tables)` does the same for a report: an empty `workbook` means no
+# workbook, an empty `tables` the tables of the documents.
 
 # %%
-data = views.load_dataset(workbook)
+data = views.load_dataset(workbook, tables)
 country = views.validate_country(data, country)
 pd.DataFrame([(name, len(table), ", ".join(table.columns)) for name, table in data.tables().items()],
              columns=["table", "rows", "columns"])

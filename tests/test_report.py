@@ -15,11 +15,12 @@ import pytest
 from report_fixtures import HOSTILE, REGION, bundled, rendered_reports, require_workbook, with_peers
 
 from ocdata import render, report
+from ocdata.report import command
 from ocdata.errors import ParameterError
 from ocdata.paths import PROJECT_DIR
 
 NOTEBOOKS = PROJECT_DIR / "notebooks"
-NAMES = ("country_profile", "compare", "tutorial")
+NAMES = tuple(kind.notebook for kind in report.report_kinds().values())
 
 
 # --- output paths and writing ---------------------------------------------------------------------
@@ -37,36 +38,13 @@ def test_output_path_refuses_names_that_could_escape(tmp_path, name):
         render.output_path(tmp_path, name)
 
 
-def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path):
-    target = tmp_path / "KGZ_2025.html"
-    render.write_atomic(target, "one")
-    render.write_atomic(target, "two")
-    assert target.read_text() == "two"
-    assert oct(target.stat().st_mode & 0o777) == "0o644"
-    assert [p.name for p in tmp_path.iterdir()] == ["KGZ_2025.html"]
-
-
-def test_write_atomic_keeps_the_good_file_when_writing_fails(tmp_path, monkeypatch):
-    target = tmp_path / "KGZ_2025.html"
-    target.write_text("good")
-
-    def broken(*_):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(render.os, "replace", broken)
-    with pytest.raises(OSError):
-        render.write_atomic(target, "half")
-    assert target.read_text() == "good"
-    assert [p.name for p in tmp_path.iterdir()] == ["KGZ_2025.html"]
-
-
 # --- planning -------------------------------------------------------------------------------------
 
 
 def test_plan_names_come_from_codes_and_editions():
     plans = report.plan_reports(bundled(), countries=["KGZ", "KAZ"], compare="KAZ,KGZ")
     assert [p.job.name for p in plans] == ["KGZ_2025", "KAZ_2023", "compare_2023_KAZ-KGZ"]
-    assert plans[0].job.parameters == {"country": "KGZ", "edition": 2025, "workbook": ""}
+    assert plans[0].job.parameters == {"country": "KGZ", "edition": 2025, "workbook": "", "tables": ""}
     assert plans[2].job.parameters["countries"] == ["KAZ", "KGZ"]
     assert not any(p.job.with_code for p in plans)
     assert plans[0].entry["scores"] == [{"country": "Kyrgyzstan", "criminality": 5.25, "resilience": 3.79}]
@@ -145,10 +123,16 @@ def test_run_reports_validates_before_any_notebook_runs(tmp_path, monkeypatch, k
         def __exit__(self, *_):
             pass
 
-        def run(self, *_):
+        def shrink(self, *_):
+            pass
+
+        def start(self, *_):
+            raise AssertionError("a kernel started before the parameters were checked")
+
+        def run(self, *_, **__):
             raise AssertionError("a notebook ran before the parameters were checked")
 
-    monkeypatch.setattr(report, "WorkerPool", NoNotebooks)
+    monkeypatch.setattr(command, "WorkerPool", NoNotebooks)
     with pytest.raises(ParameterError, match=message):
         report.run_reports(out=tmp_path / "out", progress=False, **kwargs)
     assert not (tmp_path / "out").exists()
@@ -158,16 +142,35 @@ def test_index_lists_existing_reports_and_escapes(tmp_path):
     (tmp_path / "KGZ_2025.html").write_text("x")
     entries = {
         "KGZ_2025": {"kind": "profile", "title": f"Kyrgyzstan {HOSTILE}", "edition": 2025, "region": "R",
-                     "scores": [{"country": "Kyrgyzstan", "criminality": 5.25, "resilience": 3.79}]},
-        "KAZ_2023": {"kind": "profile", "title": "gone", "edition": 2023, "scores": []},
+                     "scores": [{"country": "Kyrgyzstan", "criminality": 5.25, "resilience": 3.79}],
+                     "files": ["KGZ_2025.html"]},
+        "KAZ_2023": {"kind": "profile", "title": "gone", "edition": 2023, "scores": [], "files": ["KAZ_2023.html"]},
     }
-    report.write_index(tmp_path, report.read_manifest_filter(tmp_path, entries))
+    report.write_index(tmp_path, entries)
     body = (tmp_path / "index.html").read_text()
     assert 'href="KGZ_2025.html"' in body and "KAZ_2023" not in body
     assert "<script" not in body and "&lt;script&gt;" in body and "5.25" in body
-    assert set(report.read_manifest(tmp_path)) == {"KGZ_2025"}
-    (tmp_path / "index.json").write_text(json.dumps({"../../etc/passwd": {}}))
-    assert report.read_manifest(tmp_path) == {}
+    assert "Partial batch" not in body
+    index = report.read_index(tmp_path)
+    assert set(index["reports"]) == {"KGZ_2025"} and index["partial"] is False
+    assert index["reports"]["KGZ_2025"]["files"] == ["KGZ_2025.html"]
+
+
+def test_index_of_a_partial_batch_says_so(tmp_path):
+    (tmp_path / "KGZ_2025.html").write_text("x")
+    report.write_index(tmp_path, {"KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan", "edition": 2025,
+                                               "scores": [], "files": ["KGZ_2025.html"]}}, partial=True)
+    assert "Partial batch" in (tmp_path / "index.html").read_text()
+    assert json.loads((tmp_path / "index.json").read_text())["partial"] is True
+
+
+def test_index_and_reports_share_one_content_security_policy(tmp_path):
+    from ocdata.templating import CSP
+
+    report.write_index(tmp_path, {})
+    assert f'content="{CSP}"' in (tmp_path / "index.html").read_text()
+    assert f'content="{CSP}"' in render.HtmlWriter().export(executed_notebook())
+    assert "font-src data:" in CSP and "default-src 'none'" in CSP
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -263,9 +266,8 @@ def test_notebook_parameters_are_typed_and_commented(name):
         assert re.fullmatch(r'\w+: [\w\[\]]+ = .+  # .+', line), line
     parameters = {p.name: p for p in _infer_parameters(nb)}
     assert "workbook" in parameters and all(p.help and p.inferred_type_name for p in parameters.values())
-    expected = {"country_profile": {"country", "edition", "workbook"}, "compare": {"countries", "edition", "workbook"},
-                "tutorial": {"country", "workbook"}}[name]
-    assert set(parameters) == expected
+    [kind] = [k for k in report.report_kinds().values() if k.notebook == name]
+    assert set(parameters) == set(kind.parameters)  # what the registry says the notebook takes
 
 
 # --- rendering (slow) -----------------------------------------------------------------------------
@@ -315,7 +317,6 @@ def test_a_kept_kernel_gives_what_plain_papermill_gives():
 
     notebook = NOTEBOOKS / "country_profile.ipynb"
     plain = papermill.execute_notebook(str(notebook), None, parameters={"country": "KAZ"}, progress_bar=False)
-    render._register_engine()
     with render.KernelSession() as session:
         session.execute(render.load_notebook(notebook), {"country": "KGZ", "edition": 2021})
         kept = session.execute(render.load_notebook(notebook), {"country": "KAZ"})

@@ -1,0 +1,199 @@
+"""A kernel kept for many notebooks: IPC transport, a clean namespace before each notebook, and
+execution through nbclient's public API (papermill only injects the parameters).
+
+Between notebooks the kernel's namespace is reset, so a notebook sees what a fresh kernel would
+(cells run in order, execution counts from 1) while imports and loaded data stay warm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import nbformat
+
+KERNEL_NAME = "python3"
+KERNEL_PREFIX = "ocdata-kernel-"
+"""Temporary folders holding a kernel's connection file and IPC sockets."""
+CELL_TIMEOUT = 600
+"""Seconds a single cell may run before the report is abandoned."""
+STARTUP_TIMEOUT = 60
+RESET_TIMEOUT = 10
+
+# Run silently in a kept kernel before each report: what a fresh kernel would not have is dropped
+# (the user namespace, open pyplot figures, the output history); imported modules stay.
+_RESET_CODE = """\
+import sys as _sys
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+get_ipython().reset(new_session=False)
+get_ipython().execution_count = 1
+"""
+
+
+def kernel_folder() -> Path:
+    """A new temporary folder for one kernel's sockets (IPC socket paths must stay under ~100 bytes)."""
+    base = tempfile.gettempdir()
+    return Path(tempfile.mkdtemp(prefix=KERNEL_PREFIX, dir=base if len(base) < 60 else "/tmp"))
+
+
+def stop_kernels_in(folder: Path) -> list[int]:
+    """Kill every process of this user whose command line names ``folder`` (a kernel started with its
+    connection file there that outlived its worker); the pids killed. Linux only (reads ``/proc``)."""
+    killed = []
+    needle = str(folder).encode()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return killed
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid() or needle not in (entry / "cmdline").read_bytes():
+                continue
+            os.kill(int(entry.name), signal.SIGKILL)
+            killed.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return killed
+
+
+class KernelSession:
+    """A kernel kept for many notebooks: IPC transport, reset between notebooks, shut down on close.
+
+    ``folder`` holds the connection file and sockets (made and removed here unless given).
+    """
+
+    def __init__(self, cwd: Path | None = None, kernel_name: str = KERNEL_NAME, folder: Path | None = None) -> None:
+        self.cwd = Path(cwd) if cwd is not None else Path.cwd()
+        self.kernel_name = kernel_name
+        self.km = None
+        self.kc = None
+        self.client = None
+        self._given = Path(folder) if folder is not None else None
+        self._dir: Path | None = None
+
+    def start(self) -> KernelSession:
+        """Start the kernel and a client on it, and wait until it answers."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+        from nbclient import NotebookClient
+        from nbformat.v4 import new_notebook
+
+        self._dir = self._given or kernel_folder()
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=str(self._dir / "k"),
+            connection_file=str(self._dir / "kernel.json"),
+        )
+        try:
+            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd))
+            self.client = NotebookClient(new_notebook(), km=self.km, kernel_name=self.kernel_name,
+                                         timeout=CELL_TIMEOUT, startup_timeout=STARTUP_TIMEOUT,
+                                         record_timing=False)
+            self.kc = self.client.start_new_kernel_client()
+        except BaseException:
+            self.close(now=True)
+            raise
+        return self
+
+    def interrupt(self) -> None:
+        """Interrupt whatever the kernel is running."""
+        from jupyter_core.utils import run_sync
+
+        if self.alive():
+            run_sync(self.km.interrupt_kernel)()
+
+    def alive(self) -> bool:
+        """Whether the kernel process is running."""
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def send_silent(self, code: str) -> str:
+        """Start running ``code`` without output or history; the request's id."""
+        return self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+
+    def wait_reply(self, msg_id: str, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """The content of the reply to request ``msg_id`` (raises on timeout)."""
+        from jupyter_core.utils import run_sync
+
+        while True:
+            reply = run_sync(self.kc.get_shell_msg)(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
+
+    def run_silent(self, code: str, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """Run ``code`` without output or history; the reply content."""
+        return self.wait_reply(self.send_silent(code), timeout)
+
+    def reset(self) -> None:
+        """Give the next notebook a clean namespace; restart the kernel if it died, or is still busy
+        (a cell that timed out) and will not reset within a few seconds."""
+        try:
+            if self.alive() and self.run_silent(_RESET_CODE, timeout=RESET_TIMEOUT).get("status") == "ok":
+                return
+        except Exception:
+            pass
+        self.close(now=True)
+        self.start()
+
+    def execute(self, nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
+        """Run a copy of ``nb`` with ``parameters`` injected (papermill's way) on this kernel; the
+        executed notebook. The first failing cell raises nbclient's ``CellExecutionError``."""
+        from papermill.parameterize import parameterize_notebook
+
+        self.reset()
+        nb = copy.deepcopy(nb)
+        for cell in nb.cells:  # what papermill's parameterizing expects of a notebook it loaded
+            cell.metadata.setdefault("tags", [])
+        nb.metadata.setdefault("papermill", {})
+        if parameters:
+            nb = parameterize_notebook(nb, dict(parameters), kernel_name=self.kernel_name)
+        client = self.client
+        client.nb = nb
+        client.reset_execution_trackers()
+        info = client.wait_for_reply(self.kc.kernel_info())
+        nb.metadata["language_info"] = info["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        return nb
+
+    def close(self, now: bool = False) -> None:
+        """Stop the client and shut the kernel down (``now``: kill it); remove its connection and
+        socket files."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+            self.kc = None
+        self.client = None
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                if run_sync(self.km.is_alive)():
+                    self.km.shutdown_wait_time = 2.0
+                    run_sync(self.km.shutdown_kernel)(now=now)
+            with contextlib.suppress(Exception):
+                run_sync(self.km.cleanup_resources)()
+            self.km = None
+        if self._dir is not None:
+            if self._given is None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> KernelSession:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

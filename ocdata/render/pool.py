@@ -1,0 +1,332 @@
+"""A batch of reports on a few worker processes, each keeping one kernel for its share.
+
+Workers start at once and import what rendering needs; their kernels start only on :meth:`WorkerPool.start`,
+once the caller has checked every parameter and output file. A report that fails, or whose kernel dies, is
+reported in its result and the rest go on. An interruption (Ctrl-C, SIGTERM, any exception) stops every
+worker, kills any kernel that outlived its worker and removes the kernels' temporary folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ocdata.atomic import write_text_atomic
+from ocdata.render.export import HtmlWriter, load_notebook
+from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
+from ocdata.render.kernel import CELL_TIMEOUT, KernelSession, kernel_folder, stop_kernels_in
+
+STOP_GRACE = 5
+"""Seconds a stopped worker gets to shut its kernel down before it is killed."""
+
+
+def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter) -> RenderResult:
+    """Execute ``job`` on ``session`` and write its HTML; failures come back as a result, not raised."""
+    path = output_path(out_dir, job.name)
+    try:
+        nb = session.execute(load_notebook(job.notebook), job.parameters)
+        write_text_atomic(path, writer.export(nb, title=job.title, with_code=job.with_code))
+    except Exception as exc:  # a report's failure must not stop the batch
+        with contextlib.suppress(Exception):
+            session.interrupt()  # a cell that timed out may still be running
+        return RenderResult(job.name, path, False, _describe(exc))
+    return RenderResult(job.name, path, True)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for a failed report: the cell's error as ``ename: evalue``, else the exception."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        return f"{ename}: {evalue}".strip()
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[-1] if text else ''}".rstrip(": ")
+
+
+# --- a worker process -----------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
+    """One worker: wait for the warm-up code, start a kernel in ``folder`` and warm it, then render
+    ``(job, out_dir)`` tasks one at a time until ``None``. SIGTERM stops it and kills its kernel."""
+
+    def stop(*_: object) -> None:
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    _skip_slow_imports()
+    session = KernelSession(cwd=Path(cwd), folder=Path(folder))
+    now = False
+    try:
+        writer = HtmlWriter()  # nbconvert and nbclient load before the kernel is wanted
+        writer.exporter(False)
+        warmup = conn.recv()
+        if warmup is None:
+            return
+        session.start()
+        if warmup:
+            reply = session.run_silent(warmup, timeout=CELL_TIMEOUT)
+            if reply.get("status") != "ok":
+                raise RuntimeError(f"kernel warm-up failed: {reply.get('ename')}: {reply.get('evalue')}")
+        conn.send(("ready", None))
+        while True:
+            task = conn.recv()
+            if task is None:
+                break
+            job, out_dir = task
+            conn.send(("done", render_one(job, Path(out_dir), session, writer)))
+    except (EOFError, KeyboardInterrupt, SystemExit):
+        now = True
+        _quiet_abandoned_tasks()
+    except Exception:
+        with contextlib.suppress(Exception):
+            conn.send(("crashed", traceback.format_exc(limit=3)))
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the kernel's shutdown finish
+        session.close(now=now)
+        conn.close()
+
+
+def _quiet_abandoned_tasks() -> None:
+    """After an interrupt, a half-run cell is a task left on the event loop; when the kernel is shut
+    down it ends with an error nobody reads. Keep asyncio from printing it."""
+    from jupyter_core.utils import ensure_event_loop
+
+    with contextlib.suppress(Exception):
+        ensure_event_loop().set_exception_handler(lambda *_: None)
+
+
+def _skip_slow_imports() -> None:
+    """Keep jsonschema (through nbformat) from importing ``rfc3987_syntax``, which compiles a grammar for a
+    second and more at import; it only checks "iri" formats, which notebooks never use. Worker processes only."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    folder: Path
+    job: ReportJob | None = None
+    ready: bool = False
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Children started inside ignore SIGINT for good (an ignored signal stays ignored across exec, and
+    Python keeps it so): Ctrl-C reaches the parent alone, which stops the workers in order."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class WorkerPool:
+    """Worker processes, each to keep a kernel. Entering starts the processes; :meth:`start` starts their
+    kernels (each runs ``warmup`` once: imports, loading data); :meth:`run` renders a batch on them."""
+
+    def __init__(self, size: int | None = None, *, warmup: str = "", cwd: Path | None = None,
+                 progress: bool = True) -> None:
+        self.size = max(1, size or os.cpu_count() or 1)
+        self.warmup = warmup
+        self.cwd = str(cwd or Path.cwd())
+        self.progress = progress
+        self.workers: list[_Worker] = []
+        self._stopping: list[_Worker] = []
+        self._folders: list[Path] = []
+        self._started = False
+        self._ctx = multiprocessing.get_context("spawn")
+
+    def __enter__(self) -> WorkerPool:
+        try:
+            for _ in range(self.size):
+                self._spawn()
+        except BaseException:
+            self.close(abort=True)
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.close(abort=exc_type is not None)
+
+    def _spawn(self) -> _Worker:
+        folder = kernel_folder()
+        self._folders.append(folder)
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child, self.cwd, str(folder)), daemon=True)
+        with _sigint_ignored():
+            process.start()
+        child.close()
+        worker = _Worker(process, parent, folder)
+        self.workers.append(worker)
+        if self._started:
+            worker.conn.send(self.warmup)
+        return worker
+
+    def shrink(self, size: int) -> None:
+        """Keep at most ``size`` workers (before :meth:`start`: the batch is smaller than the pool)."""
+        while len(self.workers) > max(1, size):
+            self._retire_idle(self.workers[-1])
+        self.size = min(self.size, max(1, size))
+
+    def start(self, warmup: str | None = None) -> None:
+        """Start every worker's kernel and warm it up with ``warmup`` (default: the pool's)."""
+        if warmup is not None:
+            self.warmup = warmup
+        self._started = True
+        for worker in self.workers:
+            worker.conn.send(self.warmup)
+
+    def _retire(self, worker: _Worker) -> None:
+        self.workers.remove(worker)
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.terminate()
+        worker.conn.close()
+
+    def _retire_idle(self, worker: _Worker) -> None:
+        """A worker with nothing left to do stops now, so its kernel shuts down promptly (it is waited
+        for on :meth:`close`)."""
+        with contextlib.suppress(Exception):
+            worker.conn.send(None)
+        self.workers.remove(worker)
+        self._stopping.append(worker)
+
+    def close(self, abort: bool = False) -> None:
+        """Stop every worker (each shuts its kernel down) and wait for them; ``abort`` stops them now
+        (SIGTERM). Then no kernel of the pool is left running and its temporary folders are gone."""
+        workers = self._stopping + self.workers
+        for worker in self.workers:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+        if abort:
+            for worker in workers:
+                with contextlib.suppress(Exception):
+                    worker.process.terminate()
+        for worker in workers:
+            worker.process.join(timeout=STOP_GRACE if abort else 10)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+            worker.conn.close()
+        self.workers.clear()
+        self._stopping.clear()
+        for folder in self._folders:
+            stop_kernels_in(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()
+
+    def run(self, jobs: Sequence[ReportJob], out_dir: Path,
+            on_result: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:
+        """Render ``jobs`` into ``out_dir``; results in job order. A job whose notebook fails, or whose
+        worker dies, is reported in its result; the rest of the batch goes on. ``on_result`` is called
+        with each result as it comes."""
+        from tqdm.auto import tqdm
+
+        jobs, out_dir = list(jobs), Path(out_dir)
+        check_jobs(jobs, out_dir)
+        if not self._started:
+            self.start()
+        pending = list(reversed(jobs))
+        results: dict[str, RenderResult] = {}
+        started_once = any(w.ready for w in self.workers)
+        startup_failures = respawns = 0
+        bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not self.progress, file=sys.stderr)
+
+        def record(result: RenderResult) -> None:
+            results[result.name] = result
+            bar.update(1)
+            if on_result is not None:
+                on_result(result)
+
+        def fail(job: ReportJob, error: str) -> None:
+            record(RenderResult(job.name, output_path(out_dir, job.name), False, error))
+
+        def dispatch(worker: _Worker) -> None:
+            worker.job = pending.pop() if pending else None
+            if worker.job is None:
+                self._retire_idle(worker)
+            else:
+                worker.conn.send((worker.job, str(out_dir)))
+
+        try:
+            for worker in list(self.workers):
+                if worker.ready and worker.job is None:
+                    dispatch(worker)
+            while len(results) < len(jobs):
+                if not self.workers:  # every worker gave up: what is left cannot run
+                    while pending:
+                        fail(pending.pop(), "no worker left to run it")
+                    break
+                ready = set(wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]))
+                for worker in list(self.workers):
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    try:
+                        message = worker.conn.recv() if worker.conn.poll() else None
+                    except (EOFError, OSError):
+                        message = None
+                    if message is None:
+                        if worker.process.is_alive():
+                            continue
+                        message = ("crashed", f"worker process ended (exit code {worker.process.exitcode})")
+                    kind, payload = message
+                    if kind == "ready":
+                        worker.ready = started_once = True
+                        dispatch(worker)
+                    elif kind == "done":
+                        record(payload)
+                        dispatch(worker)
+                    else:
+                        reason = str(payload).strip().splitlines()[-1] if str(payload).strip() else "worker failed"
+                        self._retire(worker)
+                        if worker.job is not None:
+                            fail(worker.job, reason)
+                        if not worker.ready:
+                            startup_failures += 1
+                        if not started_once and startup_failures >= self.size:
+                            # not one kernel could be started: the remaining jobs would fail the same way
+                            while pending:
+                                fail(pending.pop(), f"no kernel could be started: {reason}")
+                        elif pending and len(self.workers) < self.size and respawns < len(jobs):
+                            respawns += 1
+                            self._spawn()
+        finally:
+            bar.close()
+        return [results[job.name] for job in jobs]
+
+
+def render_batch(
+    jobs: Sequence[ReportJob],
+    out_dir: Path,
+    *,
+    n_jobs: int | None = None,
+    progress: bool = True,
+    warmup: str = "",
+    cwd: Path | None = None,
+) -> list[RenderResult]:
+    """Render ``jobs`` into ``out_dir`` on ``n_jobs`` kept kernels (default: the cores, at most one per
+    job), with one progress bar for the batch; results in job order (see :class:`WorkerPool`)."""
+    jobs = list(jobs)
+    check_jobs(jobs, Path(out_dir))
+    if not jobs:
+        return []
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    size = min(n_jobs or os.cpu_count() or 1, len(jobs))
+    with WorkerPool(size, warmup=warmup, cwd=cwd, progress=progress) as pool:
+        return pool.run(jobs, out_dir)
+

@@ -1,0 +1,148 @@
+"""``ocdata report``: check everything, plan the batch, render it, and keep the folder's index."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ocdata.errors import ParameterError
+from ocdata.paths import reports_dir
+from ocdata.render.jobs import RenderResult
+from ocdata.render.pool import WorkerPool
+from ocdata.report.capacity import cap_jobs
+from ocdata.report.index import write_index
+from ocdata.report.outdir import check_out_dir, check_writable, make_out_dir
+from ocdata.report.plan import Planned, plan_reports
+from ocdata.views.params import ISO3
+
+
+def validate_workbook(workbook: Path | str | None) -> str:
+    """The workbook as an absolute path string ("" for none); it must be an existing .xlsx file."""
+    if workbook in (None, "", False):
+        return ""
+    path = Path(workbook).expanduser().resolve()
+    if path.suffix.lower() != ".xlsx" or not path.is_file():
+        raise ParameterError(f"workbook {str(workbook)!r} is not an existing .xlsx file")
+    return str(path)
+
+
+def choose_workbook(workbook: Path | str | bool | None) -> str:
+    """The workbook the reports use: the one given; for ``None`` the newest downloaded workbook (saying so in
+    one line), if any; for ``False`` none. ``""`` means none."""
+    if workbook is False:
+        return ""
+    if workbook is None:
+        from ocdata import download
+
+        latest = getattr(download, "latest_workbook", None)
+        path = latest() if latest is not None else None
+        if path is None:
+            return ""
+        print(f"ocdata: using the downloaded workbook {path}", file=sys.stderr)
+        return validate_workbook(path)
+    return validate_workbook(workbook)
+
+
+def load_checked(book: str):
+    """The tables the reports will use, checked, and the folder kernels read them from (``""`` when this
+    version of ``ocdata.build`` saves none)."""
+    import ocdata
+    from ocdata import build
+
+    ensure_built = getattr(build, "ensure_built", None)
+    if ensure_built is None:
+        from ocdata.views.params import load_dataset
+
+        return load_dataset(book), ""
+    folder = ensure_built(workbook=Path(book) if book else False)
+    return ocdata.load(tables=folder), str(folder)
+
+
+def warmup_code(workbook: str, tables: str = "") -> str:
+    """What each kernel runs once before its first report: the imports and loading the data."""
+    return (
+        "import seaborn\n"
+        "from ocdata import plots, views\n"
+        f"views.load_dataset({workbook!r}, {tables!r})\n"
+    )
+
+
+def _upper_bound(countries: Sequence[str], compare: str | None, region: str | None, all_: bool) -> int | None:
+    """At most how many reports the command asks for, where that is known before the data is."""
+    if all_ or region:
+        return None
+    return len(countries) + (compare is not None)
+
+
+def run_reports(
+    countries: Sequence[str] = (),
+    compare: str | None = None,
+    region: str | None = None,
+    edition: int | None = None,
+    all_: bool = False,
+    workbook: Path | str | bool | None = None,
+    jobs: int | None = None,
+    out: Path | None = None,
+    with_code: bool = False,
+    progress: bool | None = None,
+) -> int:
+    """Render the reports the command line asks for; 0 when all were written, 1 when any failed.
+
+    ``workbook``: a path; ``None`` for the newest downloaded workbook (if any); ``False`` for none.
+    ``jobs``: kernels at once (default: the cores), capped at the number of reports, the cores, and one per
+    150 MB of available memory. ``out`` (default :func:`ocdata.paths.reports_dir`) must not be a system
+    folder or a file, and no file there that ocdata did not write is ever overwritten. ``progress``: a
+    progress bar (default: when stderr is a terminal).
+
+    Everything is checked before any kernel starts. An interruption (Ctrl-C; SIGTERM as the command line
+    turns it into one) stops every kernel, and the index still lists each report finished, marked as a
+    partial batch.
+    """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ParameterError(f"--jobs must be a positive number, found {jobs!r}")
+    countries = list(countries or ())
+    if not (countries or compare or region or all_):
+        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region or --all")
+    codes = countries + ([c.strip() for c in compare.split(",")] if isinstance(compare, str) else [])
+    bad = [c for c in codes if not ISO3.fullmatch(c)]
+    if bad:
+        raise ParameterError(f"countries must be upper-case ISO3 codes such as 'KGZ', found {bad}")
+    book = choose_workbook(workbook)
+    out = check_out_dir(out if out is not None else reports_dir())
+    check_writable(out, [])
+    progress = sys.stderr.isatty() if progress is None else progress
+    size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_))
+    with WorkerPool(size, progress=progress) as pool:  # worker processes import while the data loads
+        data, tables = load_checked(book)
+        planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
+                               all_=all_, workbook=book, tables=tables, with_code=with_code)
+        index = check_writable(out, [f"{p.job.name}.html" for p in planned])
+        make_out_dir(out)
+        pool.shrink(cap_jobs(jobs, len(planned)))
+        pool.start(warmup_code(book, tables))
+        results = _render(pool, planned, out, dict(index["reports"]) if index else {})
+    failed = [r for r in results if not r.ok]
+    print(f"wrote {len(results) - len(failed)} report(s) to {out}{os.sep} (index: {out / 'index.html'})")
+    for result in failed:
+        print(f"failed: {result.name}: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[str, dict]) -> list[RenderResult]:
+    """Run the batch, adding each finished report to ``entries``; write the index at the end, or, when the
+    batch stops early, with what it finished, marked partial."""
+    by_name = {p.job.name: p for p in planned}
+
+    def finished(result: RenderResult) -> None:
+        if result.ok:
+            entries[result.name] = {**by_name[result.name].entry, "files": [result.path.name]}
+
+    try:
+        results = pool.run([p.job for p in planned], out, on_result=finished)
+    except BaseException:
+        write_index(out, entries, partial=True)
+        raise
+    write_index(out, entries)
+    return results

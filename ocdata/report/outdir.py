@@ -1,0 +1,104 @@
+"""Where ``ocdata report`` may write: never a system folder, never over a file it did not write.
+
+A folder of reports holds ``index.json``, which lists every file each report wrote; a file there is ours
+when that index lists it (``index.html`` is ours when ``index.json`` is). Everything is checked before any
+kernel starts, and nothing is touched when a check fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ocdata.errors import InputError, ParameterError
+
+INDEX_JSON = "index.json"
+INDEX_HTML = "index.html"
+GENERATOR = "ocdata report"
+FOLDER_MODE = 0o755
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys",
+                "/usr")
+"""Folders that, and whose insides, never hold reports."""
+SYSTEM_FOLDERS = ("/", "/home", "/media", "/mnt", "/opt", "/root", "/run", "/srv", "/var")
+"""Folders that never hold reports themselves (their subfolders may)."""
+
+
+def check_out_dir(out: Path | str) -> Path:
+    """``out`` as an absolute path, if reports may go there: not a file, not a system folder, not the home
+    folder itself; ParameterError otherwise."""
+    given = Path(out).expanduser()
+    path = given.resolve()
+    if path.exists() and not path.is_dir():
+        raise ParameterError(f"--out {given}: expected a folder for the reports, found a file")
+    text = str(path)
+    if text in SYSTEM_FOLDERS or any(text == t or text.startswith(t + "/") for t in SYSTEM_TREES):
+        raise ParameterError(f"--out {given}: expected a folder of your own for the reports, found the system folder "
+                             f"{text}")
+    if path == Path.home().resolve():
+        raise ParameterError(f"--out {given}: expected a folder of your own for the reports, found your home folder "
+                             "itself (name a subfolder, such as ~/reports)")
+    return path
+
+
+def read_index(out: Path) -> dict | None:
+    """Our ``index.json`` in ``out`` as ``{"partial": bool, "reports": {name: entry}}``; None when there is none.
+
+    An index that ocdata did not write (not JSON, or not shaped like ours) raises InputError: the folder is
+    someone else's. An index of earlier versions (a plain mapping of report entries) counts as ours.
+    """
+    path = out / INDEX_JSON
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"expected the index.json of ocdata's reports, found {type(exc).__name__}", file=path) from exc
+    if isinstance(content, dict) and content.get("generator") == GENERATOR and isinstance(content.get("reports"), dict):
+        reports = content["reports"]
+    elif isinstance(content, dict) and content and all(isinstance(e, dict) and "kind" in e for e in content.values()):
+        reports = {name: {**entry, "files": [f"{name}.html"]} for name, entry in content.items()}
+    else:
+        raise InputError("expected the index.json of ocdata's reports, found another file of that name", file=path)
+    entries = {str(name): entry for name, entry in reports.items() if isinstance(entry, dict)}
+    for entry in entries.values():
+        entry["files"] = [f for f in entry.get("files", []) if isinstance(f, str) and _plain(f)]
+    return {"partial": bool(content.get("partial", False)), "reports": entries}
+
+
+def _plain(name: str) -> bool:
+    return "/" not in name and "\\" not in name and name not in ("", ".", "..") and not name.startswith(".")
+
+
+def owned_files(index: dict | None) -> set[str]:
+    """The files of a folder of reports that ocdata wrote: those its index lists, the index itself."""
+    if index is None:
+        return set()
+    return {f for entry in index["reports"].values() for f in entry["files"]} | {INDEX_JSON, INDEX_HTML}
+
+
+def check_writable(out: Path, files: Iterable[str]) -> dict | None:
+    """Refuse, naming it, any of ``files`` (and the index) that exists in ``out`` and that ocdata did not write;
+    our index of ``out`` (None when there is none)."""
+    if not out.exists():
+        return None
+    index = read_index(out)
+    ours = owned_files(index)
+    for name in [INDEX_HTML, *files]:
+        target = out / name
+        if (target.exists() or target.is_symlink()) and name not in ours:
+            raise ParameterError(f"{target}: expected a file ocdata wrote (listed in {out / INDEX_JSON}), found a "
+                                 "file of yours; ocdata report never overwrites it (choose another --out)")
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise ParameterError(f"{target}: expected a report file, found a link or folder")
+    return index
+
+
+def make_out_dir(out: Path) -> Path:
+    """Create ``out`` (and missing parents) readable by others (0755)."""
+    missing = [p for p in [out, *out.parents] if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        os.chmod(folder, FOLDER_MODE)
+    return out

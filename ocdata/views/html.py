@@ -1,0 +1,119 @@
+"""The HTML fragments the reports show, from the templates in ``ocdata/templates/fragments``.
+
+Each function arranges a view's numbers as text (formatting only) and fills a template; the template
+escapes every piece of text, since narratives, names and titles come from documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from ocdata.templating import escape, render
+from ocdata.views.country import headline, peer_scores, profile_facts, ranks_of
+from ocdata.views.params import Catalog, country_info
+
+__all__ = ["Html", "compare_title_html", "escape", "headline_html", "narrative_html", "no_peers_html", "note_html",
+           "sources_html", "table_html", "title_html"]
+
+FACTS = (("capital", "Capital", "{}"), ("population", "Population", "{:,}"),
+         ("gdp_usd_million", "GDP (current US$ million)", "{:,}"), ("area_km2", "Area (km²)", "{:,}"))
+"""The profile facts a heading shows: key, label, format."""
+
+
+class Html(str):
+    """A fragment of HTML that notebooks display as HTML (built only from escaped text)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def fragment(name: str, **context: Any) -> Html:
+    """The fragment template ``name`` filled with ``context``."""
+    return Html(render(f"fragments/{name}.html.j2", **context).rstrip("\n"))
+
+
+def table_html(table: pd.DataFrame, *, index: bool = False, digits: int = 2, formats: dict[str, str] | None = None,
+               drop_empty: bool = False) -> Html:
+    """A table as escaped HTML: numbers with ``digits`` decimals unless ``formats`` gives a column
+    its own (``{"value": "{:,.0f}"}``), missing values as an en dash; ``drop_empty`` leaves out
+    columns with no value at all."""
+    if drop_empty:
+        table = table.loc[:, table.notna().any()]
+    formatters = {column: (lambda x, f=fmt: "–" if pd.isna(x) else f.format(x))
+                  for column, fmt in (formats or {}).items() if column in table}
+    body = table.to_html(index=index, escape=True, border=0, classes="oc-table", na_rep="–",
+                         float_format=lambda x: f"{x:.{digits}f}", formatters=formatters or None)
+    return Html(body)
+
+
+def _signed(x: float) -> str:
+    return "±0.00" if x == 0 else f"{x:+.2f}"
+
+
+def title_html(data, country: str, edition: int) -> Html:
+    """The report's heading: country, code, edition, continent and region, and profile facts."""
+    facts = profile_facts(data, country, edition)
+    shown = [(label, fmt.format(facts[key])) for key, label, fmt in FACTS if key in facts]
+    return fragment("title", **country_info(data, country), edition=edition, facts=shown,
+                    source=facts.get("source"))
+
+
+def compare_title_html(data, countries: Sequence[str], edition: int) -> Html:
+    """The comparison's heading: the group's name, the edition, the countries."""
+    catalog = Catalog.of(data)
+    names = ", ".join(f"{catalog.info[c]['country']} ({c})" for c in countries)
+    return fragment("compare_title", group=catalog.describe_group(countries, edition), n=len(countries),
+                    edition=edition, names=names)
+
+
+def headline_html(data, country: str, edition: int) -> Html:
+    """Cards for the four composites: score, change since the previous edition, ranks."""
+    table = headline(data, country, edition)
+    ranks = ranks_of(data, country, edition)
+    cards = []
+    for row in table.itertuples():
+        if pd.isna(row.score):
+            continue
+        card = {"label": row.label, "score": f"{row.score:.2f}", "change": None, "css": "", "basis": "",
+                "previous": None if pd.isna(row.previous_edition) else row.previous_edition,
+                "ranks": list(ranks.loc[ranks["metric"] == row.indicator, "text"])}
+        if not pd.isna(row.change):
+            worse = (row.change > 0) if row.indicator != "resilience" else (row.change < 0)
+            card["css"] = "oc-flat" if row.change == 0 else ("oc-worse" if worse else "oc-better")
+            card["change"] = _signed(row.change)
+            card["basis"] = "" if row.change_basis == "printed" else " (difference of published scores)"
+        cards.append(card)
+    return fragment("headline", cards=cards)
+
+
+def narrative_html(table: pd.DataFrame) -> Html:
+    """The paragraphs of a :func:`~ocdata.views.narrative` table under their section headings, each cited."""
+    paragraphs, current = [], None
+    for row in table.itertuples():
+        paragraphs.append({"heading": row.section if row.section != current else None, "text": row.text,
+                           "source": row.source, "line": row.line})
+        current = row.section
+    return fragment("narrative", paragraphs=paragraphs)
+
+
+def sources_html(sources: pd.DataFrame) -> Html:
+    """The cited sources as a numbered list: publisher, title, file and its SHA-256."""
+    rows = [{"id": r.id, "publisher": r.publisher, "title": r.title, "file": r.file, "sha256": str(r.sha256)[:16]}
+            for r in sources.itertuples()]
+    return fragment("sources", sources=rows)
+
+
+def no_peers_html(data, edition: int, subject: str = "the country") -> Html:
+    """Why a report shows no comparison with peers: too few countries loaded for the edition."""
+    n = len(peer_scores(data, edition))
+    loaded = f"{n} country is" if n == 1 else f"{n} countries are"
+    return note_html(f"Only {loaded} loaded for {edition}: render with an official workbook "
+                     f"(ocdata report --workbook PATH) to see {subject} among all countries.")
+
+
+def note_html(text: str) -> Html:
+    """A short note in the reports' muted style."""
+    return fragment("note", text=text)

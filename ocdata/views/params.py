@@ -1,0 +1,190 @@
+"""Parameters from notebooks and the command line, checked one way wherever they come from, and the
+dataset a report loads.
+
+A :class:`Catalog` answers what planning asks about a dataset many times (which countries and
+editions it has, their headline composites) from one pass over its tables; it is a value built
+from one dataset, never state kept across calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ocdata.codebook import composites, load_editions
+from ocdata.errors import ParameterError
+
+ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def load_dataset(workbook: str | Path | None = None, tables: str | Path | None = None):
+    """The dataset a report uses: the bundled documents, plus an official workbook when given.
+
+    An empty string means none (papermill parameters cannot be ``None`` from the command line):
+    ``workbook=""`` is no workbook, ``tables=""`` the default tables. ``tables`` names a folder of
+    tables ``ocdata build`` saved (what ``ocdata report`` gives its kernels, so every kernel reads
+    exactly the tables the command checked).
+    """
+    import ocdata
+
+    if tables not in (None, "") and "tables" in inspect.signature(ocdata.load).parameters:
+        path = Path(tables).expanduser()
+        if not path.is_dir():
+            raise ParameterError(f"tables {str(path)!r} is not a folder")
+        return ocdata.load(tables=path)
+    if workbook in (None, ""):
+        return ocdata.load(workbook=False) if _accepts_false(ocdata.load) else ocdata.load()
+    path = Path(workbook).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"workbook {str(path)!r} is not a file")
+    return ocdata.load(workbook=path)
+
+
+def _accepts_false(load) -> bool:
+    """Whether ``ocdata.load`` takes ``workbook=False`` (none, not even a downloaded one)."""
+    return "downloaded" in (load.__doc__ or "") or "False" in (load.__doc__ or "")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Each country's name, continent, region, editions and headline composites in one dataset."""
+
+    info: dict[str, dict[str, str]]
+    editions: dict[str, list[int]]
+    composites: dict[tuple[str, int], dict[str, float]]
+
+    @classmethod
+    def of(cls, data) -> Catalog:
+        """The catalog of ``data`` (one pass over its countries and scores)."""
+        info = {str(row["iso3"]): {"iso3": str(row["iso3"]), "country": str(row["country"]),
+                                   "continent": str(row["continent"]), "region": str(row["region"])}
+                for row in data.countries[["iso3", "country", "continent", "region"]].to_dict("records")}
+        scores = data.scores
+        editions: dict[str, set[int]] = {}
+        for iso3, edition in zip(scores["iso3"], scores["edition"], strict=True):
+            if not pd.isna(edition):
+                editions.setdefault(str(iso3), set()).add(int(edition))
+        heads = scores[scores["indicator"].isin(composites())]
+        lookup: dict[tuple[str, int], dict[str, float]] = {}
+        for iso3, edition, indicator, score in zip(heads["iso3"], heads["edition"], heads["indicator"],
+                                                   heads["score"], strict=True):
+            lookup.setdefault((str(iso3), int(edition)), {})[str(indicator)] = float(score)
+        return cls(info, {k: sorted(v) for k, v in editions.items()}, lookup)
+
+    def validate_country(self, country: Any) -> str:
+        """``country`` if it is an ISO3 code (``^[A-Z]{3}$``) with scores in the data; else ParameterError."""
+        if not isinstance(country, str) or not ISO3.fullmatch(country):
+            raise ParameterError(f"country must be an upper-case ISO3 code such as 'KGZ', found {country!r}")
+        if country not in self.info or country not in self.editions:
+            raise ParameterError(f"country {country!r} is not in the data (known: {_listing(sorted(self.info))})")
+        return country
+
+    def validate_countries(self, countries: Any, *, minimum: int = 1) -> list[str]:
+        """Valid ISO3 codes, in the order given without repeats; accepts ``"KAZ,KGZ"`` too."""
+        if isinstance(countries, str):
+            countries = [part.strip() for part in countries.split(",") if part.strip()]
+        if not isinstance(countries, (list, tuple)):
+            raise ParameterError(f"countries must be a list of ISO3 codes, found {countries!r}")
+        codes = list(dict.fromkeys(self.validate_country(code) for code in countries))
+        if len(codes) < minimum:
+            raise ParameterError(f"expected at least {minimum} different countries, found {codes}")
+        return codes
+
+    def validate_edition(self, edition: Any, countries: Sequence[str]) -> int:
+        """``edition`` if every country has it; ``None``/``0``/``""`` gives the latest all of them have."""
+        common = set.intersection(*(set(self.editions.get(c, ())) for c in countries)) if countries else set()
+        if edition in (None, 0, ""):
+            if not common:
+                raise ParameterError(f"{_listing(countries)} have no edition in common")
+            return max(common)
+        if isinstance(edition, bool) or not (
+            isinstance(edition, (int, np.integer)) or (isinstance(edition, str) and edition.isdigit())
+        ):
+            raise ParameterError(f"edition must be a year such as 2023, found {edition!r}")
+        year = int(edition)
+        if year not in editions_known():
+            raise ParameterError(f"edition {year} is not an edition of the index ({_listing(editions_known())})")
+        if year not in common:
+            missing = [c for c in countries if year not in self.editions.get(c, ())]
+            raise ParameterError(f"the data has no {year} edition for {_listing(missing)}")
+        return year
+
+    def region_members(self, region: Any, edition: int | None = None) -> list[str]:
+        """ISO3 codes of a region's countries in the data (with scores in ``edition``), sorted."""
+        regions = {i["region"] for i in self.info.values()}
+        if not isinstance(region, str) or region not in regions:
+            raise ParameterError(f"region {region!r} is not in the data (known: {_listing(sorted(regions))})")
+        return sorted(c for c, i in self.info.items() if i["region"] == region
+                      and (edition is None or edition in self.editions.get(c, ())))
+
+    def describe_group(self, countries: Sequence[str], edition: int) -> str:
+        """Their region's name when they are all of a region's countries in the data, else their names."""
+        regions = {self.info[c]["region"] for c in countries}
+        if len(regions) == 1:
+            region = regions.pop()
+            if len(countries) > 2 and set(self.region_members(region, edition)) == set(countries):
+                return region
+        names = [self.info[c]["country"] for c in countries]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def validate_country(data, country: Any) -> str:
+    """``country`` if it is an ISO3 code (``^[A-Z]{3}$``) present in the data; else ParameterError."""
+    return Catalog.of(data).validate_country(country)
+
+
+def validate_countries(data, countries: Any, *, minimum: int = 1) -> list[str]:
+    """A list of valid ISO3 codes, in the order given without repeats; accepts ``"KAZ,KGZ"`` too."""
+    return Catalog.of(data).validate_countries(countries, minimum=minimum)
+
+
+def editions_of(data, country: str) -> list[int]:
+    """The editions the data has scores for, for one country, oldest first."""
+    rows = data.scores.loc[data.scores["iso3"] == country, "edition"].dropna()
+    return sorted(int(e) for e in rows.unique())
+
+
+def validate_edition(data, edition: Any, countries: Sequence[str]) -> int:
+    """The edition to show: ``edition`` if every country has it; ``None``/``0``/``""`` gives the
+    latest edition all of ``countries`` have."""
+    return Catalog.of(data).validate_edition(edition, countries)
+
+
+def editions_known() -> list[int]:
+    """Every edition of the index (``editions.csv``)."""
+    return sorted(int(e) for e in load_editions()["edition"])
+
+
+def region_members(data, region: str, edition: int | None = None) -> list[str]:
+    """ISO3 codes of a region's countries in the data (with scores in ``edition``), sorted."""
+    return Catalog.of(data).region_members(region, edition)
+
+
+def country_info(data, country: str) -> dict[str, str]:
+    """Name, continent and region of a country."""
+    row = data.countries.set_index("iso3").loc[country]
+    return {"iso3": country, "country": str(row["country"]), "continent": str(row["continent"]),
+            "region": str(row["region"])}
+
+
+def composite_scores(data, country: str, edition: int) -> dict[str, float]:
+    """The published composites of a country in an edition, ``{composite: score}``."""
+    return dict(Catalog.of(data).composites.get((country, int(edition)), {}))
+
+
+def describe_group(data, countries: Sequence[str], edition: int) -> str:
+    """A name for a set of countries: their region when they are all of a region's countries in
+    the data, else their names joined."""
+    return Catalog.of(data).describe_group(countries, edition)
+
+
+def _listing(items: Iterable[Any], limit: int = 12) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:limit]) + (f", ... ({len(items)} in all)" if len(items) > limit else "")
