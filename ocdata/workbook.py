@@ -273,8 +273,8 @@ def _choose_layout(names: list[str], source: str) -> tuple[Layout, list[tuple[st
                 named["companion"] = int(companion[1]) if companion.re.groups else edition_in_name(companion[0])
             sheets.append((title, named))
         return layout, sheets
-    raise ParseError(f"expected a known layout ({LAYOUTS_HINT}): sheets named like 2023_dataset, a 2021 release's "
-                     f"Full_dataset, or a single sheet; found {names}", file=source)
+    raise ParseError("expected a sheet per edition named like 2023_dataset, a 2021 release's Full_dataset or a single "
+                     f"data sheet (the layouts of {LAYOUTS_HINT}), found only {names}", file=source)
 
 
 def _guarded(rows: Iterable[tuple[int, tuple]], where: str) -> Iterator[tuple[int, tuple]]:

@@ -193,7 +193,7 @@ def test_not_an_xlsx(tmp_path: Path, content: bytes) -> None:
 
 def test_no_edition_sheet(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / NAME, {"Data 2023": [["Country"], ["Kyrgyzstan"]]})
-    with pytest.raises(ParseError, match=rf"^{NAME}: expected a known layout .*'Data 2023'"):
+    with pytest.raises(ParseError, match=rf"^{NAME}: expected a sheet per edition .*'Data 2023'"):
         read_workbook(path)
 
 
@@ -519,6 +519,11 @@ def test_one_edition_workbooks(tmp_path: Path, file: str, title: str, edition: i
     table = read_workbook(write_workbook(tmp_path / file, {title: rows}, intro=False))
     pd.testing.assert_frame_equal(_scores(table), _expected(edition))
     assert set(table["sheet"]) == {title}
+
+
+def test_a_cover_sheet_alone_is_not_data(tmp_path: Path) -> None:
+    with pytest.raises(ParseError, match=r"expected a sheet per edition .*found only \['2025_Global_OC_Index'\]"):
+        read_workbook(write_workbook(tmp_path / NAME, {}))
 
 
 def test_an_edition_nothing_names_must_be_passed(tmp_path: Path) -> None:
