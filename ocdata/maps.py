@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Collection
 from functools import lru_cache
 from html import escape
@@ -36,6 +37,7 @@ LEGEND_STEPS = 24
 MAX_NAMED = 8
 """Countries without data named in the legend line (all of them are named in the map's description)."""
 _PREFIX = "\x00"
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 
 
 @lru_cache(maxsize=1)
@@ -116,9 +118,12 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
         f'<line x1="0" y1="0" x2="0" y2="{_f(3 * u)}" stroke="#8c8c8c" stroke-width="{_f(1.0 * u)}"/></pattern></defs>',
         f'<clipPath id="{p}-v"><rect x="{_f(vx)}" y="{_f(vy)}" width="{_f(vw)}" height="{_f(vh)}"/></clipPath>',
         f'<g clip-path="url(#{p}-v)">',
-        f'<g class="{p}-o">' + "".join(f'<path d="{o["d"]}"/>' for o in shapes["other"]) + "</g>",
+        f'<g class="{p}-o">' + "".join(f'<path d="{o["d"]}"/>' for o in shapes["other"]
+                                       if _visible(o["d"], None, (vx, vy, vw, vh))) + "</g>",
     ]
-    order = sorted(known, key=lambda c: (c in set(highlight), c))
+    order = sorted((c for c in known if _visible(known[c]["d"], known[c]["centroid"] if known[c]["dot"] else None,
+                                                (vx, vy, vw, vh))),
+                   key=lambda c: (c in set(highlight), c))
     body = []
     for iso3 in order:
         shape, value = known[iso3], scores.get(iso3)
@@ -158,6 +163,34 @@ def _scores(values: pd.DataFrame, known: dict) -> dict[str, float | None]:
         raise ParameterError(f"map values: expected ISO3 codes of the index's countries, found {unknown}")
     given = {c: (None if pd.isna(s) else float(s)) for c, s in zip(codes, values["score"], strict=True)}
     return {iso3: given.get(iso3) for iso3 in sorted(known)}
+
+
+@lru_cache(maxsize=512)
+def _extent(d: str) -> tuple[float, float, float, float]:
+    """The box of a path made of ``M x y l dx dy ... z`` rings (as the shapes file writes them)."""
+    xs, ys = [], []
+    for ring in d.split("M")[1:]:
+        start, _, steps = ring.rstrip("z").partition("l")
+        x, y = (float(v) for v in start.split())
+        numbers = [float(v) for v in _NUMBER.findall(steps)]
+        xs.append(x)
+        ys.append(y)
+        for dx, dy in zip(numbers[::2], numbers[1::2], strict=True):
+            x, y = x + dx, y + dy
+            xs.append(x)
+            ys.append(y)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _visible(d: str, dot: list[float] | None, view: tuple[float, float, float, float]) -> bool:
+    """Whether a shape (or its dot) reaches into the view; the whole frame shows everything."""
+    vx, vy, vw, vh = view
+    boxes = [_extent(d)] if d else []
+    if dot is not None:
+        boxes.append((dot[0], dot[1], dot[0], dot[1]))
+    margin = 2 * DOT_RADIUS
+    return any(x0 <= vx + vw + margin and x1 >= vx - margin and y0 <= vy + vh + margin and y1 >= vy - margin
+               for x0, y0, x1, y1 in boxes)
 
 
 def _view(shapes: dict, focus: Collection[str] | None) -> tuple[float, float, float, float]:

@@ -49,7 +49,9 @@ MIN_RING_AREA = 0.6
 MIN_DOT_RING_AREA = 0.05
 """... except in countries drawn as a dot, whose few visible specks are kept for zoomed-in maps."""
 DOT_AREA = 10.0
-"""A country whose projected area is under this (frame units², about 13,000 km²) is also marked by a dot."""
+"""A country whose projected area is under this (frame units², about 12,000 km²) is also marked by a dot ..."""
+DOT_PART_AREA = 6.0
+"""... and so is one whose largest part is under this (islands scattered over the sea: Bahamas, Solomon Is.)."""
 MAIN_PART_SHARE = 0.2
 """Parts at least this share of the largest part make up a country's box (for cropping a map to it)."""
 MERGED = {"Somaliland": "706", "N. Cyprus": "196"}
@@ -335,6 +337,7 @@ def convert(topology: dict, codes: dict[str, str], points: dict[str, tuple[float
                max(x for p in main for x, _ in p), max(y for p in main for _, y in p)]
         info = {
             "area": round(abs(sum(areas)), 1),
+            "largest": abs(areas[largest]),
             "centroid": [round(cx, 1), round(cy - top, 1)],
             "bbox": [round(box[0], 1), round(box[1] - top, 1), round(box[2], 1), round(box[3] - top, 1)],
         }
@@ -343,7 +346,8 @@ def convert(topology: dict, codes: dict[str, str], points: dict[str, tuple[float
     countries = {}
     for iso3 in sorted(groups):
         d, info = shape(groups[iso3], MIN_RING_AREA)
-        dot = info["area"] < DOT_AREA
+        largest = info.pop("largest")
+        dot = info["area"] < DOT_AREA or largest < DOT_PART_AREA
         if dot:
             d, _ = shape(groups[iso3], MIN_DOT_RING_AREA)
         countries[iso3] = {"d": d, "dot": dot, **info}
@@ -356,6 +360,7 @@ def convert(topology: dict, codes: dict[str, str], points: dict[str, tuple[float
     for rings in others:
         d, info = shape(rings, MIN_RING_AREA)
         if d:
+            info.pop("largest")
             background.append({"d": d, "bbox": info["bbox"]})
     background.sort(key=lambda b: (b["bbox"], b["d"]))
     return {"width": WIDTH, "height": height / 10, "countries": countries, "other": background}
@@ -411,6 +416,7 @@ simplification:
   min_ring_area_dot_countries: {MIN_DOT_RING_AREA:g}
 dots:
   area_below: {DOT_AREA:g}
+  largest_part_below: {DOT_PART_AREA:g}
   countries: [{", ".join(dots)}]
 positions_by_hand: world_shapes.points.csv
 iso_numeric: countries.csv (iso_numeric column)
