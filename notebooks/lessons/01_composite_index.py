@@ -23,6 +23,7 @@
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 
 import ocdata
@@ -73,8 +74,8 @@ plt.show()
 # `ocdata.numbers.round_half_up` rounds the publisher's way.
 
 # %%
-for x in [4.625, 4.635, 5.325]:
-    print(f"{x}: half up {round_half_up(x):.2f}, numpy {float(sns.utils.np.round(x, 2)):.2f}")
+for x in [4.625, 4.375, 5.325]:
+    print(f"{x}: half up {round_half_up(x):.2f}, numpy {float(np.round(x, 2)):.2f}")
 
 # %% [markdown]
 # Worked example: Kyrgyzstan's 2025 criminal markets pillar, recomputed and compared with the page.

@@ -278,7 +278,7 @@ def assess(exercise_id: str, answer: Any, data=None) -> tuple[bool | None, str]:
         return True, f"Correct: exercise {exercise_id}."
     for mistake in exercise.mistakes:
         wrong = float(mistake.value(data))
-        if not _matches(exercise, expected, wrong, TOLERANCE) and _matches(exercise, value, wrong, SAME):
+        if not _matches(exercise, wrong, expected, TOLERANCE) and abs(value - wrong) <= SAME:
             return False, f"Not yet: {mistake.hint}"
     return False, f"Not yet: {exercise.hint}"
 

@@ -1,0 +1,249 @@
+"""The teaching kit: every self-check accepts the reference answer and rejects typical mistakes, the
+solution stripper leaves no solution behind, the kit refuses to replace files it did not write, and every
+lesson runs: the teacher version prints Correct for each exercise, the student version runs unanswered."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import ocdata
+from ocdata import teach
+from ocdata.errors import InputError, ParseError
+from ocdata.numbers import round_half_up
+from ocdata.teach import answers
+from ocdata.teach.checks import EXERCISES, assess
+from ocdata.teach.kit import GENERATOR, KIT_KEY, check_outputs, execute_lesson, exercises_of, find_lessons
+from ocdata.teach.solutions import BEGIN, END, solution_lines, strip_solutions, strip_source
+
+LESSONS = find_lessons()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ocdata.load()
+
+
+def _score(data, iso3: str, edition: int, indicator: str):
+    s = data.scores
+    return s[(s["iso3"] == iso3) & (s["edition"] == edition) & (s["indicator"] == indicator)].iloc[0]
+
+
+# --- the checks -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", sorted(EXERCISES))
+def test_check_accepts_the_reference_answer(exercise: str, data, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = teach.reference_answers(data)[exercise]
+    getattr(teach, f"check_{exercise.replace('.', '_')}")(expected)
+    line = capsys.readouterr().out
+    assert line.startswith("Correct") and line.count("\n") == 1
+
+
+@pytest.mark.parametrize("exercise", sorted(EXERCISES))
+def test_check_rejects_each_typical_mistake_with_its_hint(exercise: str, data) -> None:
+    expected = teach.reference_answers(data)[exercise]
+    mistakes = EXERCISES[exercise].mistakes
+    assert mistakes, f"exercise {exercise} names no typical mistake"
+    for mistake in mistakes:
+        wrong = float(mistake.value(data))
+        if abs(wrong - expected) < 1e-6:  # e.g. Python's round where no half is involved
+            continue
+        ok, line = assess(exercise, wrong, data)
+        assert ok is False and line == f"Not yet: {mistake.hint}"
+
+
+@pytest.mark.parametrize(("exercise", "mistake"), [
+    ("1.2", lambda d: float(__import__("numpy").round(answers.unrounded_means(d, "KGZ", 2021)["criminality"], 2))),
+    ("1.3", lambda d: answers.naive_criminality(d, "KAZ", 2021)),
+    ("2.1", lambda d: answers.indicator_ranks(d, "KGZ", 2025, "criminal_markets", "dense")[
+        "extortion_and_protection_racketeering"]),
+])
+def test_the_mistakes_the_lessons_are_about_give_a_different_answer(exercise: str, mistake, data) -> None:
+    """Rounding half to even, averaging rounded pillars, a dense rank: each is wrong on the chosen example."""
+    wrong = float(mistake(data))
+    assert abs(wrong - teach.reference_answers(data)[exercise]) > 0.009
+    assert assess(exercise, wrong, data)[0] is False
+
+
+def test_unanswered_and_wrongly_typed_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    teach.check_1_2(None)
+    teach.check_1_2("5.3")
+    teach.check_2_1(8.5)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Not yet answered")
+    assert lines[1].startswith("Not yet: expected a number, found str")
+    assert lines[2].startswith("Not yet") and not lines[2].startswith("Not yet answered")
+
+
+def test_a_one_element_series_counts_as_its_value(data) -> None:
+    row = data.scores.query("iso3 == 'KAZ' and edition == 2023 and indicator == 'human_trafficking'")
+    assert assess("3.2", row["score"] - row["change"], data)[0] is True
+
+
+def test_numbers_within_the_tolerance_are_accepted_and_off_by_a_cent_are_not(data) -> None:
+    expected = teach.reference_answers(data)["1.2"]
+    assert assess("1.2", expected + 0.0004, data)[0] is True
+    assert assess("1.2", expected + 0.01, data)[0] is False
+
+
+def test_hints_do_not_state_the_answer(data) -> None:
+    for key, exercise in EXERCISES.items():
+        value = teach.reference_answers(data)[key]
+        shown = {f"{value:g}", f"{value:.2f}"}
+        texts = [exercise.hint, *(m.hint for m in exercise.mistakes)]
+        for text in texts:
+            for form in shown:
+                assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", text), (key, text)
+
+
+def test_expected_answers_agree_with_the_documents(data) -> None:
+    """The answers are computed, and they agree with what the documents print or the build derived."""
+    ref = teach.reference_answers(data)
+    assert ref["1.2"] == _score(data, "KGZ", 2021, "criminality")["score"]
+    assert ref["1.3"] == _score(data, "KAZ", 2021, "criminality")["score"]
+    assert _score(data, "KAZ", 2021, "criminality")["origin"] == "computed"
+    backcast = _score(data, "KAZ", 2021, "human_trafficking")
+    assert backcast["origin"] == "backcast" and ref["3.2"] == pytest.approx(backcast["score"])
+    inferred = _score(data, "KGZ", 2025, "mafia_style_groups")
+    assert inferred["origin"] == "inferred" and ref["3.3"] == inferred["score"]
+    assert round_half_up(answers.unrounded_means(data, "KGZ", 2025)["criminal_markets"]) == _score(
+        data, "KGZ", 2025, "criminal_markets")["score"]
+
+
+def test_every_exercise_has_a_check_and_a_lesson() -> None:
+    used = [e for lesson in LESSONS for e in exercises_of(nbformat.read(lesson.path, as_version=4))]
+    assert sorted(used) == sorted(EXERCISES)
+    assert all(callable(getattr(teach, f"check_{e.replace('.', '_')}")) for e in EXERCISES)
+    assert len(LESSONS) >= 4
+    for lesson in LESSONS:
+        assert len(exercises_of(nbformat.read(lesson.path, as_version=4))) >= 3, lesson.name
+
+
+# --- the solution stripper ------------------------------------------------------------------------
+
+
+def test_strip_source_leaves_the_answer_variable_as_none() -> None:
+    source = f"x = 1\n{BEGIN}\nhelper = 2\nanswer_1_2 = helper * 3\n{END}\nteach.check_1_2(answer_1_2)"
+    assert strip_source(source) == "x = 1\nanswer_1_2 = None  # your answer here\nteach.check_1_2(answer_1_2)"
+
+
+def test_strip_source_keeps_the_indentation() -> None:
+    source = f"if True:\n    {BEGIN}\n    answer_2_1: int = 5\n    {END}"
+    assert strip_source(source) == "if True:\n    answer_2_1 = None  # your answer here"
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    (f"{BEGIN}\nanswer_1_1 = 1\n", "found the end of the cell"),
+    (f"{BEGIN}\nx = 1\n{END}", "found none"),
+    (f"{END}\n", f"expected {BEGIN} before"),
+    (f"{BEGIN}\n{BEGIN}\nanswer_1_1 = 1\n{END}", "found a second"),
+])
+def test_strip_source_refuses_malformed_blocks(source: str, found: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(found)):
+        strip_source(source, "lesson.ipynb cell 3")
+
+
+def test_a_solution_in_a_markdown_cell_is_refused() -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"{BEGIN}\nanswer\n{END}")])
+    with pytest.raises(ParseError, match="markdown cell"):
+        strip_solutions(nb, "x.ipynb")
+
+
+# --- the kit --------------------------------------------------------------------------------------
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(cell.source for cell in nb.cells)
+
+
+def test_write_kit_writes_student_and_teacher_lessons(tmp_path: Path) -> None:
+    written = teach.write_kit(tmp_path, html=False)
+    names = [lesson.name for lesson in LESSONS]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
+        [f"student/{n}.ipynb" for n in names] + [f"teacher/{n}.ipynb" for n in names])
+    for lesson in LESSONS:
+        teacher = nbformat.read(tmp_path / "teacher" / f"{lesson.name}.ipynb", as_version=4)
+        student = nbformat.read(tmp_path / "student" / f"{lesson.name}.ipynb", as_version=4)
+        assert teacher.metadata[KIT_KEY]["version"] == "teacher" and BEGIN in _text(teacher)
+        text = _text(student)
+        assert BEGIN not in text and END not in text
+        for line in solution_lines(teacher):
+            if len(line.strip()) > 12:
+                assert line not in text, (lesson.name, line)
+        for exercise in exercises_of(teacher):
+            assert f"answer_{exercise.replace('.', '_')} = None  # your answer here" in text
+        assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
+
+
+def test_write_kit_refuses_a_file_it_did_not_write_and_writes_nothing(tmp_path: Path) -> None:
+    foreign = tmp_path / "teacher" / f"{LESSONS[-1].name}.ipynb"
+    foreign.parent.mkdir()
+    foreign.write_text("my own notes\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(str(foreign))):
+        teach.write_kit(tmp_path, html=False)
+    assert foreign.read_text(encoding="utf-8") == "my own notes\n"
+    assert not (tmp_path / "student").exists()
+
+
+def test_write_kit_rewrites_its_own_files(tmp_path: Path) -> None:
+    first = teach.write_kit(tmp_path, html=False)
+    before = {p: p.read_bytes() for p in first}
+    student = tmp_path / "student" / f"{LESSONS[0].name}.ipynb"
+    nb = nbformat.read(student, as_version=4)
+    nb.cells[0].source += "\nan older version"
+    nbformat.write(nb, student)  # a kit file from an older version of the lesson
+    second = teach.write_kit(tmp_path, html=False)
+    assert first == second and {p: p.read_bytes() for p in second} == before
+
+
+# --- the lessons, executed ------------------------------------------------------------------------
+
+
+def _stderr(nb: nbformat.NotebookNode) -> list[str]:
+    return [out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream" and out.get("name") == "stderr"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_teacher_lesson_prints_correct_for_every_exercise(lesson) -> None:
+    nb = nbformat.read(lesson.path, as_version=4)
+    executed = execute_lesson(nb, lesson.name)
+    printed = check_outputs(executed)
+    assert sorted(printed) == sorted(exercises_of(nb))
+    for exercise, lines in printed.items():
+        assert len(lines) == 1 and lines[0].startswith("Correct"), (exercise, lines)
+    assert _stderr(executed) == []  # no warnings in the output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_student_lesson_runs_to_the_end_unanswered(lesson) -> None:
+    student = strip_solutions(nbformat.read(lesson.path, as_version=4))
+    executed = execute_lesson(student, lesson.name)
+    printed = check_outputs(executed)
+    assert sorted(printed) == sorted(exercises_of(student))
+    for exercise, lines in printed.items():
+        assert lines == [lines[0]] and lines[0].startswith("Not yet answered"), (exercise, lines)
+    everything = "\n".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+    assert "Correct" not in everything
+    assert all(out.get("output_type") != "error" for cell in executed.cells for out in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_teacher_html_is_offline_and_shows_the_answers(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    shutil.copy(LESSONS[0].path, lessons / LESSONS[0].path.name)
+    teach.write_kit(tmp_path / "kit", lessons_folder=lessons)
+    html = (tmp_path / "kit" / "teacher" / f"{LESSONS[0].name}.html").read_text(encoding="utf-8")
+    assert GENERATOR in html and "<script" not in html and "Content-Security-Policy" in html
+    assert BEGIN in html
+    for exercise in exercises_of(nbformat.read(LESSONS[0].path, as_version=4)):
+        assert f"Correct: exercise {exercise}." in html
+    assert 'src="http' not in html and "data:image/png;base64," in html
