@@ -47,8 +47,7 @@ def main(argv: list[str]) -> int:
         script = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(script)
         topology, _, sha = script.read_source(Path(argv[1]))
-        codes = dict(zip(countries["iso_numeric"], countries["iso3"], strict=True)) if "iso_numeric" in countries \
-            else script.read_numeric_codes(Path(argv[2]) if len(argv) > 2 else script.PACKAGE_DATA / "countries.csv")
+        codes = script.read_numeric_codes(script.numeric_codes_file())
         points = script.read_points(script.PACKAGE_DATA / "world_shapes.points.csv")
         for tolerance in TOLERANCES:
             text = script.dump(script.convert(topology, codes, points, tolerance), sha)

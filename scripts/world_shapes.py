@@ -14,8 +14,9 @@ shared borders stay shared), rounds to 0.1 of a 1000-unit-wide frame and writes:
 - ``ocdata/data/world_shapes.meta.yaml``: where it comes from, the licence, the projection, the
   simplification and the command that made it.
 
-ISO numeric codes come from the ``iso_numeric`` column of ``ocdata/data/countries.csv``; countries absent from
-the source (Tuvalu) get a dot at the position given in ``ocdata/data/world_shapes.points.csv``.
+ISO numeric codes come from the ``iso_numeric`` column of ``ocdata/data/countries.csv`` (until the countries
+table carries it: ``ocdata/data/world_shapes.iso_numeric.csv``); countries absent from the source (Tuvalu) get a
+dot at the position given in ``ocdata/data/world_shapes.points.csv``.
 Same tarball, same bytes out.
 """
 
@@ -275,12 +276,21 @@ def read_source(tarball: Path) -> tuple[dict, dict, str]:
     return topology, package, hashlib.sha256(data).hexdigest()
 
 
-def read_numeric_codes(countries_csv: Path) -> dict[str, str]:
-    """ISO numeric code -> ISO3 for the index's countries (``iso_numeric`` column of the countries table)."""
-    with countries_csv.open(encoding="utf-8", newline="") as handle:
+def numeric_codes_file() -> Path:
+    """The table that holds ``iso3, iso_numeric``: the countries table once it has the column."""
+    countries = PACKAGE_DATA / "countries.csv"
+    with countries.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    return countries if "iso_numeric" in header else PACKAGE_DATA / "world_shapes.iso_numeric.csv"
+
+
+def read_numeric_codes(path: Path) -> dict[str, str]:
+    """ISO numeric code -> ISO3 for the index's countries (columns ``iso3`` and ``iso_numeric``)."""
+    with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     codes = {row["iso_numeric"]: row["iso3"] for row in rows}
-    assert len(codes) == len(rows), f"{countries_csv.name}: duplicate iso_numeric"
+    assert len(codes) == len(rows), f"{path.name}: duplicate iso_numeric"
+    assert all(len(code) == 3 and code.isdigit() for code in codes), f"{path.name}: iso_numeric not 3 digits"
     return codes
 
 
@@ -382,7 +392,7 @@ def dump(shapes: dict, source_sha256: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def meta(package: dict, source_sha256: str, tarball: Path, shapes: dict) -> str:
+def meta(package: dict, source_sha256: str, tarball: Path, shapes: dict, codes_file: Path) -> str:
     """The provenance file, as YAML."""
     dots = sorted(k for k, v in shapes["countries"].items() if v["dot"])
     return f"""\
@@ -419,7 +429,9 @@ dots:
   largest_part_below: {DOT_PART_AREA:g}
   countries: [{", ".join(dots)}]
 positions_by_hand: world_shapes.points.csv
-iso_numeric: countries.csv (iso_numeric column)
+iso_numeric:
+  table: {codes_file.name}
+  source: ISO 3166-1 numeric codes (as listed by Debian's iso-codes 4.15.0, iso_3166-1.json)
 command: python scripts/world_shapes.py {tarball.name}
 """
 
@@ -429,13 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tarball", type=Path, help="world-atlas-2.0.2.tgz from npm pack")
     parser.add_argument("--out", type=Path, default=PACKAGE_DATA, help="folder to write into")
-    parser.add_argument("--countries", type=Path, default=PACKAGE_DATA / "countries.csv")
+    parser.add_argument("--countries", type=Path, default=None, help="table with iso3 and iso_numeric columns")
     args = parser.parse_args(argv)
     topology, package, sha = read_source(args.tarball)
     points = read_points(PACKAGE_DATA / "world_shapes.points.csv")
-    shapes = convert(topology, read_numeric_codes(args.countries), points)
+    codes_file = args.countries or numeric_codes_file()
+    shapes = convert(topology, read_numeric_codes(codes_file), points)
     write_text_atomic(args.out / "world_shapes.json", dump(shapes, sha))
-    write_text_atomic(args.out / "world_shapes.meta.yaml", meta(package, sha, args.tarball, shapes))
+    write_text_atomic(args.out / "world_shapes.meta.yaml", meta(package, sha, args.tarball, shapes, codes_file))
     print(f"{len(shapes['countries'])} countries, {len(shapes['other'])} background shapes -> {args.out}")
     return 0
 

@@ -79,6 +79,13 @@ def test_recorded_source_checksum_matches_the_provenance_file() -> None:
     assert sorted(meta["dots"]["countries"]) == sorted(k for k, v in data["countries"].items() if v["dot"])
 
 
+def test_iso_numeric_codes_cover_the_index() -> None:
+    module = _script()
+    codes = module.read_numeric_codes(module.numeric_codes_file())
+    assert sorted(codes.values()) == sorted(load_countries()["iso3"])
+    assert (codes["417"], codes["398"], codes["706"], codes["196"], codes["798"]) == ("KGZ", "KAZ", "SOM", "CYP", "TUV")
+
+
 def test_shapes_file_stays_small() -> None:
     assert (PACKAGE_DATA / "world_shapes.json").stat().st_size < 400_000
 
