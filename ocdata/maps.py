@@ -111,7 +111,7 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
         f"<style>.{p}-c{{stroke:{BORDER};stroke-width:{_f(0.3 * u)};fill-rule:evenodd}}"
         f".{p}-d{{stroke:#333;stroke-width:{_f(0.5 * u)}}}"
         f".{p}-o{{fill:{OUTSIDE};stroke:{BORDER};stroke-width:{_f(0.3 * u)};fill-rule:evenodd}}"
-        f".{p}-h path,.{p}-h circle{{stroke:#000;stroke-width:{_f(1.2 * u)}}}"
+        f".{p}-h path,.{p}-h circle{{stroke:#000;stroke-width:{_f(2.4 * u)}}}"
         f"a:hover>.{p}-c,a:focus>.{p}-c{{stroke:#000;stroke-width:{_f(0.9 * u)}}}</style>",
         f'<defs><pattern id="{p}-n" width="{_f(3 * u)}" height="{_f(3 * u)}" patternUnits="userSpaceOnUse"'
         f' patternTransform="rotate(45)"><rect width="{_f(3 * u)}" height="{_f(3 * u)}" fill="{NO_DATA}"/>'
