@@ -32,7 +32,8 @@ import nbformat
 
 from ocdata import views
 from ocdata.paths import PROJECT_DIR
-from ocdata.report import default_jobs, plan_compare, plan_profile, plan_tutorial
+from ocdata.report import Planner, default_jobs, report_kind
+from ocdata.report.plan import Inputs
 
 DEFAULT_WORKBOOK = Path(os.environ.get("OCDATA_WORKBOOK") or
                         PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx")
@@ -43,12 +44,14 @@ def plan_batch(n: int, workbook: Path | None) -> list:
     """``n`` planned reports: 2023 profiles with the workbook, else the bundled reports repeated."""
     book = str(workbook.resolve()) if workbook else ""
     data = views.load_dataset(book)
+    planner = Planner(data, Inputs(workbook=book))
+    profile, compare, tutorial = report_kind("profile"), report_kind("compare"), report_kind("tutorial")
     if workbook:
         codes = sorted(c for c in set(data.scores["iso3"]) if 2023 in views.editions_of(data, c))[:n]
-        return [plan_profile(data, code, 2023, book) for code in codes]
-    base = [plan_profile(data, code, year, book) for code in ("KAZ", "KGZ") for year in views.editions_of(data, code)]
-    base += [plan_compare(data, ["KAZ", "KGZ"], year, book) for year in (2021, 2023)]
-    base.append(plan_tutorial(data, book))
+        return [planner.country(profile, code, 2023) for code in codes]
+    base = [planner.country(profile, code, year) for code in ("KAZ", "KGZ") for year in views.editions_of(data, code)]
+    base += [planner.countries(compare, ["KAZ", "KGZ"], year) for year in (2021, 2023)]
+    base.append(planner.example(tutorial))
     return [base[i % len(base)] for i in range(n)]
 
 
@@ -74,9 +77,10 @@ def render_specs(specs: list[dict], jobs: int, out: Path) -> None:
     from ocdata.report import warmup_code
 
     book = next((s["parameters"].get("workbook", "") for s in specs), "")
-    views.load_dataset(book)  # what the command does before rendering: load and validate
+    tables = next((s["parameters"].get("tables", "") for s in specs), "")
+    views.load_dataset(book, tables)  # what the command does before rendering: load and validate
     batch = [ReportJob(s["name"], Path(s["notebook"]), s["parameters"], with_code=s["with_code"]) for s in specs]
-    results = render_batch(batch, out, n_jobs=jobs, progress=False, warmup=warmup_code(book))
+    results = render_batch(batch, out, n_jobs=jobs, progress=False, warmup=warmup_code(book, tables))
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
 
 

@@ -1,0 +1,306 @@
+"""ocdata report's outputs and limits: the folder it may write to, the files it never overwrites, how many
+kernels it starts, the registry of report kinds, interruptions (real subprocesses and signals), and reports
+in one kept kernel that cannot change each other's data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ocdata import render, report
+from ocdata.errors import InputError, ParameterError
+from ocdata.report import capacity, registry
+from ocdata.report.outdir import check_out_dir, check_writable, make_out_dir
+
+# --- where reports may go -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", ["/", "/usr", "/usr/share/doc", "/etc", "/bin", "/var", "/proc", "/sys", "/dev",
+                                    "/boot", "/lib", "/sbin", "/home"])
+def test_system_folders_are_refused(folder):
+    with pytest.raises(ParameterError, match="system folder"):
+        check_out_dir(folder)
+
+
+def test_the_home_folder_itself_is_refused_but_a_subfolder_is_not(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(ParameterError, match="home folder"):
+        check_out_dir("~")
+    assert check_out_dir("~/reports") == tmp_path / "reports"
+
+
+def test_a_file_is_not_a_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ParameterError, match="found a file"):
+        check_out_dir(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("name", ["index.html", "KGZ_2025.html"])
+def test_files_ocdata_did_not_write_are_never_overwritten(tmp_path, name):
+    (tmp_path / name).write_text("my own page")
+    with pytest.raises(ParameterError, match=name.replace(".", r"\.")):
+        check_writable(tmp_path, ["KGZ_2025.html"])
+
+
+def test_files_listed_in_our_index_may_be_replaced(tmp_path):
+    (tmp_path / "KGZ_2025.html").write_text("an old report")
+    report.write_index(tmp_path, {"KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan", "edition": 2025,
+                                               "scores": [], "files": ["KGZ_2025.html"]}})
+    index = check_writable(tmp_path, ["KGZ_2025.html", "KAZ_2023.html"])
+    assert set(index["reports"]) == {"KGZ_2025"}
+    (tmp_path / "KAZ_2023.html").write_text("not ours")
+    with pytest.raises(ParameterError, match=r"KAZ_2023\.html"):
+        check_writable(tmp_path, ["KAZ_2023.html"])
+
+
+def test_an_index_json_of_someone_else_is_refused(tmp_path):
+    (tmp_path / "index.json").write_text(json.dumps({"title": "my project"}))
+    with pytest.raises(InputError, match=r"index\.json"):
+        check_writable(tmp_path, [])
+    (tmp_path / "index.json").write_text("not json")
+    with pytest.raises(InputError, match=r"index\.json"):
+        check_writable(tmp_path, [])
+
+
+def test_an_index_of_an_earlier_version_counts_as_ours(tmp_path):
+    (tmp_path / "KGZ_2025.html").write_text("old")
+    (tmp_path / "index.html").write_text("old index")
+    (tmp_path / "index.json").write_text(json.dumps({"KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan"}}))
+    index = check_writable(tmp_path, ["KGZ_2025.html"])
+    assert index["reports"]["KGZ_2025"]["files"] == ["KGZ_2025.html"]
+
+
+def test_index_entries_cannot_claim_files_outside_the_folder(tmp_path):
+    (tmp_path / "index.json").write_text(json.dumps({"generator": "ocdata report", "reports": {
+        "x": {"kind": "profile", "files": ["../outside.html", "/etc/passwd", ".hidden", "ok.html"]}}}))
+    assert report.read_index(tmp_path)["reports"]["x"]["files"] == ["ok.html"]
+
+
+def test_folders_are_created_readable_by_others(tmp_path):
+    old = os.umask(0o077)
+    try:
+        make_out_dir(tmp_path / "a" / "b")
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "a").stat().st_mode & 0o777) == "0o755"
+    assert oct((tmp_path / "a" / "b").stat().st_mode & 0o777) == "0o755"
+
+
+# --- how many kernels -----------------------------------------------------------------------------
+
+GB = 1024**3
+
+
+@pytest.mark.parametrize(("requested", "reports", "cores", "memory", "expected"), [
+    (30, 4, 2, 16 * GB, 2),  # the cores
+    (500, 4, 64, 16 * GB, 4),  # the reports
+    (None, 100, 8, 16 * GB, 8),  # default: the cores
+    (8, 100, 8, 450 * 1024**2, 3),  # 150 MB per kernel
+    (8, 100, 8, 10 * 1024**2, 1),  # at least one
+    (8, 100, 8, None, 8),  # memory unknown: the cores
+    (1, None, 8, 16 * GB, 1),
+])
+def test_jobs_are_capped_by_reports_cores_and_memory(requested, reports, cores, memory, expected):
+    assert capacity.cap_jobs(requested, reports, cores=cores, memory=memory) == expected
+
+
+def test_available_memory_reads_meminfo(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:  100 kB\nMemAvailable:   2048 kB\n")
+    assert capacity.available_memory(meminfo) == 2048 * 1024
+    assert capacity.available_memory(tmp_path / "absent") is None
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+
+def test_every_kind_has_its_notebook():
+    kinds = report.report_kinds()
+    assert {"profile", "compare", "tutorial"} <= set(kinds)
+    for kind in kinds.values():
+        assert kind.notebook_path().is_file()
+    assert kinds["tutorial"].show_code and not kinds["profile"].show_code
+
+
+@pytest.mark.parametrize("text", [
+    "profile: {notebook: x}",  # keys missing
+    "[1, 2]",
+    "profile: {notebook: x, subject: planet, file: a, title: t, index: {section: s, layout: list, label: l},"
+    " show_code: false, in_all: true}",
+    "profile: {notebook: x, subject: country, file: '{secret}', title: t,"
+    " index: {section: s, layout: list, label: l}, show_code: false, in_all: true}",
+])
+def test_a_bad_registry_is_an_input_error(tmp_path, monkeypatch, text):
+    path = tmp_path / "reports.yaml"
+    path.write_text(text)
+    monkeypatch.setattr(registry, "REGISTRY", path)
+    registry.report_kinds.cache_clear()
+    try:
+        with pytest.raises(InputError, match=r"reports\.yaml"):
+            registry.report_kinds()
+    finally:
+        registry.report_kinds.cache_clear()
+
+
+# --- the command in a real process ----------------------------------------------------------------
+
+
+def _ocdata(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocdata", *args], capture_output=True, text=True, timeout=300,
+                          **kwargs)
+
+
+def test_command_refuses_to_overwrite_a_users_page(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_bytes(b"<p>my site</p>")
+    run = _ocdata("report", "KGZ", "--no-workbook", "--out", str(out))
+    assert run.returncode == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and "index.html" in run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert (out / "index.html").read_bytes() == b"<p>my site</p>"
+
+
+@pytest.mark.parametrize("out", ["/", "/etc", "FILE"])
+def test_command_refuses_system_folders_and_files(tmp_path, out):
+    if out == "FILE":
+        out = str(tmp_path / "notes.txt")
+        Path(out).write_text("notes")
+    run = _ocdata("report", "KGZ", "--no-workbook", "--out", out)
+    assert run.returncode == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    if out.endswith("notes.txt"):
+        assert Path(out).read_text() == "notes"
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` now (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _mentioning(text: str) -> list[int]:
+    """Processes whose command line names ``text``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see child processes")
+@pytest.mark.parametrize("when", ["start-up", "mid-batch"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_batch_stops_cleanly(tmp_path, when, signum):
+    private = Path(tempfile.mkdtemp(prefix="ock", dir="/tmp"))  # short: kernel sockets go there
+    try:
+        _interrupt(private, tmp_path / "out", when, signum)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _interrupt(private: Path, out: Path, when: str, signum: int) -> None:
+    env = {**os.environ, "TMPDIR": str(private)}
+    process = subprocess.Popen([sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1",
+                                "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            seen |= _descendants(process.pid)
+            kernels = [p for p in _mentioning(str(private)) if p != process.pid]
+            if when == "start-up" and kernels:
+                break
+            if when == "mid-batch" and [p for p in out.glob("*.html") if p.name != "index.html"]:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the batch ended before it could be interrupted"
+        seen |= _descendants(process.pid)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    time.sleep(0.5)
+    assert seen and not [pid for pid in seen if _running(pid)], "processes of the batch are still running"
+    assert not _mentioning(str(private)), "a kernel is still running"
+    assert not list(private.glob("ocdata-kernel-*")), "kernel folders left behind"
+    if when == "mid-batch":
+        finished = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
+        assert finished
+        index = json.loads((out / "index.json").read_text())
+        assert index["partial"] is True and sorted(index["reports"]) == finished
+        page = (out / "index.html").read_text()
+        assert "Partial batch" in page and all(f'href="{name}.html"' in page for name in finished)
+        assert not list(out.glob(".*.tmp"))
+
+
+# --- reports cannot change each other's data -----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_report_that_changes_the_data_does_not_change_the_next(tmp_path):
+    from ocdata.paths import notebooks_dir
+
+    vandal = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                               "language": "python"}})
+    vandal.cells = [nbformat.v4.new_code_cell(
+        "import ocdata\nfrom ocdata import views\n"
+        "for data in (ocdata.load(workbook=False), views.load_dataset('')):\n"
+        "    data.scores['score'] = 99.0\n"
+        "    data.scores.loc[data.scores['indicator'] == 'criminality', 'score'] = 99.0\n"
+        "    data.countries.loc[:, 'country'] = 'Vandalia'\n", id="vandal")]
+    profile = render.load_notebook(notebooks_dir() / "country_profile.ipynb")
+    parameters = {"country": "KGZ", "edition": 2025, "workbook": ""}
+
+    def shown(nb) -> list:
+        render.normalize_notebook(nb)
+        return [c.get("outputs") for c in nb.cells]
+
+    with render.KernelSession() as session:
+        before = shown(session.execute(profile, parameters))
+        session.execute(vandal, {})
+        after = shown(session.execute(profile, parameters))
+    assert after == before
+    assert "5.25" in json.dumps(after) and "Vandalia" not in json.dumps(after) and "99.00" not in json.dumps(after)
