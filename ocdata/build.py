@@ -5,29 +5,40 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ocdata.codebook import build_codebook, load_indicators, previous_edition
-from ocdata.countries import load_countries
 from ocdata.errors import OcdataError, ParseError, ValidationError
-from ocdata.manifest import MANIFEST_NAME, read_document, read_manifest, sha256_of
-from ocdata.normalize import CANDIDATE_COLUMNS, check_row, normalize_ranks, normalize_scores, validate_scores
-from ocdata.parse.article import parse_article
-from ocdata.parse.common import Parsed
-from ocdata.parse.pdf_profile import parse_pdf_profile
-from ocdata.parse.web_profile import parse_web_profile
+from ocdata.manifest import MANIFEST_NAME, read_manifest
 from ocdata.paths import cache_dir, document_dirs, processed_dir
-from ocdata.schema import conform
-from ocdata.series import compute_claims, normalize_series
+
+if TYPE_CHECKING:
+    from ocdata.manifest import Document
+    from ocdata.parse.common import Parsed
+
+# The parsers, normalizers and checks are imported where a build runs: reading a saved build needs none of them.
 
 RawArg = Path | str | Sequence[Path | str] | None
 """A folder of documents, a list of folders, or ``None`` (the bundled documents and the user's)."""
 
-PARSERS = {"pdf_profile": parse_pdf_profile, "web_profile": parse_web_profile, "article": parse_article}
+
+def parsers() -> dict[str, Callable[[Document], Parsed]]:
+    """The parser of each kind of document."""
+    from ocdata.parse.article import parse_article
+    from ocdata.parse.pdf_profile import parse_pdf_profile
+    from ocdata.parse.web_profile import parse_web_profile
+
+    return {"pdf_profile": parse_pdf_profile, "web_profile": parse_web_profile, "article": parse_article}
+
+
+def __getattr__(name: str) -> object:
+    if name == "PARSERS":  # kept for callers of the module-level table
+        return parsers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,15 @@ def read_manifests(folders: list[Path]) -> pd.DataFrame:
 def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
     """Each document parsed, as ``(id, manifest order, Parsed)``; with ``keep_going`` a document
     that cannot be read or parsed becomes a failed check instead of an error."""
+    from ocdata.manifest import read_document
+    from ocdata.normalize import check_row
+
+    parse = parsers()
     parsed, failures = [], []
     for order, (_, entry) in enumerate(manifest.iterrows()):
         try:
             doc = read_document(Path(entry["folder"]), entry)
-            parsed.append((doc.id, order, PARSERS[doc.kind](doc)))
+            parsed.append((doc.id, order, parse[doc.kind](doc)))
         except OcdataError as exc:
             if not keep_going:
                 raise
@@ -114,6 +129,13 @@ def build(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
     looks for no downloaded workbook: pass ``resolve_workbook(None)`` for that). With ``keep_going``, documents
     that cannot be parsed are left out and listed in ``checks``.
     """
+    from ocdata.codebook import build_codebook
+    from ocdata.countries import load_countries
+    from ocdata.manifest import sha256_of
+    from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores, validate_scores
+    from ocdata.schema import conform
+    from ocdata.series import compute_claims, normalize_series
+
     # Load inputs
     workbook = None if workbook is False or workbook is True else workbook
     folders = document_folders(raw)
@@ -170,6 +192,8 @@ def build(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
 
 def _describe(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     """Add country names, continent, region and pillar; order rows by country, edition, codebook."""
+    from ocdata.codebook import load_indicators
+
     codebook = load_indicators().set_index("indicator")
     out = scores.drop(columns=["rank_source"]).merge(countries, on="iso3", how="left", validate="many_to_one")
     out["pillar"] = out["indicator"].map(codebook["pillar"])
@@ -189,6 +213,9 @@ def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, workbook: Pat
 def check_rank_changes(ranks: pd.DataFrame) -> list[dict]:
     """A printed rank change against the ranks of the two editions (its size only: the sign's
     convention differs between site versions)."""
+    from ocdata.codebook import previous_edition
+    from ocdata.normalize import check_row
+
     checks = []
     key = ["iso3", "metric", "scope"]
     table = ranks.set_index([*key, "edition"])["rank"]

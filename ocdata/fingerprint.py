@@ -12,11 +12,14 @@ import json
 from functools import cache
 from pathlib import Path
 
+import yaml
+
 from ocdata import __version__
-from ocdata.manifest import MANIFEST_NAME, read_manifest
+from ocdata.manifest import MANIFEST_NAME
 from ocdata.paths import BUNDLED, PACKAGE_DIR
 
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yaml"})
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -44,22 +47,31 @@ def code_version() -> str:
 
 
 def describe_inputs(folders: list[Path], workbook: Path | None) -> list[dict]:
-    """The inputs of a build, in order: each folder's manifest and documents (the sha256 of each file as it is
-    now, beside the one its manifest records), the workbook's sha256, and the code version.
+    """The inputs of a build, in order: each folder's manifest (its sha256, which covers the sha256 it records
+    for each document) and the sha256 of each listed file as it is now, the workbook's sha256, and the code
+    version. A saved build only ever has the fingerprint of inputs whose files matched their manifest.
 
     Folder paths are left out: the same documents copied elsewhere build the same tables.
     """
     inputs: list[dict] = []
     for folder in folders:
-        manifest = read_manifest(folder)  # refuses a missing or malformed manifest as the build would
-        documents = [{"id": row["id"], "file": row["file"], "sha256": _sha256_file(folder / row["file"]),
-                      "recorded": row["sha256"].lower()} for row in manifest.to_dict("records")]
         inputs.append({"kind": "documents", "manifest": _sha256_file(folder / MANIFEST_NAME),
-                       "documents": documents})
+                       "documents": [{"file": name, "sha256": _sha256_file(folder / name)}
+                                     for name in _listed_files(folder / MANIFEST_NAME)]})
     if workbook is not None:
         inputs.append({"kind": "workbook", "file": workbook.name, "sha256": _sha256_file(workbook)})
     inputs.append({"kind": "code", "version": __version__, "sha256": code_version()})
     return inputs
+
+
+def _listed_files(manifest: Path) -> list[str]:
+    """The file names a manifest lists, read leniently: a manifest the build would refuse lists none here (its
+    own sha256 is part of the fingerprint, and the build then says what is wrong with it)."""
+    try:
+        entries = yaml.load(manifest.read_text(encoding="utf-8"), Loader=_LOADER).get("documents")
+        return [str(entry["file"]) for entry in entries if isinstance(entry.get("file"), str)]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError, KeyError):
+        return []
 
 
 def fingerprint_of(inputs: list[dict]) -> str:
