@@ -17,7 +17,15 @@ from ocdata.errors import InputError, ParseError
 from ocdata.numbers import round_half_up
 from ocdata.teach import answers
 from ocdata.teach.checks import EXERCISES, assess
-from ocdata.teach.kit import GENERATOR, KIT_KEY, check_outputs, execute_lesson, exercises_of, find_lessons
+from ocdata.teach.kit import (
+    GENERATOR,
+    KIT_KEY,
+    _refuse_foreign,
+    check_outputs,
+    execute_lesson,
+    exercises_of,
+    find_lessons,
+)
 from ocdata.teach.solutions import BEGIN, END, solution_lines, strip_solutions, strip_source
 
 LESSONS = find_lessons()
@@ -247,3 +255,10 @@ def test_teacher_html_is_offline_and_shows_the_answers(tmp_path: Path) -> None:
     for exercise in exercises_of(nbformat.read(LESSONS[0].path, as_version=4)):
         assert f"Correct: exercise {exercise}." in html
     assert 'src="http' not in html and "data:image/png;base64," in html
+    # the kit recognises its own HTML (to rewrite it) and refuses another file in its place
+    page = tmp_path / "kit" / "teacher" / f"{LESSONS[0].name}.html"
+    page.write_text(html.replace("Lesson 1", "Lesson one"), encoding="utf-8")
+    _refuse_foreign(page, html)
+    page.write_text("<html><body>my page</body></html>", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(str(page))):
+        _refuse_foreign(page, html)

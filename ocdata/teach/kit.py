@@ -27,8 +27,8 @@ from ocdata.teach.solutions import has_solution, strip_solutions
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 KIT_KEY = "ocdata_teach"
 """Notebook metadata key that marks a notebook written by the kit (with its lesson and version)."""
-GENERATOR = '<meta name="generator" content="ocdata teach">'
-"""The line that marks an HTML file written by the kit."""
+GENERATOR = '<meta content="ocdata teach" name="generator"/>'
+"""The tag that marks an HTML file written by the kit (as nbconvert serializes it)."""
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 300
 CHECK_CALL = re.compile(r"\bcheck_(\d+)_(\d+)\(")
@@ -53,6 +53,12 @@ main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 {% endblock extra_css %}
 {%- block data_javascript scoped -%}{%- endblock data_javascript -%}
 {%- block data_widget_view scoped -%}{%- endblock data_widget_view -%}
+{% block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" \
+alt="{{ output.data.get('text/plain', 'figure') | escape_html }}">
+</div>
+{%- endblock data_png %}
 """
 
 
