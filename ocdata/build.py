@@ -307,9 +307,11 @@ def _build_info(inputs: list[dict], fingerprint: str, data: Dataset) -> dict:
     return {"fingerprint": fingerprint, "inputs": inputs, "left_out": left_out}
 
 
-def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool) -> tuple[Path, Dataset]:
+def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool,
+            need_folder: bool = True) -> tuple[Path, Dataset]:
     """The folder of the saved build of these inputs, and its tables: ``processed_dir()`` or the user cache when
-    one matches the inputs' fingerprint, else a new build saved in the cache."""
+    one matches the inputs' fingerprint, else a new build saved in the cache (without ``need_folder``, a cache
+    that cannot be written costs a warning, not the tables)."""
     from ocdata.fingerprint import describe_inputs, fingerprint_of
 
     folders = document_folders(raw)
@@ -326,7 +328,12 @@ def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool) -
     data = build(folders, book, keep_going=keep_going)
     from ocdata.store import save_tables
 
-    save_tables(data.tables(), data.sources, cached, _build_info(inputs, fingerprint, data), keep=CACHE_KEEP)
+    try:
+        save_tables(data.tables(), data.sources, cached, _build_info(inputs, fingerprint, data), keep=CACHE_KEEP)
+    except OcdataError as exc:
+        if need_folder:
+            raise
+        print(f"ocdata: warning: {exc}; the tables are not saved", file=sys.stderr)
     return cached, data
 
 
@@ -358,7 +365,7 @@ def load(raw: RawArg = None, workbook: Path | str | bool | None = None, *, stric
         info = build_info(Path(tables)) or {}
         data = _read_saved(Path(tables), info.get("fingerprint"))
     else:
-        data = _ensure(raw, workbook, keep_going)[1]
+        data = _ensure(raw, workbook, keep_going, need_folder=False)[1]
     data = _copy(data)
     if strict and not data.failed.empty:
         raise ValidationError(f"{describe_check(first_failure(data), data.sources)} ({len(data.failed)} check(s) "

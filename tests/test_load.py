@@ -241,3 +241,16 @@ def test_user_folders_follow_the_platform(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # not absolute: ignored, as the spec says
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert paths.cache_dir() == tmp_path / "home" / ".cache" / "ocdata"
+
+
+def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_tables(isolated, monkeypatch, capsys):
+    blocker = isolated / "not a folder"
+    blocker.write_bytes(b"x")
+    monkeypatch.setenv("OCDATA_CACHE", str(blocker))
+    data = ocdata.load()
+    assert len(data.scores) == 168
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("ocdata: warning: ") and "not saved" in err[0], err
+    assert blocker.read_bytes() == b"x"
+    with pytest.raises(InputError, match="not a folder"):
+        ensure_built()
