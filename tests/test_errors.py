@@ -169,11 +169,11 @@ UNPARSABLE = [
                  id="cut-article-before-figures"),
     # a page whose layout changed, or a name mistyped
     pytest.param(replace_once(PDF_2021, "HEROIN TRADE\t7.00", "HERON TRADE\t7.00"), PDF_2021, 25,
-                 "expected an indicator name, found 'HERON TRADE'", id="unknown-indicator-pdf"),
+                 "expected an indicator name of the 2021 edition, found 'HERON TRADE'", id="unknown-indicator-pdf"),
     pytest.param(replace_once(WEB_2025, "    Human trafficking\n", "    Humane trafficking\n"), WEB_2025, 42,
-                 "expected an indicator name, found 'Humane trafficking'", id="unknown-indicator-web-2025"),
+                 "expected an indicator name of the 2025 edition, found 'Humane trafficking'", id="unknown-indicator-web-2025"),
     pytest.param(replace_once(WEB_2023, "Human smuggling\n", "Human smugglng\n"), WEB_2023, 9,
-                 "expected an indicator name, found 'Human smugglng'", id="unknown-indicator-web-2023"),
+                 "expected an indicator name of the 2023 edition, found 'Human smugglng'", id="unknown-indicator-web-2023"),
     pytest.param(replace_once(PDF_2021, "KYRGYZSTAN", "KAZAKHSTAN"), PDF_2021, 6,
                  "expected a profile of KGZ \\(manifest\\), found 'KAZAKHSTAN'", id="other-country-pdf"),
     # numbers mistyped by hand, where the layout tells
@@ -332,8 +332,8 @@ def test_the_installed_command_prints_one_line_and_debug_a_traceback(raw, out):
     before = snapshot(out)
     plain = cli("build", "--raw", str(raw), "--out", str(out))
     assert plain.returncode == 2
-    assert plain.stderr.splitlines() == [f"ocdata: error: {PDF_2021}:25: expected an indicator name, "
-                                         "found 'HERON TRADE'"]
+    assert plain.stderr.splitlines() == [f"ocdata: error: {PDF_2021}:25: expected an indicator name "
+                                         "of the 2021 edition, found 'HERON TRADE'"]
     debug = cli("--debug", "build", "--raw", str(raw), "--out", str(out))
     assert debug.returncode == 2
     assert debug.stderr.startswith("Traceback (most recent call last):")
@@ -350,7 +350,7 @@ def test_keep_going_leaves_out_a_document_it_cannot_parse(capsys, raw, out):
     checks = pd.read_csv(out / "checks.csv")
     failed = checks[checks["status"] == "fail"]
     assert failed[["check", "source", "line"]].values.tolist() == [["document_parses", "kgz_2021_pdf", 25]]
-    assert failed["found"].iloc[0] == "expected an indicator name, found 'HERON TRADE'"
+    assert failed["found"].iloc[0] == "expected an indicator name of the 2021 edition, found 'HERON TRADE'"
     scores = pd.read_csv(out / "scores.csv")
     assert (scores["source"] != "kgz_2021_pdf").all()
     kgz_2021 = scores[(scores["iso3"] == "KGZ") & (scores["edition"] == 2021)]
