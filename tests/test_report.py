@@ -15,11 +15,11 @@ import pytest
 from report_fixtures import HOSTILE, REGION, bundled, rendered_reports, require_workbook, with_peers
 
 from ocdata import render, report
-from ocdata.report import command
 from ocdata.errors import ParameterError
-from ocdata.paths import PROJECT_DIR
+from ocdata.paths import PROJECT_DIR, notebooks_dir
+from ocdata.report import command
 
-NOTEBOOKS = PROJECT_DIR / "notebooks"
+NOTEBOOKS = notebooks_dir()
 NAMES = tuple(kind.notebook for kind in report.report_kinds().values())
 
 
@@ -354,21 +354,42 @@ def test_a_failed_report_is_listed_and_keeps_the_good_html(tmp_path):
 
 @pytest.mark.slow
 def test_command_line_uses_ipc_kernels_and_reports_failures(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
     private = Path(tempfile.mkdtemp(prefix="ock"))  # the run's own temporary folder (kernel sockets)
     env = {**os.environ, "TMPDIR": str(private)}
+    master, terminal = pty.openpty()  # stderr on a terminal (120 columns): the progress bar shows
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
     try:
-        run = subprocess.run([sys.executable, "-m", "ocdata", "report", "KGZ", "--edition", "2023", "--out",
-                              str(tmp_path), "--jobs", "2"], capture_output=True, text=True, timeout=300, env=env)
-        assert run.returncode == 0, run.stderr
-        assert "TCP" not in run.stderr and "Traceback" not in run.stderr
-        assert "reports: 100%" in run.stderr  # one progress bar for the batch
+        run = subprocess.Popen([sys.executable, "-m", "ocdata", "report", "KGZ", "--edition", "2023", "--out",
+                                str(tmp_path), "--jobs", "2"], stdout=subprocess.PIPE, stderr=terminal, env=env)
+        os.close(terminal)
+        stderr = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the process closed the terminal
+                break
+            if not chunk:
+                break
+            stderr += chunk
+        run.communicate(timeout=300)
+        text = stderr.decode(errors="replace")
+        assert run.returncode == 0, text
+        assert "TCP" not in text and "Traceback" not in text
+        assert "reports: 100%" in text  # one progress bar for the batch
         assert (tmp_path / "KGZ_2023.html").is_file() and (tmp_path / "index.html").is_file()
         assert not list(private.glob("ocdata-kernel-*")), "kernels left behind"
     finally:
+        os.close(master)
         shutil.rmtree(private, ignore_errors=True)
     bad = subprocess.run([sys.executable, "-m", "ocdata", "report", "KGZ'", "--out", str(tmp_path / "bad")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "ISO3" in bad.stderr and not (tmp_path / "bad").exists()
+    assert len(bad.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.slow
