@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from ocdata.atomic import write_atomic_with
 from ocdata.codebook import composites, exists_in, load_editions, load_indicators
-from ocdata.countries import load_countries, to_iso3
+from ocdata.countries import load_countries, load_groups, to_iso3
 from ocdata.errors import InputError, OcdataError, ParseError
 from ocdata.manifest import sha256_of
 from ocdata.numbers import on_grid, round_half_up
@@ -190,8 +190,8 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
     One row per country, edition and indicator (composites included), with the file name (or ``name``) as
     ``source``, and the sheet and 1-based Excel row (or the line of a CSV) as provenance. ``edition`` is the
     edition of a file that does not say which it holds; a file that does say must agree with it.
-    ``continent`` and ``region`` are as the file spells them (whitespace stripped; from ``countries.csv``
-    where the file has none); ``country`` is the canonical name.
+    ``continent`` and ``region`` are as the file spells them (whitespace stripped; the edition's groups from
+    ``country_groups.csv`` where the file has none); ``country`` is the canonical name.
     """
     path = Path(path)
     source = name or path.name
@@ -213,8 +213,11 @@ def _assemble(frames: list[pd.DataFrame], source: str) -> pd.DataFrame:
     table = pd.concat(frames, ignore_index=True)
     countries = load_countries().set_index("iso3")
     table.insert(1, "country", table["iso3"].map(countries["country"]))
-    for label in ("continent", "region"):
-        table[label] = table[label].fillna(table["iso3"].map(countries[label]))
+    if table[["continent", "region"]].isna().any().any():  # a file without the columns: the edition's groups
+        groups = load_groups().set_index(["iso3", "edition"])
+        keys = pd.MultiIndex.from_frame(table[["iso3", "edition"]].astype({"edition": "int64"}))
+        for label in ("continent", "region"):
+            table[label] = table[label].fillna(pd.Series(groups[label].reindex(keys).to_numpy(), index=table.index))
     table["source"] = source
     order = load_indicators().set_index("indicator")["order"]
     table = table.sort_values(
@@ -600,7 +603,7 @@ def parser_fingerprint() -> str:
     """A short hash of this reader and its data tables: cached tables are reused while it is unchanged."""
     parts = [Path(__file__), Path(__file__).with_name("countries.py"), Path(__file__).with_name("xlsx_guard.py")]
     tables = ("workbook_headers.csv", "workbook_layouts.csv", "countries.csv", "country_aliases.csv",
-              "indicators.csv", "editions.csv")
+              "country_groups.csv", "indicators.csv", "editions.csv")
     parts += [PACKAGE_DATA / name for name in tables]
     digest = hashlib.sha256()
     for part in parts:

@@ -14,9 +14,8 @@ shared borders stay shared), rounds to 0.1 of a 1000-unit-wide frame and writes:
 - ``ocdata/data/world_shapes.meta.yaml``: where it comes from, the licence, the projection, the
   simplification and the command that made it.
 
-ISO numeric codes come from the ``iso_numeric`` column of ``ocdata/data/countries.csv`` (until the countries
-table carries it: ``ocdata/data/world_shapes.iso_numeric.csv``); countries absent from the source (Tuvalu) get a
-dot at the position given in ``ocdata/data/world_shapes.points.csv``.
+ISO numeric codes come from the ``iso_numeric`` column of ``ocdata/data/countries.csv``; countries absent from
+the source (Tuvalu) get a dot at the position given in ``ocdata/data/world_shapes.points.csv``.
 Same tarball, same bytes out.
 """
 
@@ -277,20 +276,22 @@ def read_source(tarball: Path) -> tuple[dict, dict, str]:
 
 
 def numeric_codes_file() -> Path:
-    """The table that holds ``iso3, iso_numeric``: the countries table once it has the column."""
-    countries = PACKAGE_DATA / "countries.csv"
-    with countries.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle))
-    return countries if "iso_numeric" in header else PACKAGE_DATA / "world_shapes.iso_numeric.csv"
+    """The table that holds ``iso3, iso_numeric``: the countries table."""
+    return PACKAGE_DATA / "countries.csv"
 
 
 def read_numeric_codes(path: Path) -> dict[str, str]:
     """ISO numeric code -> ISO3 for the index's countries (columns ``iso3`` and ``iso_numeric``)."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    if not rows or not {"iso3", "iso_numeric"} <= set(rows[0]):
+        raise SystemExit(f"{path.name}: expected columns iso3 and iso_numeric, found {list(rows[0]) if rows else []}")
     codes = {row["iso_numeric"]: row["iso3"] for row in rows}
-    assert len(codes) == len(rows), f"{path.name}: duplicate iso_numeric"
-    assert all(len(code) == 3 and code.isdigit() for code in codes), f"{path.name}: iso_numeric not 3 digits"
+    if len(codes) != len(rows):
+        raise SystemExit(f"{path.name}: expected one row per iso_numeric, found duplicates")
+    bad = sorted(code for code in codes if not (len(code) == 3 and code.isdigit()))
+    if bad:
+        raise SystemExit(f"{path.name}: expected 3-digit iso_numeric codes, found {bad}")
     return codes
 
 
