@@ -178,6 +178,9 @@ def test_write_kit_writes_student_and_teacher_lessons(tmp_path: Path) -> None:
         teacher = nbformat.read(tmp_path / "teacher" / f"{lesson.name}.ipynb", as_version=4)
         student = nbformat.read(tmp_path / "student" / f"{lesson.name}.ipynb", as_version=4)
         assert teacher.metadata[KIT_KEY]["version"] == "teacher" and BEGIN in _text(teacher)
+        graded = [cell for cell in teacher.cells if BEGIN in cell.source]
+        assert graded and all(cell.metadata["nbgrader"]["solution"] is True for cell in graded)
+        assert len({cell.metadata["nbgrader"]["grade_id"] for cell in graded}) == len(graded)
         text = _text(student)
         assert BEGIN not in text and END not in text
         for line in solution_lines(teacher):

@@ -111,6 +111,18 @@ def _marked(nb: nbformat.NotebookNode, lesson: str, version: str) -> nbformat.No
     return nb
 
 
+def mark_for_nbgrader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give each cell with a solution nbgrader's solution-cell metadata (so ``generate_assignment`` accepts it)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and has_solution(cell.source):
+            exercises = [f"{m[1]}_{m[2]}" for m in CHECK_CALL.finditer(cell.source)]
+            grade_id = f"answer_{exercises[0]}" if exercises else f"solution_{cell.get('id', '')}"
+            cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": False,
+                                         "schema_version": 3, "solution": True}
+    return nb
+
+
 def _written_by_kit(path: Path) -> bool:
     try:
         head = path.read_text(encoding="utf-8")
@@ -227,7 +239,7 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
         if not any(cell.cell_type == "code" and has_solution(cell.source) for cell in nb.cells):
             raise ParseError("expected at least one solution block, found none", file=lesson.path)
         student = _marked(strip_solutions(nb, lesson.path.name), lesson.name, "student")
-        teacher = _marked(nb, lesson.name, "teacher")
+        teacher = _marked(mark_for_nbgrader(nb), lesson.name, "teacher")
         plan.append((out / "student" / f"{lesson.name}.ipynb", nbformat.writes(student) + "\n", lesson, None))
         plan.append((out / "teacher" / f"{lesson.name}.ipynb", nbformat.writes(teacher) + "\n", lesson, None))
         if html:
