@@ -1,9 +1,10 @@
 """Ranks and group means computed from scores: pure functions, DataFrame in, DataFrame out.
 
-Scopes come from the country table passed in (``load_countries()``): the world, the country's continent
-and its region, as the 2023 edition groups them, for every edition. (The 2021 sheet splits the 2023
-region ``Caribbean & Central`` into ``Caribbean`` and ``Central America``, so 2021 region ranks of those
-21 countries are ranks within the merged region, not the ones printed in 2021.)
+Scopes come from the groups table passed in (``iso3, edition, continent, region``; by default the bundled
+``ocdata.countries.load_groups()``, with a workbook ``merge_groups(load_groups(), groups_from_workbook(book))``):
+the world, the country's continent and its region as the scored edition groups them. The index regroups its
+regions between editions (the 2021 sheet's ``Caribbean`` and ``Central America`` are one ``Caribbean & Central``
+in 2023), so a 2021 region rank is a rank among the 2021 region's countries.
 
 A scope is ranked in an edition only when every one of its countries has a score for that metric: a
 rank among the countries that happen to be known would not be the published rank, so none is given.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ocdata.codebook import METRICS
+from ocdata.countries import load_groups
 
 SCOPES = ("world", "continent", "region")
 WORLD = "World"
@@ -43,21 +45,27 @@ AGGREGATE_COLUMNS = {
 """The columns of ``compute_aggregates``'s table."""
 
 
-def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *,
+                  groups: pd.DataFrame | None = None) -> pd.DataFrame:
     """Criminality and resilience ranks at world, continent and region scope (columns: ``RANK_COLUMNS``).
 
     ``rank`` is the standard competition rank of the score as given (1 = highest; ties share the best
-    rank); ``total`` is the number of countries in the scope, all of which have a score.
+    rank) among the countries of the scope in the scored edition's ``groups``; ``total`` is the number of
+    countries in the scope, all of which have a score. ``countries`` is not read (the scopes come from
+    ``groups``); it is kept so that calls made before groups had editions still work.
     """
-    known = _known_scores(scores, countries)
+    groups = _groups(groups)
+    known = _known_scores(scores, groups)
     known = known[known["indicator"].isin(METRICS)].rename(columns={"indicator": "metric"})
     keys = ["edition", "metric", "scope_name"]
     frames = []
     for scope in SCOPES:
-        members = _members(countries, scope)
-        table = known.merge(members, on="iso3", validate="many_to_one")
+        members = _members(groups, scope)
+        size = members.groupby(["edition", "scope_name"]).size().rename("members").reset_index()
+        table = known.merge(members, on=["iso3", "edition"], validate="many_to_one")
         table["total"] = table.groupby(keys)["score"].transform("size")
-        table = table[table["total"] == table["scope_name"].map(members["scope_name"].value_counts())].copy()
+        table = table.merge(size, on=["edition", "scope_name"], validate="many_to_one")
+        table = table[table["total"] == table["members"]].copy()
         # rounding to 9 places makes equal scores tie even when they went through float arithmetic
         table["rank"] = table.assign(score=table["score"].round(9)).groupby(keys)["score"].rank(
             method="min", ascending=False
@@ -69,22 +77,25 @@ def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame
         ["edition", "metric", "scope", "scope_name", "rank", "iso3"], key=_scope_order, ignore_index=True
     )
     twice = ranks[ranks.duplicated(["iso3", "edition", "metric", "scope"], keep=False)]
-    if not twice.empty:  # cannot happen with one group per country (checked above): a bug, not an input
+    if not twice.empty:  # cannot happen with one group per country and edition (checked above): a bug
         raise RuntimeError(f"compute_ranks: two ranks for one key, e.g. {twice.iloc[0].to_dict()}")
     return ranks
 
 
-def compute_aggregates(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+def compute_aggregates(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *,
+                       groups: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean score per edition, indicator and scope (columns: ``AGGREGATE_COLUMNS``).
 
-    Means are of the scores as given, not rounded (for composites: the mean of the published composite
-    scores); ``n`` is the number of countries with a score. Every scope with at least one score appears.
+    Scopes are the scored edition's ``groups`` (as in ``compute_ranks``; ``countries`` is not read). Means
+    are of the scores as given, not rounded (for composites: the mean of the published composite scores);
+    ``n`` is the number of countries with a score. Every scope with at least one score appears.
     """
-    known = _known_scores(scores, countries)
+    groups = _groups(groups)
+    known = _known_scores(scores, groups)
     keys = ["edition", "indicator", "scope_name"]
     frames = []
     for scope in SCOPES:
-        table = known.merge(_members(countries, scope), on="iso3", validate="many_to_one")
+        table = known.merge(_members(groups, scope), on=["iso3", "edition"], validate="many_to_one")
         means = table.groupby(keys, as_index=False)["score"].agg(mean="mean", n="size")
         frames.append(means.assign(scope=scope))
     table = pd.concat(frames, ignore_index=True)[list(AGGREGATE_COLUMNS)].astype(AGGREGATE_COLUMNS)
@@ -92,13 +103,23 @@ def compute_aggregates(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.Data
     return table.sort_values(keys, key=_scope_order, ignore_index=True)
 
 
-def _known_scores(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+def _groups(groups: pd.DataFrame | None) -> pd.DataFrame:
+    """``iso3, edition, continent, region`` after checking: one row per country and edition."""
+    if groups is None:
+        groups = load_groups()
+    _require(groups, ("iso3", "edition", "continent", "region"), "groups")
+    groups = groups[["iso3", "edition", "continent", "region"]].astype({"edition": "int64"})
+    twice = groups[groups.duplicated(["iso3", "edition"])]
+    if not twice.empty:
+        first = twice.iloc[0]
+        raise ValueError(f"groups: {len(twice)} rows repeat a country and edition, e.g. {first['iso3']} "
+                         f"{first['edition']}: keep one continent and region per country and edition")
+    return groups
+
+
+def _known_scores(scores: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """``iso3, edition, indicator, score`` for the non-missing scores, after checking the inputs."""
     _require(scores, ("iso3", "edition", "indicator", "score"), "scores")
-    _require(countries, ("iso3", "continent", "region"), "countries")
-    twice = countries.loc[countries["iso3"].duplicated(), "iso3"].tolist()
-    if twice:
-        raise ValueError(f"countries: duplicate iso3 {twice}")
     known = scores.loc[scores["score"].notna(), ["iso3", "edition", "indicator", "score"]]
     dup = known[known.duplicated(["iso3", "edition", "indicator"], keep=False)]
     if not dup.empty:
@@ -107,16 +128,24 @@ def _known_scores(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame
             f"scores: {len(dup)} rows share a key, e.g. {first['iso3']} {first['edition']} "
             f"{first['indicator']}: keep one score per country, edition and indicator"
         )
-    unknown = sorted(set(known["iso3"]) - set(countries["iso3"]))
+    known = known.astype({"edition": "int64", "score": "float64"})
+    unknown = sorted(set(known["iso3"]) - set(groups["iso3"]))
     if unknown:
-        raise ValueError(f"scores: codes not in the country table: {unknown}")
-    return known.astype({"edition": "int64", "score": "float64"})
+        raise ValueError(f"scores: codes not in the groups table: {unknown}")
+    pairs = known[["iso3", "edition"]].drop_duplicates()
+    missing = pairs.merge(groups[["iso3", "edition"]], how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
+    if not missing.empty:
+        first = missing.iloc[0]
+        raise ValueError(f"scores: no continent and region in the groups table for {len(missing)} country-editions,"
+                         f" e.g. {first['iso3']} {first['edition']}")
+    return known
 
 
-def _members(countries: pd.DataFrame, scope: str) -> pd.DataFrame:
-    """``iso3, scope_name``: which scope of this kind each country belongs to."""
-    name = WORLD if scope == "world" else countries[scope]
-    return pd.DataFrame({"iso3": countries["iso3"], "scope_name": name})
+def _members(groups: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """``iso3, edition, scope_name``: which scope of this kind each country belongs to in each edition."""
+    name = WORLD if scope == "world" else groups[scope]
+    return pd.DataFrame({"iso3": groups["iso3"], "edition": groups["edition"], "scope_name": name})
 
 
 def _require(table: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workbook_factory import shared_workbook
 
-from ocdata.countries import load_countries
+from ocdata.countries import groups_from_workbook, load_groups, merge_groups
 from ocdata.ranks import AGGREGATE_COLUMNS, RANK_COLUMNS, compute_aggregates, compute_ranks
 from ocdata.workbook import read_workbook
 
@@ -20,6 +20,8 @@ COUNTRIES = pd.DataFrame(
         "region": ["Up", "Up", "Mid", "Down", "Down"],
     }
 )
+GROUPS = pd.concat([COUNTRIES.drop(columns="country").assign(edition=e) for e in (2021, 2023)], ignore_index=True)
+"""The same continent and region in both editions."""
 
 
 def _scores(values: dict[str, float], edition: int = 2023, indicator: str = "criminality") -> pd.DataFrame:
@@ -35,7 +37,7 @@ def _rank(ranks: pd.DataFrame, iso3: str, scope: str, metric: str = "criminality
 
 
 def test_columns_dtypes_and_provenance() -> None:
-    ranks = compute_ranks(_scores({"AAA": 5, "BBB": 7, "CCC": 7, "DDD": 3, "EEE": 9}), COUNTRIES)
+    ranks = compute_ranks(_scores({"AAA": 5, "BBB": 7, "CCC": 7, "DDD": 3, "EEE": 9}), groups=GROUPS)
     assert list(ranks.columns) == list(RANK_COLUMNS)
     assert {c: str(t) for c, t in ranks.dtypes.items()} == RANK_COLUMNS
     assert set(ranks["origin"]) == {"computed"}
@@ -45,7 +47,7 @@ def test_columns_dtypes_and_provenance() -> None:
 
 
 def test_standard_competition_ranks_with_ties() -> None:
-    ranks = compute_ranks(_scores({"AAA": 5, "BBB": 7, "CCC": 7, "DDD": 3, "EEE": 9}), COUNTRIES)
+    ranks = compute_ranks(_scores({"AAA": 5, "BBB": 7, "CCC": 7, "DDD": 3, "EEE": 9}), groups=GROUPS)
     assert [_rank(ranks, c, "world") for c in ["EEE", "BBB", "CCC", "AAA", "DDD"]] == [
         (1, 5), (2, 5), (2, 5), (4, 5), (5, 5),
     ]
@@ -59,16 +61,16 @@ def test_standard_competition_ranks_with_ties() -> None:
 
 
 def test_scores_equal_up_to_float_noise_tie() -> None:
-    ranks = compute_ranks(_scores({"AAA": 4.625, "BBB": 4.6250000000001, "CCC": 1, "DDD": 1, "EEE": 1}), COUNTRIES)
+    ranks = compute_ranks(_scores({"AAA": 4.625, "BBB": 4.6250000000001, "CCC": 1, "DDD": 1, "EEE": 1}), groups=GROUPS)
     assert _rank(ranks, "AAA", "world") == _rank(ranks, "BBB", "world") == (1, 5)
 
 
 def test_no_ranks_for_a_scope_with_an_unknown_score() -> None:
     scores = _scores({"AAA": 5, "BBB": 7, "CCC": 6, "DDD": 3, "EEE": float("nan")})
-    ranks = compute_ranks(scores, COUNTRIES)
+    ranks = compute_ranks(scores, groups=GROUPS)
     assert set(ranks["scope_name"]) == {"North", "Up", "Mid"}  # no World, no South, no Down
     assert _rank(ranks, "AAA", "continent") == (3, 3)
-    missing_row = compute_ranks(scores.dropna(), COUNTRIES)
+    missing_row = compute_ranks(scores.dropna(), groups=GROUPS)
     pd.testing.assert_frame_equal(ranks, missing_row)
 
 
@@ -80,7 +82,7 @@ def test_only_criminality_and_resilience_are_ranked_per_edition() -> None:
             _scores({c: 2.0 for c in COUNTRIES["iso3"]}, indicator="criminal_markets"),
         ]
     )
-    ranks = compute_ranks(scores, COUNTRIES)
+    ranks = compute_ranks(scores, groups=GROUPS)
     assert set(zip(ranks["edition"], ranks["metric"], strict=True)) == {(2021, "criminality"), (2023, "resilience")}
     assert (ranks.loc[ranks["edition"] == 2021, "rank"] == 1).all()
     assert _rank(ranks, "EEE", "world", "resilience") == (1, 5)
@@ -88,24 +90,26 @@ def test_only_criminality_and_resilience_are_ranked_per_edition() -> None:
 
 def test_inputs_are_not_changed() -> None:
     scores = _scores({"AAA": 5, "BBB": 7, "CCC": 6, "DDD": 3, "EEE": 4})
-    before, countries_before = scores.copy(), COUNTRIES.copy()
-    compute_ranks(scores, COUNTRIES)
-    compute_aggregates(scores, COUNTRIES)
+    before, groups_before = scores.copy(), GROUPS.copy()
+    compute_ranks(scores, groups=GROUPS)
+    compute_aggregates(scores, groups=GROUPS)
     pd.testing.assert_frame_equal(scores, before)
-    pd.testing.assert_frame_equal(COUNTRIES, countries_before)
+    pd.testing.assert_frame_equal(GROUPS, groups_before)
 
 
 @pytest.mark.parametrize(
     ("scores", "message"),
     [
         (_scores({"AAA": 5, "BBB": 7}).pipe(lambda t: pd.concat([t, t])), "rows share a key, e.g. AAA 2023"),
-        (_scores({"AAA": 5, "ZZZ": 7}), r"codes not in the country table: \['ZZZ'\]"),
+        (_scores({"AAA": 5, "ZZZ": 7}), r"codes not in the groups table: \['ZZZ'\]"),
+        (_scores({"AAA": 5}, edition=2025), "no continent and region in the groups table for 1 country-editions, "
+         "e.g. AAA 2025"),
         (_scores({"AAA": 5}).drop(columns="score"), "scores: expected columns score"),
     ],
 )
 def test_bad_inputs_are_refused_loudly(scores: pd.DataFrame, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        compute_ranks(scores, COUNTRIES)
+        compute_ranks(scores, groups=GROUPS)
 
 
 @settings(max_examples=40, deadline=None)
@@ -114,7 +118,7 @@ def test_rank_is_one_plus_the_number_of_better_scores(values: list[float]) -> No
     score = dict(zip(COUNTRIES["iso3"], values, strict=True))
     group = {"world": dict.fromkeys(score, "World"), **{s: dict(zip(COUNTRIES["iso3"], COUNTRIES[s], strict=True))
                                                          for s in ("continent", "region")}}
-    ranks = compute_ranks(_scores(score), COUNTRIES)
+    ranks = compute_ranks(_scores(score), groups=GROUPS)
     for iso3, scope, name, rank, total in ranks[["iso3", "scope", "scope_name", "rank", "total"]].itertuples(
         index=False
     ):
@@ -131,7 +135,7 @@ def test_aggregates_are_unrounded_means_per_scope() -> None:
             _scores({"AAA": 1.0, "DDD": 3.0}, indicator="heroin_trade"),
         ]
     )
-    table = compute_aggregates(scores, COUNTRIES)
+    table = compute_aggregates(scores, groups=GROUPS)
     assert list(table.columns) == list(AGGREGATE_COLUMNS)
     assert {c: str(t) for c, t in table.dtypes.items()} == AGGREGATE_COLUMNS
     got = table.set_index(["indicator", "scope", "scope_name"])[["mean", "n"]]
@@ -148,7 +152,8 @@ def test_aggregates_are_unrounded_means_per_scope() -> None:
 
 @pytest.fixture(scope="module")
 def real_ranks() -> pd.DataFrame:
-    return compute_ranks(read_workbook(shared_workbook()), load_countries())
+    book = read_workbook(shared_workbook())
+    return compute_ranks(book, groups=merge_groups(load_groups(), groups_from_workbook(book)))
 
 
 PUBLISHED_RANKS = [  # iso3, edition, metric, (world, continent, region) rank, printed in the profiles

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ocdata.codebook import indicator_for, load_indicators, load_layout, load_sections
-from ocdata.countries import load_countries
+from ocdata.countries import load_groups, scope_editions
 from ocdata.errors import ParseError
 
 ORDINAL = r"(?<![\d.,])(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
@@ -60,29 +60,60 @@ def unknown_name(label: str, edition: int, *, file: str, line: int) -> ParseErro
     return ParseError(f"expected an indicator name of the {edition} edition, found {label!r}", file=file, line=line)
 
 
-def scope_of(adjective: str | None, name: str | None, *, file: str, line: int) -> tuple[str, str]:
-    """``(scope, scope_name)`` of a rank qualifier: ``Asian`` -> continent Asia; ``in Asia`` likewise."""
+def scope_of(adjective: str | None, name: str | None, *, file: str, line: int,
+             edition: int | None = None) -> tuple[str, str]:
+    """``(scope, scope_name)`` of a rank qualifier: ``Asian`` -> continent Asia; ``in Asia`` likewise.
+
+    A name after ``countries in`` is a continent or region of any edition's groups (``country_groups.csv``:
+    ``Caribbean`` and ``Central America`` in 2021, ``Caribbean & Central`` in 2023); with ``edition``, of
+    that edition's groups, and a name of other editions only is refused saying which.
+    """
     if name:
         name = name.strip()
-        countries = load_countries()
-        if name in set(countries["continent"]):
-            return "continent", name
-        if name in set(countries["region"]):
-            return "region", name
+        for scope in ("continent", "region"):
+            editions = _scope_names().get((scope, name))
+            if editions:
+                _check_edition(scope, name, editions, edition, file=file, line=line)
+                return scope, name
         raise ParseError(f"expected a continent or region after 'countries in', found {name!r}", file=file, line=line)
     adjectives = load_layout()["rank_adjectives"]
     key = (adjective or "").strip()
     if key not in adjectives:
         raise ParseError(f"expected a known rank qualifier (layout.yaml), found {key!r} countries",
                          file=file, line=line)
-    return adjectives[key]["scope"], adjectives[key]["scope_name"]
+    scope, scope_name = adjectives[key]["scope"], adjectives[key]["scope_name"]
+    if scope != "world":
+        _check_edition(scope, scope_name, _scope_names().get((scope, scope_name), ()), edition, file=file, line=line)
+    return scope, scope_name
 
 
-def find_ranks(text: str, *, file: str, line: int) -> list[dict]:
-    """Every ``72nd of 193 countries``-style rank printed in a line, with its scope."""
+def _check_edition(scope: str, name: str, editions: tuple[int, ...], edition: int | None, *,
+                   file: str, line: int) -> None:
+    """Refuse a continent or region name that the groups of ``edition`` do not have."""
+    if edition is None or int(edition) in editions:
+        return
+    where = f"a {scope} in {', '.join(map(str, editions))}" if editions else f"not a {scope} of any edition"
+    raise ParseError(f"expected a continent or region of the {edition} edition, found {name!r} ({where})",
+                     file=file, line=line)
+
+
+@cache
+def _scope_names() -> dict[tuple[str, str], tuple[int, ...]]:
+    """``(scope, name)`` -> the editions whose groups have it, for continents and regions."""
+    groups = load_groups()
+    names: dict[tuple[str, str], tuple[int, ...]] = {}
+    for scope in ("continent", "region"):
+        for name in groups[scope].unique():
+            names[scope, str(name)] = tuple(scope_editions(groups, scope, name))
+    return names
+
+
+def find_ranks(text: str, *, file: str, line: int, edition: int | None = None) -> list[dict]:
+    """Every ``72nd of 193 countries``-style rank printed in a line, with its scope (of ``edition``'s groups
+    when given)."""
     found = []
     for match in RANK_IN_LINE.finditer(text):
-        scope, scope_name = scope_of(match["adjective"], match["name"], file=file, line=line)
+        scope, scope_name = scope_of(match["adjective"], match["name"], file=file, line=line, edition=edition)
         rank, total = read_rank(match, file=file, line=line)
         found.append({"scope": scope, "scope_name": scope_name, "rank": rank, "total": total, "line": line})
     return found
