@@ -67,6 +67,14 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _teach(args: argparse.Namespace) -> int:
+    from ocdata.teach import write_kit
+
+    for path in write_kit(args.out, html=not args.no_html):
+        print(f"wrote {path}")
+    return 0
+
+
 def _notebooks(args: argparse.Namespace) -> int:
     from ocdata.notebook_copy import copy_notebooks
 
@@ -195,6 +203,12 @@ def make_parser() -> argparse.ArgumentParser:
                      help="a country it covers, in order (repeat; default: detected)")
     add.add_argument("--list", action="store_true", help="list the added documents")
     add.set_defaults(func=_add)
+
+    teach = sub.add_parser("teach", help="write the teaching kit: student and teacher lessons, teacher HTML")
+    teach.add_argument("--out", required=True, type=Path, metavar="DIR",
+                       help="folder that receives student/ and teacher/ (files it did not write are refused)")
+    teach.add_argument("--no-html", action="store_true", help="do not execute the lessons or write teacher HTML")
+    teach.set_defaults(func=_teach)
 
     remove = sub.add_parser("remove", help="remove a document added with 'ocdata add'")
     remove.add_argument("id", metavar="ID", help="its id (see 'ocdata add --list')")

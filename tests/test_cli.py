@@ -195,3 +195,24 @@ def test_notebooks_into_a_file_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == f"ocdata: error: {notes}: expected a folder for the notebooks, found a file\n"
     assert notes.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_teach_writes_the_kit_without_html(tmp_path: Path) -> None:
+    result = ocdata("teach", "--out", str(tmp_path / "kit"), "--no-html")
+    assert result.returncode == 0, result.stderr
+    students = sorted(p.name for p in (tmp_path / "kit" / "student").glob("*.ipynb"))
+    teachers = sorted(p.name for p in (tmp_path / "kit" / "teacher").glob("*.ipynb"))
+    assert len(students) >= 4 and students == teachers
+    assert "### BEGIN SOLUTION" not in "".join(p.read_text(encoding="utf-8")
+                                               for p in (tmp_path / "kit" / "student").iterdir())
+
+
+def test_teach_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:
+    kit = tmp_path / "kit"
+    (kit / "student").mkdir(parents=True)
+    mine = kit / "student" / "01_composite_index.ipynb"
+    mine.write_text("my own notes", encoding="utf-8")
+    result = ocdata("teach", "--out", str(kit), "--no-html")
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "01_composite_index.ipynb" in result.stderr
+    assert mine.read_text(encoding="utf-8") == "my own notes"
