@@ -263,8 +263,8 @@ def resolve_workbook(workbook: Path | str | bool | None) -> Path | None:
     if workbook is None or workbook is True:
         from ocdata import download
 
-        latest = getattr(download, "latest_workbook", None)
-        return Path(latest()) if latest is not None and latest() is not None else None
+        latest = getattr(download, "latest_workbook", lambda: None)()
+        return Path(latest) if latest is not None else None
     return Path(workbook)
 
 

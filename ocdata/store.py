@@ -67,7 +67,7 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     a file, a user's folder or link, a system folder, a document folder or a folder around one."""
     out = Path(out)
     absolute = Path(os.path.abspath(out))
-    if absolute in SYSTEM_FOLDERS or absolute == Path.home().absolute():
+    if absolute in SYSTEM_FOLDERS or absolute == Path(os.path.expanduser("~")).absolute():
         raise InputError("expected a folder for the built tables, found a system or home folder", file=out)
     real = absolute.parent.resolve() / absolute.name
     for folder in document_folders:

@@ -69,7 +69,9 @@ def test_load_builds_once_into_the_cache_then_reads_it(isolated, monkeypatch):
 
 
 def test_a_fresh_process_reads_the_saved_build_without_parsing(isolated):
-    ocdata.load()
+    saving = subprocess.run([sys.executable, "-c", "import ocdata; ocdata.load()"], capture_output=True, text=True,
+                            check=False)
+    assert saving.returncode == 0, saving.stderr
     script = ("import sys, ocdata, ocdata.build as b\n"
               "b.build = None  # any parse would fail\n"
               "print(len(ocdata.load().scores))\n"
