@@ -409,7 +409,7 @@ def run_build(raw: RawArg = None, out: Path | None = None, workbook: Path | str 
     check_out(out, folders)  # refuse a bad --out before the work
     book = resolve_workbook(workbook)
     if workbook is None and book is not None:
-        print(f"using the downloaded workbook {book} (sha256 {sha256_of(book)[:12]}…)", file=sys.stderr)
+        print(f"using the downloaded workbook {book} (sha256 {sha256_of(book)[:12]}…)", flush=True)
     inputs = describe_inputs(folders, book)
     data = build(folders, book, keep_going=keep_going)
     failed = data.failed

@@ -206,8 +206,8 @@ def test_the_newest_downloaded_workbook_is_the_default(isolated, monkeypatch, ca
     assert "global_oc_index.xlsx" not in ocdata.load(workbook=False).sources["file"].tolist()
     capsys.readouterr()
     run_build(out=isolated / "out", keep_going=True)
-    err = capsys.readouterr().err
-    assert f"using the downloaded workbook {book} (sha256 " in err
+    out = capsys.readouterr().out
+    assert out.startswith(f"using the downloaded workbook {book} (sha256 ")
     info = json.loads((isolated / "out" / "datapackage.json").read_text(encoding="utf-8"))["ocdata"]
     assert [i["kind"] for i in info["inputs"]] == ["documents", "workbook", "code"]
 
