@@ -13,7 +13,7 @@ import pytest
 import yaml
 from matplotlib.colors import to_rgb
 
-from ocdata.countries import load_countries
+from ocdata.countries import load_countries, load_numeric_codes
 from ocdata.errors import ParameterError
 from ocdata.maps import load_shapes, map_values, score_titles, world_map_svg
 from ocdata.paths import PACKAGE_DATA, PROJECT_DIR
@@ -81,8 +81,10 @@ def test_recorded_source_checksum_matches_the_provenance_file() -> None:
 
 def test_iso_numeric_codes_cover_the_index() -> None:
     module = _script()
+    assert module.numeric_codes_file() == PACKAGE_DATA / "countries.csv"
     codes = module.read_numeric_codes(module.numeric_codes_file())
     assert sorted(codes.values()) == sorted(load_countries()["iso3"])
+    assert codes == dict(zip(load_numeric_codes()["iso_numeric"], load_numeric_codes()["iso3"], strict=True))
     assert (codes["417"], codes["398"], codes["706"], codes["196"], codes["798"]) == ("KGZ", "KAZ", "SOM", "CYP", "TUV")
 
 

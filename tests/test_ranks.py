@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workbook_factory import shared_workbook
 
-from ocdata.countries import groups_from_workbook, load_groups, merge_groups
+from ocdata.countries import groups_from_workbook, load_countries, load_groups, merge_groups
 from ocdata.ranks import AGGREGATE_COLUMNS, RANK_COLUMNS, compute_aggregates, compute_ranks
 from ocdata.workbook import read_workbook
 
@@ -145,6 +145,64 @@ def test_aggregates_are_unrounded_means_per_scope() -> None:
     assert got.loc[("heroin_trade", "world", "World")].tolist() == [2.0, 2]
     assert ("heroin_trade", "region", "Mid") not in got.index
     assert table["scope"].tolist()[:3] == ["world", "continent", "continent"]
+
+
+REGROUPED = pd.DataFrame(
+    {
+        "iso3": ["AAA", "BBB", "CCC", "DDD", "EEE"] * 2,
+        "edition": [2021] * 5 + [2023] * 5,
+        "continent": ["North", "North", "North", "South", "South"] * 2,
+        "region": ["Up", "Up", "Mid", "Down", "Down", "Upper", "Upper", "Upper", "Down", "Down"],
+    }
+)
+"""2021 has regions Up (AAA, BBB) and Mid (CCC); 2023 merges them into Upper."""
+
+
+def test_each_edition_is_ranked_within_its_own_groups() -> None:
+    values = {"AAA": 5, "BBB": 7, "CCC": 9, "DDD": 3, "EEE": 4}
+    scores = pd.concat([_scores(values, edition=2021), _scores(values, edition=2023)])
+    ranks = compute_ranks(scores, groups=REGROUPED)
+    region = ranks[ranks["scope"] == "region"].set_index(["edition", "iso3"])
+    assert region.loc[(2021, "AAA"), ["scope_name", "rank", "total"]].tolist() == ["Up", 2, 2]
+    assert region.loc[(2021, "CCC"), ["scope_name", "rank", "total"]].tolist() == ["Mid", 1, 1]
+    assert region.loc[(2023, "AAA"), ["scope_name", "rank", "total"]].tolist() == ["Upper", 3, 3]
+    assert region.loc[(2023, "CCC"), ["scope_name", "rank", "total"]].tolist() == ["Upper", 1, 3]
+    means = compute_aggregates(scores, groups=REGROUPED).set_index(["edition", "scope", "scope_name"])
+    assert means.loc[(2021, "region", "Up"), ["mean", "n"]].tolist() == [6.0, 2]
+    assert means.loc[(2023, "region", "Upper"), ["mean", "n"]].tolist() == [7.0, 3]
+    assert (2021, "region", "Upper") not in means.index and (2023, "region", "Up") not in means.index
+
+
+def test_a_region_is_ranked_when_all_of_its_members_in_that_edition_are_scored() -> None:
+    # CCC has no 2021 score: Mid (CCC alone) is not ranked in 2021, but Up is; in 2023 Upper needs CCC
+    scores = pd.concat([_scores({"AAA": 5, "BBB": 7, "DDD": 3, "EEE": 4}, edition=2021),
+                        _scores({"AAA": 5, "BBB": 7, "DDD": 3, "EEE": 4}, edition=2023)])
+    ranks = compute_ranks(scores, groups=REGROUPED)
+    named = set(zip(ranks["edition"], ranks["scope_name"], strict=True))
+    assert (2021, "Up") in named and (2021, "Down") in named
+    assert (2023, "Upper") not in named and (2023, "Down") in named
+
+
+def test_default_groups_are_the_bundled_editions_and_old_calls_still_work() -> None:
+    groups = load_groups()
+    codes = sorted(groups["iso3"].unique())
+    values = {c: 1 + (i * 7 % 19) / 2 for i, c in enumerate(codes)}
+    scores = pd.concat([_scores(values, edition=e) for e in (2021, 2023, 2025)])
+    ranks = compute_ranks(scores)
+    pd.testing.assert_frame_equal(ranks, compute_ranks(scores, load_countries()))
+    lucia = ranks[(ranks["iso3"] == "LCA") & (ranks["scope"] == "region")].set_index("edition")
+    assert lucia.loc[2021, ["scope_name", "total"]].tolist() == ["Caribbean", 13]
+    assert lucia.loc[2023, ["scope_name", "total"]].tolist() == ["Caribbean & Central", 21]
+    assert lucia.loc[2025, ["scope_name", "total"]].tolist() == ["Caribbean & Central", 21]
+    means = compute_aggregates(scores).query("scope == 'region'")
+    assert set(means.loc[means["edition"] == 2021, "scope_name"]) >= {"Caribbean", "Central America"}
+    assert "Caribbean & Central" not in set(means.loc[means["edition"] == 2021, "scope_name"])
+
+
+def test_a_country_twice_in_one_edition_of_the_groups_is_refused() -> None:
+    groups = pd.concat([REGROUPED, REGROUPED.iloc[[0]].assign(region="Mid")], ignore_index=True)
+    with pytest.raises(ValueError, match=r"groups: 1 rows repeat a country and edition, e\.g\. AAA 2021"):
+        compute_ranks(_scores({"AAA": 5}, edition=2021), groups=groups)
 
 
 # --- the published ranks, from the real 2023 release --------------------------------------------------
