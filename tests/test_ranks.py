@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from workbook_factory import shared_workbook
+from test_groups import official_workbook
 
 from ocdata.countries import groups_from_workbook, load_countries, load_groups, merge_groups
 from ocdata.ranks import AGGREGATE_COLUMNS, RANK_COLUMNS, compute_aggregates, compute_ranks
@@ -210,7 +210,7 @@ def test_a_country_twice_in_one_edition_of_the_groups_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def real_ranks() -> pd.DataFrame:
-    book = read_workbook(shared_workbook())
+    book = read_workbook(official_workbook())
     return compute_ranks(book, groups=merge_groups(load_groups(), groups_from_workbook(book)))
 
 
