@@ -86,7 +86,7 @@ def parse_pdf_profile(doc: Document) -> Parsed:
                 raise ParseError(f"expected a score before {text!r}, found none", file=doc.file, line=number)
             page.append(("headline", (indicator_for(match["metric"]), pending_value[0]), pending_value[1]))
             pending_value = None
-        elif ranks := find_ranks(text, file=doc.file, line=number):
+        elif ranks := find_ranks(text, file=doc.file, line=number, edition=edition):
             page.extend(("rank", rank, number) for rank in ranks)
         elif match := VALUE_LINE.match(text):
             ident = label_id(match["label"], edition)

@@ -95,7 +95,7 @@ def parse_web_profile(doc: Document) -> Parsed:
             if metric is None:
                 raise ParseError("expected a headline score before this rank, found none", file=doc.file,
                                  line=number)
-            scope, scope_name = _scope(match, doc.file, number)
+            scope, scope_name = _scope(match, doc.file, number, doc.edition)
             move = None if match["move"] is None else abs(int(match["move"]))
             rank, total = read_rank(match, file=doc.file, line=number)
             out.ranks.append({"iso3": iso3, "edition": doc.edition, "metric": metric, "scope": scope,
@@ -159,8 +159,8 @@ def _is_definition(text: str) -> bool:
     )
 
 
-def _scope(match: re.Match, file: str, line: int) -> tuple[str, str]:
-    return scope_of(None if match["name"] else "", match["name"], file=file, line=line)
+def _scope(match: re.Match, file: str, line: int, edition: int | None) -> tuple[str, str]:
+    return scope_of(None if match["name"] else "", match["name"], file=file, line=line, edition=edition)
 
 
 def _read_fact(text: str, how: str, file: str, line: int) -> object:
