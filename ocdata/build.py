@@ -13,17 +13,24 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ocdata.errors import OcdataError, ParseError, ValidationError
-from ocdata.manifest import MANIFEST_NAME, read_manifest
+from ocdata.manifest import FIELDS, MANIFEST_NAME, read_manifest
 from ocdata.paths import cache_dir, document_dirs, processed_dir
+from ocdata.validate import check_rank_changes, check_row, describe_check, first_failure, validate_scores
+from ocdata.workbooks import WorkbookArg, workbook_paths
 
 if TYPE_CHECKING:
     from ocdata.manifest import Document
     from ocdata.parse.common import Parsed
+    from ocdata.workbooks import Book
+
+__all__ = ["Dataset", "build", "check_rank_changes", "check_row", "describe_check", "ensure_built", "first_failure",
+           "load", "resolve_workbook", "resolve_workbooks", "run_build", "validate_scores"]
 
 # The parsers, normalizers and checks are imported where a build runs: reading a saved build needs none of them.
 
 RawArg = Path | str | Sequence[Path | str] | None
-"""A folder of documents, a list of folders, or ``None`` (the bundled documents and the user's)."""
+"""A folder of documents, a list of folders (``[]``: no documents), or ``None`` (the bundled documents and the
+user's)."""
 
 
 def parsers() -> dict[str, Callable[[Document], Parsed]]:
@@ -87,7 +94,7 @@ def document_folders(raw: RawArg = None) -> list[Path]:
 def read_manifests(folders: list[Path]) -> pd.DataFrame:
     """Every folder's manifest, in order, with the folder of each document (``folder``); a document id
     may appear once across all folders."""
-    tables = []
+    tables = [pd.DataFrame(columns=[*FIELDS, "folder"])]
     seen: set[str] = set()
     for folder in folders:
         table = read_manifest(folder)
@@ -97,14 +104,13 @@ def read_manifests(folders: list[Path]) -> pd.DataFrame:
                              "again", file=folder / MANIFEST_NAME)
         seen.update(table["id"])
         tables.append(table.assign(folder=str(folder)))
-    return pd.concat(tables, ignore_index=True)
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
 
 
 def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
     """Each document parsed, as ``(id, manifest order, Parsed)``; with ``keep_going`` a document
     that cannot be read or parsed becomes a failed check instead of an error."""
     from ocdata.manifest import read_document
-    from ocdata.normalize import check_row
 
     parse = parsers()
     parsed, failures = [], []
@@ -120,53 +126,52 @@ def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, lis
     return parsed, failures
 
 
-def build(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
+def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | None = None,
           keep_going: bool = False) -> Dataset:
-    """Parse, normalize and validate the documents in ``raw`` (and a workbook), without saving.
+    """Parse, normalize and validate the documents in ``raw`` (and workbooks), without saving.
 
-    ``raw`` is a folder of documents with its ``sources.yaml``, a list of such folders, or ``None`` for
-    :func:`ocdata.paths.document_dirs`. ``workbook`` is a path, or ``None``/``False`` for none (this function
-    looks for no downloaded workbook: pass ``resolve_workbook(None)`` for that). With ``keep_going``, documents
-    that cannot be parsed are left out and listed in ``checks``.
+    ``raw`` is a folder of documents with its ``sources.yaml``, a list of such folders (``[]`` for none), or
+    ``None`` for :func:`ocdata.paths.document_dirs`. ``workbook`` is a path or a list of paths (a release, a
+    one-edition workbook, a CSV or Parquet table, an ocdata export), or ``None``/``False`` for none (this
+    function looks for no downloaded workbook: pass ``resolve_workbooks(None)`` for that). ``edition`` is the
+    edition of a workbook file that does not say which it holds. Several workbooks: the later release wins
+    each row, every other file's value becomes a check (see :mod:`ocdata.workbooks`). With ``keep_going``,
+    documents that cannot be parsed are left out and listed in ``checks``.
     """
     from ocdata.codebook import build_codebook
     from ocdata.countries import load_countries
-    from ocdata.manifest import sha256_of
-    from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores, validate_scores
+    from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores
     from ocdata.schema import conform
     from ocdata.series import compute_claims, normalize_series
+    from ocdata.workbooks import check_unrounded, combine_books, read_books, source_rows
 
     # Load inputs
-    workbook = None if workbook is False or workbook is True else workbook
     folders = document_folders(raw)
     manifest = read_manifests(folders)
+    books = read_books(workbook_paths(workbook), edition)
     # Process: parse each document
     parsed, checks = _read_and_parse(manifest, keep_going)
     values = _frame(parsed, "values").assign(origin="reported", sheet=pd.NA)
-    if values.empty and workbook is None:
-        raise ParseError(f"expected at least one readable document in {MANIFEST_NAME}, found none",
-                         file=folders[-1] / MANIFEST_NAME)
+    if values.empty and not books:
+        where = folders[-1] / MANIFEST_NAME if folders else MANIFEST_NAME
+        raise ParseError(f"expected at least one readable document in {MANIFEST_NAME} (or a workbook), found none",
+                         file=where)
     sources = manifest.drop(columns="folder")
-    if workbook is not None:
-        from ocdata.workbook import read_workbook_cached
-
-        book = read_workbook_cached(workbook)
-        values = pd.concat([values, book.assign(origin="reported", change=float("nan"),
-                                                rank_source=len(manifest))], ignore_index=True)
-        sources = pd.concat([sources, pd.DataFrame([{
-            "id": Path(workbook).name, "file": Path(workbook).name,
-            "title": "Global Organized Crime Index, official workbook", "kind": "workbook",
-            "publisher": "Global Initiative Against Transnational Organized Crime (GI-TOC)",
-            "edition": pd.NA, "countries": "", "sha256": sha256_of(Path(workbook))}])], ignore_index=True)
+    if books:
+        kept, more = combine_books(books)
+        checks += more
+        kept = kept.assign(origin="reported", change=float("nan"), rank_source=kept["rank_source"] + len(manifest))
+        values = pd.concat([values, kept], ignore_index=True) if not values.empty else kept
+        sources = pd.concat([sources, source_rows(books)], ignore_index=True)
     # Process: normalize and validate
     scores, unrounded, more = normalize_scores(values[CANDIDATE_COLUMNS])
-    checks += more + validate_scores(scores, unrounded)
+    checks += more + validate_scores(scores, unrounded) + check_unrounded(books, unrounded)
     countries = load_countries()
     scores = _describe(scores, countries)
     printed_ranks = _frame(parsed, "ranks")
-    computed_ranks = _computed_ranks(scores, countries, workbook)
+    computed_ranks = _computed_ranks(scores, countries, books)
     ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
-    checks += rank_checks + check_rank_changes(ranks)
+    checks += rank_checks + (check_rank_changes(ranks) if "printed_change" in ranks else [])  # none printed
     series_rows = _frame(parsed, "series")
     series, series_checks = normalize_series(series_rows) if not series_rows.empty else (series_rows, [])
     checks += series_checks
@@ -185,7 +190,7 @@ def build(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
         "checks": pd.DataFrame(checks),
         "countries": countries[countries["iso3"].isin(scores["iso3"])],
         "sources": sources,
-        "aggregates": _aggregates(scores, countries, workbook is not None),
+        "aggregates": _aggregates(scores, countries, bool(books)),
     }
     return Dataset(**{name: conform(name, table) for name, table in tables.items()})
 
@@ -201,35 +206,17 @@ def _describe(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["iso3", "edition", "_order"], ignore_index=True).drop(columns="_order")
 
 
-def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, workbook: Path | str | None) -> pd.DataFrame:
-    """Ranks of every country, citing the workbook, where one gives all countries' scores."""
-    if workbook is None:
+def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, books: list[Book]) -> pd.DataFrame:
+    """Ranks of every country, citing for each edition the workbook its scores came from, where workbooks
+    give all countries' scores."""
+    if not books:
         return pd.DataFrame(columns=["iso3", "edition", "metric", "scope", "scope_name", "rank", "total"])
     from ocdata.ranks import compute_ranks
+    from ocdata.workbooks import edition_sources
 
-    return compute_ranks(scores, countries).assign(source=Path(workbook).name)
-
-
-def check_rank_changes(ranks: pd.DataFrame) -> list[dict]:
-    """A printed rank change against the ranks of the two editions (its size only: the sign's
-    convention differs between site versions)."""
-    from ocdata.codebook import previous_edition
-    from ocdata.normalize import check_row
-
-    checks = []
-    key = ["iso3", "metric", "scope"]
-    table = ranks.set_index([*key, "edition"])["rank"]
-    for row in ranks[ranks["printed_change"].notna()].itertuples():
-        prev = previous_edition(int(row.edition))
-        before = table.get((row.iso3, row.metric, row.scope, prev))
-        if before is None:
-            continue
-        moved = abs(int(row.rank) - int(before))
-        checks.append(check_row("rank_change_matches", f"{row.iso3} {row.edition} {row.metric} rank change "
-                                f"({row.scope_name})", iso3=row.iso3, edition=row.edition, indicator=row.metric,
-                                expected=f"|{row.rank} - {before}| = {moved}", found=str(row.printed_change),
-                                tolerance=0.0, ok=moved == row.printed_change, source=row.source, line=row.line))
-    return checks
+    ranks = compute_ranks(scores, countries)
+    cited = edition_sources(books)
+    return ranks.assign(source=ranks["edition"].map(lambda e: cited.get(int(e), books[0].id)))
 
 
 def _aggregates(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
@@ -256,16 +243,35 @@ _MEMO: dict[tuple[str, str], Dataset] = {}
 _MEMO_SIZE = 4
 
 
-def resolve_workbook(workbook: Path | str | bool | None) -> Path | None:
-    """The workbook a build uses: ``None`` means the newest downloaded workbook (if any), ``False`` none."""
+def resolve_workbooks(workbook: WorkbookArg) -> list[Path]:
+    """The workbooks a build uses: the path or paths given; ``None`` means the newest downloaded workbook (if
+    any), ``False`` none."""
     if workbook is False:
-        return None
+        return []
     if workbook is None or workbook is True:
         from ocdata import download
 
         latest = getattr(download, "latest_workbook", lambda: None)()
-        return Path(latest) if latest is not None else None
-    return Path(workbook)
+        return [Path(latest)] if latest is not None else []
+    return workbook_paths(workbook)
+
+
+def resolve_workbook(workbook: Path | str | bool | None) -> Path | None:
+    """The one workbook a build uses (see :func:`resolve_workbooks`), or ``None``."""
+    found = resolve_workbooks(workbook)
+    return found[0] if found else None
+
+
+def describe_build_inputs(folders: list[Path], books: list[Path], edition: int | None = None) -> list[dict]:
+    """The inputs of a build (``fingerprint.describe_inputs``) with every workbook, in the order given, and the
+    edition given for files that do not say theirs."""
+    from ocdata.fingerprint import describe_inputs
+
+    inputs = describe_inputs(folders, None)
+    entries = [describe_inputs([], book)[0] for book in books]
+    if edition is not None and entries:
+        entries = [{**entry, "edition": edition} for entry in entries]
+    return [*inputs[:-1], *entries, inputs[-1]]
 
 
 def _copy(data: Dataset) -> Dataset:
@@ -307,16 +313,16 @@ def _build_info(inputs: list[dict], fingerprint: str, data: Dataset) -> dict:
     return {"fingerprint": fingerprint, "inputs": inputs, "left_out": left_out}
 
 
-def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool,
-            need_folder: bool = True) -> tuple[Path, Dataset]:
+def _ensure(raw: RawArg, workbook: WorkbookArg, keep_going: bool, need_folder: bool = True,
+            edition: int | None = None) -> tuple[Path, Dataset]:
     """The folder of the saved build of these inputs, and its tables: ``processed_dir()`` or the user cache when
     one matches the inputs' fingerprint, else a new build saved in the cache (without ``need_folder``, a cache
     that cannot be written costs a warning, not the tables)."""
-    from ocdata.fingerprint import describe_inputs, fingerprint_of
+    from ocdata.fingerprint import fingerprint_of
 
     folders = document_folders(raw)
-    book = resolve_workbook(workbook)
-    inputs = describe_inputs(folders, book)
+    books = resolve_workbooks(workbook)
+    inputs = describe_build_inputs(folders, books, edition)
     fingerprint = fingerprint_of(inputs)
     cached = cache_dir() / "tables" / fingerprint
     for folder in (processed_dir(), cached):
@@ -325,7 +331,7 @@ def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool,
                 return folder, _read_saved(folder, fingerprint)
             except OcdataError as exc:
                 print(f"ocdata: warning: {exc}; building the tables again", file=sys.stderr)
-    data = build(folders, book, keep_going=keep_going)
+    data = build(folders, books, edition=edition, keep_going=keep_going)
     from ocdata.store import save_tables
 
     try:
@@ -337,23 +343,28 @@ def _ensure(raw: RawArg, workbook: Path | str | bool | None, keep_going: bool,
     return cached, data
 
 
-def ensure_built(raw: RawArg = None, workbook: Path | str | bool | None = None, *,
+def ensure_built(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | None = None,
                  keep_going: bool = False) -> Path:
     """The folder of the saved build of these inputs (building and saving it in the user cache when none
-    matches); report kernels read it with ``ocdata.load(tables=folder)``."""
-    return _ensure(raw, workbook, keep_going)[0]
+    matches); report kernels read it with ``ocdata.load(tables=folder)``. ``workbook`` and ``edition`` as for
+    :func:`load`."""
+    return _ensure(raw, workbook, keep_going, edition=edition)[0]
 
 
-def load(raw: RawArg = None, workbook: Path | str | bool | None = None, *, strict: bool = True,
+def load(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | None = None, strict: bool = True,
          keep_going: bool = False, tables: Path | str | None = None) -> Dataset:
-    """The tables of the documents in ``raw`` and a workbook, or of the saved build in ``tables``.
+    """The tables of the documents in ``raw`` and workbooks, or of the saved build in ``tables``.
 
-    ``raw``: a folder of documents, a list of folders, or ``None`` (the bundled documents and the user's).
-    ``workbook``: a path; ``None`` (the default) for the newest downloaded workbook, if any; ``False`` for none.
+    ``raw``: a folder of documents, a list of folders (``[]``: none), or ``None`` (the bundled documents and the
+    user's). ``workbook``: a path or a list of paths, each an .xlsx release, a one-edition workbook, a CSV or
+    Parquet table (an ``ocdata export`` too); ``None`` (the default) for the newest downloaded workbook, if any;
+    ``False`` for none. ``edition``: the edition of a workbook file that says nothing of its edition (in no sheet
+    name, column or file name); files that do say keep theirs. Where several files give a value, the later
+    release's wins and the others are checks (``sources_agree``, ``unrounded_rounds_to_printed``).
     ``tables``: a folder written by ``ocdata build`` (or given by :func:`ensure_built`): read as it is, checked
     against ``schema.yaml``.
 
-    Without ``tables``, a saved build whose fingerprint (documents, workbook, code) matches is read (from
+    Without ``tables``, a saved build whose fingerprint (documents, workbooks, code) matches is read (from
     ``data/processed`` or the user cache); otherwise the tables are built and saved in the user cache. Each call
     returns tables of its own: changing them never changes another call's result. With ``strict`` (the
     default) a failing check raises :class:`ValidationError`; pass ``strict=False`` to inspect
@@ -365,7 +376,7 @@ def load(raw: RawArg = None, workbook: Path | str | bool | None = None, *, stric
         info = build_info(Path(tables)) or {}
         data = _read_saved(Path(tables), info.get("fingerprint"))
     else:
-        data = _ensure(raw, workbook, keep_going, need_folder=False)[1]
+        data = _ensure(raw, workbook, keep_going, need_folder=False, edition=edition)[1]
     data = _copy(data)
     if strict and not data.failed.empty:
         raise ValidationError(f"{describe_check(first_failure(data), data.sources)} ({len(data.failed)} check(s) "
@@ -373,45 +384,23 @@ def load(raw: RawArg = None, workbook: Path | str | bool | None = None, *, stric
     return data
 
 
-# Which failed check to name first: the one nearest the cause (a bad score also breaks its
-# pillar mean and the changes around it, which fail checks further down this list).
-CHECK_PRIORITY = ("document_parses", "indicator_range_grid", "edition_complete", "one_row_per_key",
-                  "repeated_value_agrees", "sources_agree", "inferred_value_unique", "article_figures_agree",
-                  "composite_matches_indicators", "change_matches_previous", "backcast_agrees")
-
-
-def first_failure(data: Dataset) -> pd.Series:
-    """The failed check nearest the cause."""
-    rank = data.failed["check"].map(lambda c: CHECK_PRIORITY.index(c) if c in CHECK_PRIORITY else len(CHECK_PRIORITY))
-    return data.failed.loc[rank.sort_values(kind="stable").index[0]]
-
-
-def describe_check(check: pd.Series, sources: pd.DataFrame) -> str:
-    """A failed check as one line: ``file:line: check on subject: expected ..., found ...``."""
-    files = sources.set_index("id")["file"]
-    where = ""
-    if pd.notna(check["source"]):
-        first = str(check["source"]).split(";")[0]
-        where = str(files.get(first, first)) + (f":{check['line']}" if pd.notna(check["line"]) else "") + ": "
-    return f"{where}{check['check']} on {check['subject']}: expected {check['expected']}, found {check['found']}"
-
-
-def run_build(raw: RawArg = None, out: Path | None = None, workbook: Path | str | bool | None = None,
-              keep_going: bool = False) -> int:
+def run_build(raw: RawArg = None, out: Path | None = None, workbook: WorkbookArg = None,
+              keep_going: bool = False, edition: int | None = None) -> int:
     """``ocdata build``: build, save the tables (all or none) with their fingerprint, print a summary; the
-    exit code. ``workbook=None`` uses the newest downloaded workbook (and says so), ``False`` none."""
-    from ocdata.fingerprint import describe_inputs, fingerprint_of
+    exit code. ``workbook=None`` uses the newest downloaded workbook (and says so), ``False`` none; a list
+    of paths uses each. ``edition``: the edition of a workbook file that does not say its own."""
+    from ocdata.fingerprint import fingerprint_of
     from ocdata.manifest import sha256_of
     from ocdata.store import check_out, publish_tables
 
     out = Path(out) if out is not None else processed_dir()
     folders = document_folders(raw)
     check_out(out, folders)  # refuse a bad --out before the work
-    book = resolve_workbook(workbook)
-    if workbook is None and book is not None:
-        print(f"using the downloaded workbook {book} (sha256 {sha256_of(book)[:12]}…)", flush=True)
-    inputs = describe_inputs(folders, book)
-    data = build(folders, book, keep_going=keep_going)
+    books = resolve_workbooks(workbook)
+    if workbook is None and books:
+        print(f"using the downloaded workbook {books[0]} (sha256 {sha256_of(books[0])[:12]}…)", flush=True)
+    inputs = describe_build_inputs(folders, books, edition)
+    data = build(folders, books, edition=edition, keep_going=keep_going)
     failed = data.failed
     if not failed.empty and not keep_going:
         print(f"ocdata: check failed: {describe_check(first_failure(data), data.sources)} ({len(failed)} "
@@ -421,7 +410,9 @@ def run_build(raw: RawArg = None, out: Path | None = None, workbook: Path | str 
     publish_tables(data.tables(), data.sources, out, _build_info(inputs, fingerprint_of(inputs), data),
                    document_folders=folders)
     n_docs = int((data.sources["kind"] != "workbook").sum())
-    print(f"ocdata build: {n_docs} documents" + (", 1 workbook" if len(data.sources) > n_docs else ""))
+    n_books = len(data.sources) - n_docs
+    print(f"ocdata build: {n_docs} documents" + (f", {n_books} workbook{'s' if n_books > 1 else ''}"
+                                                 if n_books else ""))
     for name, table in data.tables().items():
         print(f"  {name:<11} {len(table):>6} rows")
     passed = int((data.checks["status"] == "pass").sum())

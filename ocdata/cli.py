@@ -1,4 +1,5 @@
-"""The ``ocdata`` command line: ``build``, ``report``, ``download``, ``notebooks``, ``add`` and ``remove``."""
+"""The ``ocdata`` command line: ``build``, ``report``, ``export``, ``download``, ``notebooks``, ``add`` and
+``remove``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 from pathlib import Path
 
 from ocdata.errors import OcdataError
@@ -19,15 +21,34 @@ ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EN
                                 errno.EISDIR})
 """``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
 kind), not a bug: exit 2 with the path."""
+WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a one-edition workbook, or a CSV or Parquet table "
+                 "(an ocdata export too); repeat it for several (the later release wins a value, the other files' "
+                 "values become checks); default: the newest downloaded workbook")
 JOBS_HELP = ("parallel kernels (default: the cores): at most the number of reports, the cores, and available "
              "memory / 150 MB per kernel; must be ≥ 1")
+
+
+def _workbooks(args: argparse.Namespace) -> Path | list[Path] | bool | None:
+    """``--workbook`` as the functions take it: ``False`` (``--no-workbook``), ``None`` (not given), one path, or
+    the list of paths when it is repeated."""
+    if args.no_workbook:
+        return False
+    if not args.workbook:
+        return None
+    return args.workbook[0] if len(args.workbook) == 1 else list(args.workbook)
 
 
 def _build(args: argparse.Namespace) -> int:
     from ocdata.build import run_build
 
-    workbook = False if args.no_workbook else args.workbook
-    return run_build(raw=args.raw, out=args.out, workbook=workbook, keep_going=args.keep_going)
+    return run_build(raw=args.raw, out=args.out, workbook=_workbooks(args), keep_going=args.keep_going,
+                     edition=args.edition)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ocdata.export import run_export
+
+    return run_export(out=args.out, format=args.format, raw=args.raw, workbook=_workbooks(args), edition=args.edition)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -45,7 +66,7 @@ def _report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         out=args.out,
         with_code=args.with_code,
-        workbook=False if args.no_workbook else args.workbook,
+        workbook=_workbooks(args),
     )
 
 
@@ -147,13 +168,13 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="parse the documents into tidy tables in data/processed")
-    build.add_argument("--raw", type=Path, default=None, help="folder of raw documents (default: the bundled ones)")
+    build.add_argument("--raw", type=Path, default=None,
+                       help="folder of raw documents (default: the bundled documents plus the documents added with "
+                            "ocdata add)")
     build.add_argument("--out", type=Path, default=None,
-                       help="output folder: missing, empty or a previous build (default: data/processed)")
-    books = build.add_mutually_exclusive_group()
-    books.add_argument("--workbook", type=Path, default=None,
-                       help="an official workbook (.xlsx) to merge (default: the newest downloaded one)")
-    books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
+                       help="output folder: missing, empty or an earlier ocdata build; it becomes a link to a version "
+                            "folder .NAME.ocdata/ beside it (default: data/processed)")
+    _workbook_arguments(build)
     build.add_argument(
         "--keep-going", action="store_true", help="write the tables even when checks fail (exit 1 still)"
     )
@@ -166,13 +187,27 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--edition", type=int, default=None, help="edition year (default: the latest)")
     report.add_argument("--all", action="store_true", help="every country, the comparison and the tutorial")
     books = report.add_mutually_exclusive_group()
-    books.add_argument("--workbook", type=Path, default=None,
-                       help="an official workbook (.xlsx) (default: the newest downloaded one)")
+    books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
     books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N", help=JOBS_HELP)
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     report.add_argument("--with-code", action="store_true", help="keep code cells in the HTML")
     report.set_defaults(func=_report)
+
+    export = sub.add_parser(
+        "export", help="write the tidy tables as CSV or Parquet (ocdata.load(workbook=...) reads scores back)",
+        description="Write the scores table to a file, or every table to a folder, as CSV or Parquet. A file that "
+                    "is there already is replaced only by the same bytes: any other existing file is refused.")
+    export.add_argument("--format", choices=("csv", "parquet"), default=None,
+                        help="file format (default: from the --out suffix, else csv)")
+    export.add_argument("--out", type=Path, default=None, metavar="FILE_OR_DIR",
+                        help="a file for the scores table, or a folder (an existing one, or a name without .csv or "
+                             ".parquet) for every table (default: scores.csv here)")
+    export.add_argument("--raw", type=Path, default=None,
+                        help="folder of raw documents (default: the bundled documents plus the documents added with "
+                             "ocdata add)")
+    _workbook_arguments(export)
+    export.set_defaults(func=_export)
 
     download = sub.add_parser(
         "download", help="fetch the official workbook into the user cache",
@@ -216,6 +251,16 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _workbook_arguments(command: argparse.ArgumentParser) -> None:
+    """``--workbook`` (repeatable) or ``--no-workbook``, and ``--edition`` for files that do not say theirs."""
+    books = command.add_mutually_exclusive_group()
+    books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
+    books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
+    command.add_argument("--edition", type=int, default=None, metavar="YEAR",
+                         help="the edition of a workbook file that says nothing of its own (in no sheet name, column "
+                              "or file name); files that do say keep theirs")
+
+
 def _environment_problem(exc: OSError) -> str | None:
     """One line for an OSError that is the environment's problem, or None for anything else."""
     if exc.errno not in ENVIRONMENT_ERRNOS:
@@ -236,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed, an
     environment problem or a bad parameter, 3 an internal error, 130 interrupted (Ctrl-C or SIGTERM).
     """
+    warnings.formatwarning = lambda message, *_: f"ocdata: warning: {message}\n"
     parser = make_parser()
     args = parser.parse_args(argv)
     in_main = threading.current_thread() is threading.main_thread()

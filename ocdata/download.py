@@ -15,8 +15,6 @@ import json
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -139,6 +137,9 @@ def fetch(url: str, out) -> tuple[str, int]:
 
     Bounded: at most ``MAX_BYTES`` and ``DEADLINE_SECONDS`` in all. Failures are one-line InputErrors.
     """
+    import urllib.error  # here, not at the top: this module is imported by every load()
+    import urllib.request
+
     deadline = time.monotonic() + DEADLINE_SECONDS
     digest, size = hashlib.sha256(), 0
     try:

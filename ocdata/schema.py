@@ -16,7 +16,8 @@ DTYPES = {"string": "str", "integer": "Int64", "number": "float64", "boolean": "
 @cache
 def load_schemas() -> dict:
     """Every table's schema: ``{table: {"primary_key": [...], "fields": [{name, type, description}]}}``."""
-    return yaml.safe_load((PACKAGE_DATA / "schema.yaml").read_text(encoding="utf-8"))
+    text = (PACKAGE_DATA / "schema.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where it is built
 
 
 def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
