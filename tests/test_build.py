@@ -1,6 +1,7 @@
 """End to end: the bundled documents into validated tables, and what users rely on."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -190,3 +191,39 @@ def test_cli_entry_points(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "sources.yaml" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_the_check_helpers_are_validate_s():
+    from ocdata import build as build_module
+    from ocdata import validate
+
+    for name in ("first_failure", "describe_check", "check_rank_changes", "check_row", "validate_scores"):
+        assert getattr(build_module, name) is getattr(validate, name), name
+    assert not hasattr(build_module, "CHECK_PRIORITY")
+
+
+def test_build_help_says_what_out_raw_and_workbook_take():
+    text = " ".join(subprocess.run([sys.executable, "-m", "ocdata", "build", "--help"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "missing, empty or an earlier ocdata build; it becomes a link to a version folder .NAME.ocdata/ beside it" \
+        in text
+    assert "the bundled documents plus the documents added with ocdata add" in text
+    assert "an .xlsx release, a workbook of one edition, or a CSV or Parquet table" in text and "repeat it" in text
+    assert "--edition YEAR" in text
+
+
+def test_a_bad_cached_workbook_costs_one_warning_line(tmp_path):
+    from workbook_factory import write_workbook
+
+    book = write_workbook(tmp_path / "book.xlsx")
+    env = {**os.environ, "OCDATA_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "ocdata", "build", "--workbook", str(book), "--keep-going"]
+    first = subprocess.run([*command, "--out", str(tmp_path / "a")], capture_output=True, text=True, env=env)
+    assert first.returncode == 1, first.stderr  # the factory's made-up scores disagree with the documents
+    [cached] = (tmp_path / "cache").glob("workbook-*.parquet")
+    cached.write_bytes(b"not parquet")
+    second = subprocess.run([*command, "--out", str(tmp_path / "b")], capture_output=True, text=True, env=env)
+    warnings = [line for line in second.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"ocdata: warning: {cached}: unreadable cache ({warnings[0].split('(', 1)[1]}"]
+    assert warnings[0].endswith("; reading the workbook again")
+    assert "Traceback" not in second.stderr and "CacheWarning" not in second.stderr

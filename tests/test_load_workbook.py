@@ -80,3 +80,18 @@ def test_every_factory_cell_lands(tmp_path):
     assert (from_book["score"] == from_book["score_loaded"]).all()
     assert {"COD", "SWZ", "LCA", "STP", "TUV"} <= set(data.scores["iso3"])
     assert pd.Series(data.scores["edition"].unique()).isin([2021, 2023, 2025]).all()
+
+
+def test_documents_and_two_releases(tmp_path):
+    from workbook_factory import release_2021_sheets
+
+    book = write_workbook(tmp_path / "global_oc_index.xlsx")
+    first = write_workbook(tmp_path / "oc_index_2021.xlsx", release_2021_sheets(), intro=False)
+    data = ocdata.load(workbook=[first, book], strict=False)
+    scores = data.scores.set_index(KEY)
+    assert scores.loc[("KGZ", 2021, "heroin_trade"), "source"] == "kgz_2021_pdf"  # documents first
+    assert scores.loc[("TUV", 2021, "heroin_trade"), "source"] == "global_oc_index.xlsx"  # then the later release
+    between = data.checks[data.checks["check"] == "sources_agree"]
+    between = between[between["source"] == "oc_index_2021.xlsx"]
+    assert len(between) == 7 * 26 and (between["status"] == "pass").all()
+    assert data.sources["kind"].tolist()[-2:] == ["workbook", "workbook"]

@@ -245,3 +245,6 @@ def test_the_real_release_and_its_sheets_as_csv_give_identical_scores(tmp_path):
     assert from_csv.failed.empty
     assert len(from_book.scores) == 193 * (30 + 36)
     pd.testing.assert_frame_equal(from_book.scores[VALUES], from_csv.scores[VALUES])
+    # computed ranks cite, for each edition, the file its scores came from
+    cited = from_csv.ranks.groupby("edition")["source"].agg(set).to_dict()
+    assert cited == {2021: {"2021_dataset.csv"}, 2023: {"2023_dataset.csv"}}
