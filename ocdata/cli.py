@@ -21,9 +21,9 @@ ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EN
                                 errno.EISDIR})
 """``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
 kind), not a bug: exit 2 with the path."""
-WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet table "
-                 "(an ocdata export too); repeat it for several (the later release wins a value, the other files' "
-                 "values become checks); default: the newest downloaded workbook")
+WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet "
+                 "table (an ocdata export too); repeat it for several (the later release wins a value, the other "
+                 "files' values become checks); default: the newest downloaded workbook")
 JOBS_HELP = ("parallel kernels (default: the cores): at most the number of reports, the cores, and available "
              "memory / 150 MB per kernel; must be ≥ 1")
 
