@@ -68,14 +68,15 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
     session = KernelSession(cwd=Path(cwd), folder=Path(folder))
     now = False
     try:
-        writer = HtmlWriter()  # nbconvert and nbclient load before the kernel is wanted
-        writer.exporter(False)
         warmup = conn.recv()
         if warmup is None:
             return
         session.start()
-        if warmup:
-            reply = session.run_silent(warmup, timeout=CELL_TIMEOUT)
+        pending = session.send_silent(warmup) if warmup else None
+        writer = HtmlWriter()  # nbconvert loads while the kernel warms up
+        writer.exporter(False)
+        if pending is not None:
+            reply = session.wait_reply(pending, timeout=CELL_TIMEOUT)
             if reply.get("status") != "ok":
                 raise RuntimeError(f"kernel warm-up failed: {reply.get('ename')}: {reply.get('evalue')}")
         conn.send(("ready", None))
