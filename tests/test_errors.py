@@ -171,9 +171,11 @@ UNPARSABLE = [
     pytest.param(replace_once(PDF_2021, "HEROIN TRADE\t7.00", "HERON TRADE\t7.00"), PDF_2021, 25,
                  "expected an indicator name of the 2021 edition, found 'HERON TRADE'", id="unknown-indicator-pdf"),
     pytest.param(replace_once(WEB_2025, "    Human trafficking\n", "    Humane trafficking\n"), WEB_2025, 42,
-                 "expected an indicator name of the 2025 edition, found 'Humane trafficking'", id="unknown-indicator-web-2025"),
+                 "expected an indicator name of the 2025 edition, found 'Humane trafficking'",
+                 id="unknown-indicator-web-2025"),
     pytest.param(replace_once(WEB_2023, "Human smuggling\n", "Human smugglng\n"), WEB_2023, 9,
-                 "expected an indicator name of the 2023 edition, found 'Human smugglng'", id="unknown-indicator-web-2023"),
+                 "expected an indicator name of the 2023 edition, found 'Human smugglng'",
+                 id="unknown-indicator-web-2023"),
     pytest.param(replace_once(PDF_2021, "KYRGYZSTAN", "KAZAKHSTAN"), PDF_2021, 6,
                  "expected a profile of KGZ \\(manifest\\), found 'KAZAKHSTAN'", id="other-country-pdf"),
     # numbers mistyped by hand, where the layout tells

@@ -2,9 +2,9 @@
 
 The wheel is built from a copy of the project's files, installed with ``--no-deps`` into a new virtual
 environment that reuses the locked dependencies of the test environment (a ``.pth`` line pointing at its
-site-packages, and ``JUPYTER_PATH`` at its data files), and then driven from an empty working directory: ``ocdata.load()``, ``ocdata report``,
-``ocdata notebooks`` with plain papermill, and ``ocdata download --url`` from a loopback server followed by a
-report that uses the downloaded workbook without ``--workbook``.
+site-packages, and ``JUPYTER_PATH`` at its data files), and then driven from an empty working directory:
+``ocdata.load()``, ``ocdata report``, ``ocdata notebooks`` with plain papermill, and ``ocdata download --url``
+from a loopback server followed by a report that uses the downloaded workbook without ``--workbook``.
 """
 
 from __future__ import annotations
