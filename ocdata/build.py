@@ -139,7 +139,7 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
     documents that cannot be parsed are left out and listed in ``checks``.
     """
     from ocdata.codebook import build_codebook
-    from ocdata.countries import load_countries
+    from ocdata.countries import groups_from_workbook, load_countries, load_groups, merge_groups
     from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores
     from ocdata.schema import conform
     from ocdata.series import compute_claims, normalize_series
@@ -157,9 +157,11 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
         raise ParseError(f"expected at least one readable document in {MANIFEST_NAME} (or a workbook), found none",
                          file=where)
     sources = manifest.drop(columns="folder")
+    groups = load_groups()  # each edition's continents and regions; a workbook's own sheets win
     if books:
         kept, more = combine_books(books)
         checks += more
+        groups = merge_groups(groups, groups_from_workbook(kept))
         kept = kept.assign(origin="reported", change=float("nan"), rank_source=kept["rank_source"] + len(manifest))
         values = pd.concat([values, kept], ignore_index=True) if not values.empty else kept
         sources = pd.concat([sources, source_rows(books)], ignore_index=True)
@@ -167,9 +169,9 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
     scores, unrounded, more = normalize_scores(values[CANDIDATE_COLUMNS])
     checks += more + validate_scores(scores, unrounded) + check_unrounded(books, unrounded)
     countries = load_countries()
-    scores = _describe(scores, countries)
+    scores = _describe(scores, countries, groups)
     printed_ranks = _frame(parsed, "ranks")
-    computed_ranks = _computed_ranks(scores, countries, books)
+    computed_ranks = _computed_ranks(scores, groups, books)
     ranks, rank_checks = normalize_ranks(printed_ranks, computed_ranks)
     checks += rank_checks + (check_rank_changes(ranks) if "printed_change" in ranks else [])  # none printed
     series_rows = _frame(parsed, "series")
@@ -190,41 +192,45 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
         "checks": pd.DataFrame(checks),
         "countries": countries[countries["iso3"].isin(scores["iso3"])],
         "sources": sources,
-        "aggregates": _aggregates(scores, countries, bool(books)),
+        "aggregates": _aggregates(scores, groups, bool(books)),
     }
     return Dataset(**{name: conform(name, table) for name, table in tables.items()})
 
 
-def _describe(scores: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
-    """Add country names, continent, region and pillar; order rows by country, edition, codebook."""
+def _describe(scores: pd.DataFrame, countries: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Add country names, the edition's own continent and region, and pillar; order rows by country, edition,
+    codebook."""
     from ocdata.codebook import load_indicators
 
     codebook = load_indicators().set_index("indicator")
-    out = scores.drop(columns=["rank_source"]).merge(countries, on="iso3", how="left", validate="many_to_one")
+    out = scores.drop(columns=["rank_source"]).merge(countries[["iso3", "country"]], on="iso3", how="left",
+                                                      validate="many_to_one")
+    labels = groups[["iso3", "edition", "continent", "region"]].astype({"edition": "int64"})
+    out = out.astype({"edition": "int64"}).merge(labels, on=["iso3", "edition"], how="left", validate="many_to_one")
     out["pillar"] = out["indicator"].map(codebook["pillar"])
     out["_order"] = out["indicator"].map(codebook["order"])
     return out.sort_values(["iso3", "edition", "_order"], ignore_index=True).drop(columns="_order")
 
 
-def _computed_ranks(scores: pd.DataFrame, countries: pd.DataFrame, books: list[Book]) -> pd.DataFrame:
-    """Ranks of every country, citing for each edition the workbook its scores came from, where workbooks
-    give all countries' scores."""
+def _computed_ranks(scores: pd.DataFrame, groups: pd.DataFrame, books: list[Book]) -> pd.DataFrame:
+    """Ranks of every country within its edition's groups, citing for each edition the workbook its scores
+    came from, where workbooks give all countries' scores."""
     if not books:
         return pd.DataFrame(columns=["iso3", "edition", "metric", "scope", "scope_name", "rank", "total"])
     from ocdata.ranks import compute_ranks
     from ocdata.workbooks import edition_sources
 
-    ranks = compute_ranks(scores, countries)
+    ranks = compute_ranks(scores, groups=groups)
     cited = edition_sources(books)
     return ranks.assign(source=ranks["edition"].map(lambda e: cited.get(int(e), books[0].id)))
 
 
-def _aggregates(scores: pd.DataFrame, countries: pd.DataFrame, complete: bool) -> pd.DataFrame:
+def _aggregates(scores: pd.DataFrame, groups: pd.DataFrame, complete: bool) -> pd.DataFrame:
     if not complete:
         return pd.DataFrame()
     from ocdata.ranks import compute_aggregates
 
-    return compute_aggregates(scores, countries)
+    return compute_aggregates(scores, groups=groups)
 
 
 def _profiles(facts: pd.DataFrame) -> pd.DataFrame:

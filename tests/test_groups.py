@@ -382,3 +382,17 @@ def test_checks_hold_under_python_optimize(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "expected one row per country and edition, found AFG 2021 again" in done.stdout
+
+
+def test_a_build_with_the_workbook_carries_each_editions_region() -> None:
+    import ocdata
+
+    data = ocdata.load(workbook=official_workbook(), raw=[])
+    lucia = data.scores.query("iso3 == 'LCA' and indicator == 'criminality'").set_index("edition")["region"]
+    assert lucia.to_dict() == {2021: "Caribbean", 2023: "Caribbean & Central"}
+    ranks = data.ranks.query("iso3 == 'LCA' and scope == 'region' and metric == 'criminality'").set_index("edition")
+    assert (ranks.loc[2021, "scope_name"], ranks.loc[2021, "total"]) == ("Caribbean", 13)
+    assert (ranks.loc[2023, "scope_name"], ranks.loc[2023, "total"]) == ("Caribbean & Central", 21)
+    means = data.aggregates.query("scope == 'region' and edition == 2021")["scope_name"]
+    assert {"Caribbean", "Central America"} <= set(means) and "Caribbean & Central" not in set(means)
+    assert data.scores["region"].notna().all()
