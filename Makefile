@@ -52,4 +52,4 @@ lock: ## Re-pin requirements.lock from requirements.in (needs uv)
 	uv pip compile requirements.in --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 clean: ## Remove generated outputs (keeps .venv)
-	rm -rf data/processed/* reports/* .pytest_cache
+	rm -rf data/processed data/.processed.ocdata reports/*.html reports/*.csv reports/index.json .pytest_cache

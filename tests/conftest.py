@@ -24,3 +24,20 @@ def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+REQUIRED = {"OCDATA_REQUIRE_WORKBOOK": "workbook", "OCDATA_REQUIRE_BROWSER": "chromium"}
+"""Where one of these variables is ``1`` (CI sets both), a test skipped for lack of the named thing fails."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2]).lower()
+    for variable, word in REQUIRED.items():
+        if os.environ.get(variable) == "1" and word in reason:
+            report.outcome = "failed"
+            report.longrepr = f"{variable}=1, but the test was skipped: {report.longrepr[2]}"
