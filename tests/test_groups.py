@@ -396,3 +396,19 @@ def test_a_build_with_the_workbook_carries_each_editions_region() -> None:
     means = data.aggregates.query("scope == 'region' and edition == 2021")["scope_name"]
     assert {"Caribbean", "Central America"} <= set(means) and "Caribbean & Central" not in set(means)
     assert data.scores["region"].notna().all()
+
+
+def test_region_reports_take_each_editions_region_names() -> None:
+    import ocdata
+    from ocdata.errors import ParameterError
+    from ocdata.report import plan_reports
+
+    data = ocdata.load(workbook=official_workbook(), raw=[])
+    central = plan_reports(data, region="Central America", edition=2021)
+    assert central[0].job.parameters["countries"] == ["BLZ", "CRI", "GTM", "HND", "MEX", "NIC", "PAN", "SLV"]
+    merged = plan_reports(data, region="Caribbean & Central", edition=2023)
+    assert len(merged[0].job.parameters["countries"]) == 21
+    with pytest.raises(ParameterError, match=r"not in the 2023 data \(a region in 2021;"):
+        plan_reports(data, region="Central America", edition=2023)
+    with pytest.raises(ParameterError, match="not a region of any edition"):
+        plan_reports(data, region="Narnia", edition=2023)

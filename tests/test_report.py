@@ -15,7 +15,7 @@ import pytest
 from report_fixtures import HOSTILE, REGION, bundled, rendered_reports, require_workbook, with_peers
 
 from ocdata import render, report
-from ocdata.errors import ParameterError
+from ocdata.errors import OcdataError, ParameterError
 from ocdata.paths import PROJECT_DIR, notebooks_dir
 from ocdata.report import command
 
@@ -106,8 +106,8 @@ def test_plan_refuses_bad_parameters(kwargs, message):
         ({"region": "Atlantis"}, "not in the data"),
         ({}, "nothing to render"),
         ({"countries": ["KGZ"], "jobs": 0}, "--jobs"),
-        ({"countries": ["KGZ"], "workbook": Path("missing.xlsx")}, "not an existing .xlsx"),
-        ({"countries": ["KGZ"], "workbook": PROJECT_DIR / "pyproject.toml"}, "not an existing .xlsx"),
+        ({"countries": ["KGZ"], "workbook": Path("missing.xlsx")}, "not an existing file"),
+        ({"countries": ["KGZ"], "workbook": PROJECT_DIR / "pyproject.toml"}, "pyproject.toml:1: expected an .xlsx"),
     ],
 )
 def test_run_reports_validates_before_any_notebook_runs(tmp_path, monkeypatch, kwargs, message):
@@ -133,7 +133,7 @@ def test_run_reports_validates_before_any_notebook_runs(tmp_path, monkeypatch, k
             raise AssertionError("a notebook ran before the parameters were checked")
 
     monkeypatch.setattr(command, "WorkerPool", NoNotebooks)
-    with pytest.raises(ParameterError, match=message):
+    with pytest.raises(OcdataError, match=message):
         report.run_reports(out=tmp_path / "out", progress=False, **kwargs)
     assert not (tmp_path / "out").exists()
 

@@ -18,45 +18,45 @@ from ocdata.report.plan import Planned, plan_reports
 from ocdata.views.params import ISO3
 
 
-def validate_workbook(workbook: Path | str | None) -> str:
-    """The workbook as an absolute path string ("" for none); it must be an existing .xlsx file."""
-    if workbook in (None, "", False):
-        return ""
-    path = Path(workbook).expanduser().resolve()
-    if path.suffix.lower() != ".xlsx" or not path.is_file():
-        raise ParameterError(f"workbook {str(workbook)!r} is not an existing .xlsx file")
-    return str(path)
+def validate_workbook(workbook: Path | str | Sequence[Path | str] | None) -> list[str]:
+    """The workbook files as absolute path strings (``[]`` for none); each must be an existing file (its
+    layout is judged by its content when it is read: a release, a one-edition file, CSV or Parquet)."""
+    if workbook is None or workbook is False or workbook == "":
+        return []
+    items = list(workbook) if isinstance(workbook, list | tuple) else [workbook]
+    paths = []
+    for item in items:
+        path = Path(item).expanduser().resolve()
+        if not path.is_file():
+            raise ParameterError(f"workbook {str(item)!r} is not an existing file")
+        paths.append(str(path))
+    return paths
 
 
-def choose_workbook(workbook: Path | str | bool | None) -> str:
-    """The workbook the reports use: the one given; for ``None`` the newest downloaded workbook (saying so in
-    one line), if any; for ``False`` none. ``""`` means none."""
+def choose_workbook(workbook: Path | str | Sequence[Path | str] | bool | None) -> list[str]:
+    """The workbooks the reports use: the ones given; for ``None`` the newest downloaded workbook (saying so
+    in one line), if any; for ``False`` none."""
     if workbook is False:
-        return ""
+        return []
     if workbook is None:
-        from ocdata import download
+        from ocdata.download import latest_workbook
 
-        latest = getattr(download, "latest_workbook", None)
-        path = latest() if latest is not None else None
+        path = latest_workbook()
         if path is None:
-            return ""
+            return []
         print(f"ocdata: using the downloaded workbook {path}", file=sys.stderr)
         return validate_workbook(path)
     return validate_workbook(workbook)
 
 
-def load_checked(book: str):
-    """The tables the reports will use, checked, and the folder kernels read them from (``""`` when this
-    version of ``ocdata.build`` saves none)."""
+def load_checked(books: Sequence[str], edition: int | None = None):
+    """The tables the reports will use, checked, and the folder of the saved build that kernels read.
+
+    ``edition`` is also the edition of a workbook file that does not say its own."""
     import ocdata
-    from ocdata import build
+    from ocdata.build import ensure_built
 
-    ensure_built = getattr(build, "ensure_built", None)
-    if ensure_built is None:
-        from ocdata.views.params import load_dataset
-
-        return load_dataset(book), ""
-    folder = ensure_built(workbook=Path(book) if book else False)
+    folder = ensure_built(workbook=[Path(b) for b in books] or False, edition=edition)
     return ocdata.load(tables=folder), str(folder)
 
 
@@ -109,13 +109,14 @@ def run_reports(
     bad = [c for c in codes if not ISO3.fullmatch(c)]
     if bad:
         raise ParameterError(f"countries must be upper-case ISO3 codes such as 'KGZ', found {bad}")
-    book = choose_workbook(workbook)
+    books = choose_workbook(workbook)
+    book = os.pathsep.join(books)  # the notebooks' workbook parameter: one string
     out = check_out_dir(out if out is not None else reports_dir())
     check_writable(out, [])
     progress = sys.stderr.isatty() if progress is None else progress
     size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_))
     with WorkerPool(size, progress=progress) as pool:  # worker processes import while the data loads
-        data, tables = load_checked(book)
+        data, tables = load_checked(books, edition)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
                                all_=all_, workbook=book, tables=tables, with_code=with_code)
         index = check_writable(out, [f"{p.job.name}.html" for p in planned])

@@ -83,7 +83,7 @@ class Planner:
                         {"country": country, "edition": year})
         scores = self.catalog.composites.get((country, year), {})
         entry = {"kind": kind.name, "title": kind.label.format(**fields), "edition": year, "countries": [country],
-                 "region": info["region"], "scores": [_scores_of(info["country"], scores)]}
+                 "region": self.catalog.region_of(country, year), "scores": [_scores_of(info["country"], scores)]}
         return Planned(job, entry)
 
     def countries(self, kind: ReportKind, countries: Sequence[str], edition: int | None) -> Planned:
@@ -130,8 +130,8 @@ class Planner:
             if 2 <= len(have) <= MAX_COMPARE:
                 groups.append(have)
             elif len(have) > MAX_COMPARE:
-                for region in sorted({self.catalog.info[c]["region"] for c in have}):
-                    members = sorted(c for c in have if self.catalog.info[c]["region"] == region)
+                for region in sorted({self.catalog.region_of(c, year) for c in have}):
+                    members = sorted(c for c in have if self.catalog.region_of(c, year) == region)
                     if len(members) >= 2:
                         groups.append(members)
         planned += [self.countries(kind, g, year) for kind in wanted if kind.subject == "countries" for g in groups]

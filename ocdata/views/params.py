@@ -8,7 +8,7 @@ from one dataset, never state kept across calls.
 
 from __future__ import annotations
 
-import inspect
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,31 +25,27 @@ ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
 def load_dataset(workbook: str | Path | None = None, tables: str | Path | None = None):
-    """The dataset a report uses: the bundled documents, plus an official workbook when given.
+    """The dataset a report uses: the bundled documents, plus workbooks when given.
 
     An empty string means none (papermill parameters cannot be ``None`` from the command line):
-    ``workbook=""`` is no workbook, ``tables=""`` the default tables. ``tables`` names a folder of
-    tables ``ocdata build`` saved (what ``ocdata report`` gives its kernels, so every kernel reads
-    exactly the tables the command checked).
+    ``workbook=""`` is no workbook, ``tables=""`` the default tables. ``workbook`` may name several files
+    separated by ``os.pathsep``. ``tables`` names a folder of tables ``ocdata build`` saved (what
+    ``ocdata report`` gives its kernels, so every kernel reads exactly the tables the command checked).
     """
     import ocdata
 
-    if tables not in (None, "") and "tables" in inspect.signature(ocdata.load).parameters:
+    if tables not in (None, ""):
         path = Path(tables).expanduser()
         if not path.is_dir():
             raise ParameterError(f"tables {str(path)!r} is not a folder")
         return ocdata.load(tables=path)
     if workbook in (None, ""):
-        return ocdata.load(workbook=False) if _accepts_false(ocdata.load) else ocdata.load()
-    path = Path(workbook).expanduser()
-    if not path.is_file():
-        raise ParameterError(f"workbook {str(path)!r} is not a file")
-    return ocdata.load(workbook=path)
-
-
-def _accepts_false(load) -> bool:
-    """Whether ``ocdata.load`` takes ``workbook=False`` (none, not even a downloaded one)."""
-    return "downloaded" in (load.__doc__ or "") or "False" in (load.__doc__ or "")
+        return ocdata.load(workbook=False)
+    paths = [Path(p).expanduser() for p in str(workbook).split(os.pathsep) if p]
+    for path in paths:
+        if not path.is_file():
+            raise ParameterError(f"workbook {str(path)!r} is not a file")
+    return ocdata.load(workbook=paths if len(paths) > 1 else paths[0])
 
 
 @dataclass(frozen=True)
@@ -59,6 +55,8 @@ class Catalog:
     info: dict[str, dict[str, str]]
     editions: dict[str, list[int]]
     composites: dict[tuple[str, int], dict[str, float]]
+    groups: dict[tuple[str, int], tuple[str, str]]
+    """(iso3, edition) -> (continent, region) as that edition groups the country (the scores' own columns)."""
 
     @classmethod
     def of(cls, data) -> Catalog:
@@ -67,6 +65,8 @@ class Catalog:
                                    "continent": str(row["continent"]), "region": str(row["region"])}
                 for row in data.countries[["iso3", "country", "continent", "region"]].to_dict("records")}
         scores = data.scores
+        labels = scores[["iso3", "edition", "continent", "region"]].dropna().drop_duplicates(["iso3", "edition"])
+        groups = {(str(c), int(e)): (str(k), str(r)) for c, e, k, r in labels.itertuples(index=False)}
         editions: dict[str, set[int]] = {}
         for iso3, edition in zip(scores["iso3"], scores["edition"], strict=True):
             if not pd.isna(edition):
@@ -76,7 +76,7 @@ class Catalog:
         for iso3, edition, indicator, score in zip(heads["iso3"], heads["edition"], heads["indicator"],
                                                    heads["score"], strict=True):
             lookup.setdefault((str(iso3), int(edition)), {})[str(indicator)] = float(score)
-        return cls(info, {k: sorted(v) for k, v in editions.items()}, lookup)
+        return cls(info, {k: sorted(v) for k, v in editions.items()}, lookup, groups)
 
     def validate_country(self, country: Any) -> str:
         """``country`` if it is an ISO3 code (``^[A-Z]{3}$``) with scores in the data; else ParameterError."""
@@ -116,17 +116,28 @@ class Catalog:
             raise ParameterError(f"the data has no {year} edition for {_listing(missing)}")
         return year
 
+    def region_of(self, country: str, edition: int) -> str:
+        """The region ``edition`` puts a country in (the latest grouping where the data has no such edition)."""
+        return self.groups.get((country, int(edition)), ("", self.info[country]["region"]))[1]
+
     def region_members(self, region: Any, edition: int | None = None) -> list[str]:
-        """ISO3 codes of a region's countries in the data (with scores in ``edition``), sorted."""
-        regions = {i["region"] for i in self.info.values()}
-        if not isinstance(region, str) or region not in regions:
-            raise ParameterError(f"region {region!r} is not in the data (known: {_listing(sorted(regions))})")
-        return sorted(c for c, i in self.info.items() if i["region"] == region
-                      and (edition is None or edition in self.editions.get(c, ())))
+        """ISO3 codes of the countries ``edition`` groups in ``region`` and the data has scores for, sorted
+        (``None``: in any edition in which the name is a region)."""
+        from ocdata.countries import load_groups, scope_editions
+
+        named = sorted({e for (_, e), (_, r) in self.groups.items() if r == region}) if isinstance(region, str) else []
+        year = None if edition is None else int(edition)
+        if not named or (year is not None and year not in named):
+            known = scope_editions(load_groups(), "region", region) if isinstance(region, str) else []
+            where = f"a region in {', '.join(map(str, known))}" if known else "not a region of any edition"
+            scope = "the data" if year is None else f"the {year} data"
+            names = sorted({r for (_, e), (_, r) in self.groups.items() if year is None or e == year})
+            raise ParameterError(f"region {region!r} is not in {scope} ({where}; known: {_listing(names)})")
+        return sorted(c for (c, e), (_, r) in self.groups.items() if r == region and (year is None or e == year))
 
     def describe_group(self, countries: Sequence[str], edition: int) -> str:
         """Their region's name when they are all of a region's countries in the data, else their names."""
-        regions = {self.info[c]["region"] for c in countries}
+        regions = {self.region_of(c, edition) for c in countries}
         if len(regions) == 1:
             region = regions.pop()
             if len(countries) > 2 and set(self.region_members(region, edition)) == set(countries):
