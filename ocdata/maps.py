@@ -69,19 +69,24 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
                   links: dict[str, str] | None = None, titles: dict[str, str] | None = None,
                   highlight: Collection[str] = (), focus: Collection[str] | None = None,
                   width: int | None = None, domain: tuple[float, float] | None = None,
-                  cmap: str | None = None, caption: str | None = None) -> str:
+                  cmap: str | None = None, caption: str | None = None, unlisted: str = "no data") -> str:
     """An SVG choropleth of ``values`` (columns ``iso3``, ``score``), darker where worse.
 
     ``links`` wraps a country in ``<a href>``; ``titles`` replaces its hover title (default: name and score);
     ``highlight`` outlines countries; ``focus`` crops the map to a set of countries; ``width`` sets the
     element's width in pixels (otherwise it fills its container); ``domain`` fixes the colour scale's
     ends (default: the data's minimum and maximum); ``caption`` is the map's accessible title.
+    ``unlisted``: how countries absent from ``values`` are drawn: ``"no data"`` (hatched, named in the
+    legend) or ``"background"`` (plain land, for maps of a few countries among their neighbours).
     """
+    if unlisted not in ("no data", "background"):
+        raise ParameterError(f"unlisted: expected 'no data' or 'background', found {unlisted!r}")
     shapes = load_shapes()
     known = shapes["countries"]
     highlight = sorted({str(c) for c in highlight})
     focus = None if focus is None else sorted({str(c) for c in focus})
     scores = _scores(values, known)
+    listed = set(values["iso3"].astype("str")) if unlisted == "background" else set(known)
     for name, codes in (("links", links or {}), ("titles", titles or {}), ("highlight", highlight),
                         ("focus", focus or [])):
         unknown = sorted(set(codes) - set(known))
@@ -98,7 +103,8 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
 
     vx, vy, vw, vh = _view(shapes, focus)
     u = vw / 1000
-    missing = sorted((iso3 for iso3, v in scores.items() if v is None), key=lambda c: names.get(c, c))
+    missing = sorted((iso3 for iso3, v in scores.items() if v is None and iso3 in listed),
+                     key=lambda c: names.get(c, c))
     legend, legend_height = _legend(metric_label, higher_is_worse, low, high, colour,
                                     [names.get(c, c) for c in missing], vx, vy + vh, u)
     p = _PREFIX
@@ -127,10 +133,11 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     body = []
     for iso3 in order:
         shape, value = known[iso3], scores.get(iso3)
-        fill = colour(value) if value is not None else f"url(#{p}-n)"
+        fill = colour(value) if value is not None else (f"url(#{p}-n)" if iso3 in listed else OUTSIDE)
         title = (titles or {}).get(iso3)
         if title is None:
             title = f"{names.get(iso3, iso3)}: {metric_label} " + (f"{value:.2f}" if value is not None else "no data")
+            title = title if iso3 in listed else names.get(iso3, iso3)
         parts = [f"<title>{escape(title)}</title>"]
         if shape["d"]:
             parts.append(f'<path class="{p}-c" fill="{fill}" d="{shape["d"]}"/>')
