@@ -39,8 +39,9 @@ format: setup ## ruff format + fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: setup ## JupyterLab on notebooks/ with the package in its kernel
-	$(BIN)/jupyter lab notebooks/
+lab: setup ## JupyterLab on notebooks/ (the explorer, the lessons) with working widgets
+	$(BIN)/jupyter lab --KernelManager.transport=ipc --KernelManager.ip="$$($(BIN)/jupyter --runtime-dir)/ocdata-kernel" \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/
 
 bench: setup ## Benchmarks (ratios against a baseline measured in the same run)
 	$(BIN)/python bench/render_batch.py

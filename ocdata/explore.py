@@ -305,7 +305,7 @@ class Explorer:
         self.data = data
         sel = select(data, country, edition, indicator, scope, other_edition)
         layout = {"description_width": "8em"}
-        wide = w.Layout(width="26em")
+        wide = w.Layout(width="30em")
         self.country = w.Dropdown(options=country_options(data), value=sel.country, description="Country",
                                   style=layout, layout=wide)
         self.edition = w.Dropdown(description="Edition", style=layout, layout=wide)
