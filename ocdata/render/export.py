@@ -1,10 +1,18 @@
-"""Export an executed notebook to one self-contained, offline HTML page (nbconvert, our template)."""
+"""Export an executed notebook to one self-contained, offline HTML page (nbconvert, our slim template).
+
+A notebook publishes its main table as CSV with a ``text/csv`` output whose metadata says
+``{"ocdata": {"export": "csv"}}`` (:func:`ocdata.views.export_table`): the page shows a link to
+``NAME.csv`` in its place, and the text comes back in :attr:`Page.csv` for the worker to write.
+"""
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ocdata.render.page import outline_page
 from ocdata.templating import CSP, TEMPLATE_DIR
 
 if TYPE_CHECKING:
@@ -12,7 +20,16 @@ if TYPE_CHECKING:
 
 TEMPLATE_NAME = "ocdata_report"
 INJECTED_CELL_ID = "injected-parameters"
+CSV_MIME = "text/csv"
 _VOLATILE_CELL_METADATA = ("papermill", "execution")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A report's HTML and the text of its main table as CSV (``""`` when the notebook published none)."""
+
+    html: str
+    csv: str = ""
 
 
 def normalize_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -26,14 +43,91 @@ def normalize_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def is_csv_export(output: dict) -> bool:
+    """Whether ``output`` is a table published for download (see the module's docstring)."""
+    meta = output.get("metadata", {}).get("ocdata", {})
+    return CSV_MIME in output.get("data", {}) and isinstance(meta, dict) and meta.get("export") == "csv"
+
+
+def _download_link(name: str) -> dict:
+    from nbformat.v4 import new_output
+
+    link = f'<p class="oc-download"><a href="{name}.csv" download>Download this table as CSV</a></p>'
+    return new_output("display_data", data={"text/html": link, "text/plain": "Download this table as CSV"})
+
+
+def prepare_outputs(nb: nbformat.NotebookNode, name: str = "") -> str:
+    """Keep stderr and errors out of the page, and swap the published CSV for a link to ``NAME.csv`` (no
+    link without a ``name``); the CSV text. A report publishes at most one table."""
+    tables: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "error" or (kind == "stream" and out.get("name") == "stderr"):
+                continue
+            if kind in ("display_data", "execute_result") and is_csv_export(out):
+                text = out["data"][CSV_MIME]
+                tables.append("".join(text) if isinstance(text, list) else str(text))
+                if name:
+                    kept.append(_download_link(name))
+                continue
+            kept.append(out)
+        cell["outputs"] = kept
+    if len(tables) > 1:
+        raise ValueError(f"a report publishes one main table as CSV, found {len(tables)}")
+    return tables[0] if tables else ""
+
+
+_URL_ESCAPES = str.maketrans({"%": "%25", "&": "%26", '"': "%22", "#": "%23", "<": "%3C", ">": "%3E",
+                              "\n": "%0A", "\r": "%0D", "\t": "%09"})
+
+
+def svg_data_url(svg: str | list[str]) -> str:
+    """SVG text percent-encoded for ``data:image/svg+xml,...`` inside a double-quoted attribute (a quarter
+    smaller than base64)."""
+    text = "".join(svg) if isinstance(svg, list) else str(svg)
+    return text.strip().translate(_URL_ESCAPES)
+
+
+@cache
+def code_css() -> str:
+    """Pygments' stylesheet for highlighted code (pages that show code only)."""
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style="default").get_style_defs(".highlight")
+
+
+def _exporter_class():
+    """nbconvert's HTML exporter without its last pass (BeautifulSoup re-reads the page to add ``alt`` and
+    ``tabindex``; our template writes both)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class SlimHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type",
+                                 WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                       resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return SlimHTMLExporter
+
+
 class HtmlWriter:
     """nbconvert's HTML export with our offline template; one instance serves many notebooks."""
 
     def __init__(self) -> None:
-        from nbconvert import HTMLExporter
-
         self._exporters: dict[bool, Any] = {}
-        self._cls = HTMLExporter
+        self._cls = _exporter_class()
 
     def exporter(self, with_code: bool):
         """The configured nbconvert exporter (made on first use)."""
@@ -44,10 +138,12 @@ class HtmlWriter:
                 template_name=TEMPLATE_NAME,
                 extra_template_basedirs=[str(TEMPLATE_DIR)],
                 exclude_input=not with_code,
-                exclude_input_prompt=not with_code,
+                exclude_input_prompt=True,
                 exclude_output_prompt=True,
                 exclude_anchor_links=True,
             )
+            exporter.register_filter("ocdata_outline", outline_page)
+            exporter.register_filter("ocdata_svg_url", svg_data_url)
             remove = TagRemovePreprocessor(
                 remove_cell_tags={"remove-cell"} | (set() if with_code else {"parameters", INJECTED_CELL_ID}),
                 enabled=True,
@@ -56,23 +152,24 @@ class HtmlWriter:
             self._exporters[with_code] = exporter
         return self._exporters[with_code]
 
-    def export(self, nb: nbformat.NotebookNode, *, title: str = "", with_code: bool = False) -> str:
-        """HTML for an executed notebook: stderr streams and error outputs never reach a report."""
-        nb = copy.deepcopy(nb)
+    def page(self, nb: nbformat.NotebookNode, *, title: str = "", with_code: bool = False, name: str = "",
+             copy_first: bool = True) -> Page:
+        """The page of an executed notebook and its published CSV; ``name`` is the report's file stem (the
+        page links ``NAME.csv``); ``copy_first=False`` changes ``nb`` in place (it is not used again)."""
+        if copy_first:
+            nb = copy.deepcopy(nb)
         normalize_notebook(nb)
-        for cell in nb.cells:
-            if cell.get("cell_type") == "code":
-                cell["outputs"] = [
-                    out
-                    for out in cell.get("outputs", [])
-                    if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
-                    and out.get("output_type") != "error"
-                ]
+        csv = prepare_outputs(nb, name)
         if title:
             nb.metadata["title"] = title
-        resources = {"metadata": {"name": title}, "ocdata_csp": CSP}
+        resources = {"metadata": {"name": title}, "ocdata_csp": CSP, "ocdata_title": title,
+                     "ocdata_code_css": code_css() if with_code else ""}
         body, _ = self.exporter(with_code).from_notebook_node(nb, resources=resources)
-        return body
+        return Page(body, csv)
+
+    def export(self, nb: nbformat.NotebookNode, *, title: str = "", with_code: bool = False) -> str:
+        """HTML for an executed notebook: stderr streams and error outputs never reach a report."""
+        return self.page(nb, title=title, with_code=with_code).html
 
 
 def load_notebook(path) -> nbformat.NotebookNode:

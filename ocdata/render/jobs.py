@@ -23,15 +23,26 @@ class ReportJob:
     title: str = ""
     with_code: bool = False
 
+    def outputs(self) -> tuple[str, ...]:
+        """Every file this job may write in its folder: its page and its main table as CSV (written only
+        when the notebook publishes one, see :data:`~ocdata.render.export.CSV_EXPORT`)."""
+        return (f"{self.name}.html", f"{self.name}.csv")
+
 
 @dataclass(frozen=True)
 class RenderResult:
-    """What became of one job: ``ok`` with the written ``path``, or the ``error`` that stopped it."""
+    """What became of one job: ``ok`` with the written ``path``, or the ``error`` that stopped it.
+
+    ``files``: the other files written beside the page (``("KGZ_2025.csv",)``); ``seconds``: the worker's time
+    on it (execution and export); ``compute``: the time its cells ran inside the kernel."""
 
     name: str
     path: Path
     ok: bool
     error: str = ""
+    files: tuple[str, ...] = ()
+    seconds: float = 0.0
+    compute: float = 0.0
 
 
 def output_path(out_dir: Path, name: str) -> Path:

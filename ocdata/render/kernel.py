@@ -100,7 +100,7 @@ class KernelSession:
             run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd))
             self.client = NotebookClient(new_notebook(), km=self.km, kernel_name=self.kernel_name,
                                          timeout=CELL_TIMEOUT, startup_timeout=STARTUP_TIMEOUT,
-                                         record_timing=False)
+                                         record_timing=True)
             self.kc = self.client.start_new_kernel_client()
         except BaseException:
             self.close(now=True)
@@ -149,17 +149,10 @@ class KernelSession:
         self.start()
 
     def execute(self, nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
-        """Run a copy of ``nb`` with ``parameters`` injected (papermill's way) on this kernel; the
-        executed notebook. The first failing cell raises nbclient's ``CellExecutionError``."""
-        from papermill.parameterize import parameterize_notebook
-
+        """Run a copy of ``nb`` with ``parameters`` injected (as papermill would) on this kernel; the executed
+        notebook. The first failing cell raises nbclient's ``CellExecutionError``."""
         self.reset()
-        nb = copy.deepcopy(nb)
-        for cell in nb.cells:  # what papermill's parameterizing expects of a notebook it loaded
-            cell.metadata.setdefault("tags", [])
-        nb.metadata.setdefault("papermill", {})
-        if parameters:
-            nb = parameterize_notebook(nb, dict(parameters), kernel_name=self.kernel_name)
+        nb = inject_parameters(copy.deepcopy(nb), parameters)
         client = self.client
         client.nb = nb
         client.reset_execution_trackers()
@@ -197,3 +190,52 @@ class KernelSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """``nb`` with a cell assigning ``parameters`` after its ``parameters`` cell (at the top without one),
+    tagged and named ``injected-parameters`` as papermill's; no parameters, no cell. Values are Python
+    literals (``str``, ``int``, ``float``, ``bool``, ``None``, lists and dicts of them)."""
+    from nbformat.v4 import new_code_cell
+
+    from ocdata.render.export import INJECTED_CELL_ID
+
+    nb.cells = [c for c in nb.cells if INJECTED_CELL_ID not in c.get("metadata", {}).get("tags", [])]
+    if not parameters:
+        return nb
+    lines = ["# Parameters", *(f"{name} = {_literal(value)}" for name, value in parameters.items())]
+    cell = new_code_cell("\n".join(lines) + "\n", id=INJECTED_CELL_ID, metadata={"tags": [INJECTED_CELL_ID]})
+    where = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
+    nb.cells.insert(where, cell)
+    return nb
+
+
+def _literal(value: Any) -> str:
+    """``value`` as Python source that evaluates back to it."""
+    import math
+
+    from ocdata.errors import ParameterError
+
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    raise ParameterError(f"a notebook parameter must be a plain value (text, number, list), found {value!r}")
+
+
+def compute_seconds(nb: nbformat.NotebookNode) -> float:
+    """Seconds the kernel spent running ``nb``'s cells (from nbclient's timings, before they are dropped)."""
+    from datetime import datetime
+
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("shell.execute_reply.started"), timing.get("shell.execute_reply")
+        if start and end:
+            with contextlib.suppress(ValueError):
+                total += (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return total

@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,23 +26,56 @@ from typing import Any
 from ocdata.atomic import write_text_atomic
 from ocdata.render.export import HtmlWriter, load_notebook
 from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
-from ocdata.render.kernel import CELL_TIMEOUT, KernelSession, kernel_folder, stop_kernels_in
+from ocdata.render.kernel import CELL_TIMEOUT, KernelSession, compute_seconds, kernel_folder, stop_kernels_in
 
 STOP_GRACE = 5
 """Seconds a stopped worker gets to shut its kernel down before it is killed."""
 
 
 def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter) -> RenderResult:
-    """Execute ``job`` on ``session`` and write its HTML; failures come back as a result, not raised."""
+    """Execute ``job`` on ``session`` and write its HTML (and its CSV when the notebook publishes one);
+    failures come back as a result, not raised."""
     path = output_path(out_dir, job.name)
+    start = time.perf_counter()
     try:
-        nb = session.execute(load_notebook(job.notebook), job.parameters)
-        write_text_atomic(path, writer.export(nb, title=job.title, with_code=job.with_code))
+        nb = session.execute(cached_notebook(job.notebook), job.parameters)
     except Exception as exc:  # a report's failure must not stop the batch
         with contextlib.suppress(Exception):
             session.interrupt()  # a cell that timed out may still be running
-        return RenderResult(job.name, path, False, _describe(exc))
-    return RenderResult(job.name, path, True)
+        return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start)
+    return write_report(job, path, nb, writer, start)
+
+
+def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start: float) -> RenderResult:
+    """Export an executed notebook and write its files atomically: the CSV first, then the page that links
+    it. Failures come back as a result."""
+    compute = compute_seconds(nb)
+    try:
+        page = writer.page(nb, title=job.title, with_code=job.with_code, name=job.name, copy_first=False)
+        files: tuple[str, ...] = ()
+        if page.csv:
+            csv_path = path.with_suffix(".csv")
+            write_text_atomic(csv_path, page.csv)
+            files = (csv_path.name,)
+        write_text_atomic(path, page.html)
+    except Exception as exc:
+        return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start,
+                            compute=compute)
+    return RenderResult(job.name, path, True, files=files, seconds=time.perf_counter() - start, compute=compute)
+
+
+_NOTEBOOKS: dict[Path, tuple[int, Any]] = {}
+
+
+def cached_notebook(path: Path):
+    """The notebook at ``path``, read once per worker while the file does not change (callers copy it)."""
+    path = Path(path)
+    stamp = path.stat().st_mtime_ns
+    cached = _NOTEBOOKS.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_notebook(path))
+        _NOTEBOOKS[path] = cached
+    return cached[1]
 
 
 def _describe(exc: BaseException) -> str:
