@@ -91,7 +91,8 @@ def ordinal(n: int) -> str:
 
 def indicator_scores(data, country: str, edition: int) -> pd.DataFrame:
     """Every indicator of a country in an edition, sorted by pillar then score (highest first),
-    with the previous edition's score where it exists."""
+    with the previous edition's score where it exists and the change: the printed one, else the
+    difference of the published scores (``change_basis`` says which)."""
     prev = previous_edition(edition)
     codebook = data.codebook.set_index("indicator")
     indicators = codebook.index[codebook["level"] == "indicator"]
@@ -102,6 +103,10 @@ def indicator_scores(data, country: str, edition: int) -> pd.DataFrame:
     out = now[["indicator", "pillar", "score", "change", "origin", "source", "line"]].copy()
     out.insert(1, "label", out["indicator"].map(codebook["label"]))
     out["previous_score"] = out["indicator"].map(before).astype("float64")
+    printed = out["change"].astype("float64")
+    difference = round_half_up(out["score"].astype("float64") - out["previous_score"])
+    out["change"] = printed.where(printed.notna(), difference)
+    out["change_basis"] = np.where(printed.notna(), "printed", np.where(difference.notna(), "difference", ""))
     out["_p"] = out["pillar"].map({p: i for i, p in enumerate(pillars())})
     out = out.sort_values(["_p", "score", "label"], ascending=[True, False, True]).drop(columns="_p")
     return out.reset_index(drop=True)

@@ -12,7 +12,9 @@ from typing import Any
 import pandas as pd
 
 from ocdata.templating import escape, render
-from ocdata.views.country import headline, peer_scores, profile_facts, ranks_of
+from ocdata.views.country import headline, peer_scores, profile_facts
+from ocdata.views.display import BASIS_MARK, color_of, prepare, signed
+from ocdata.views.notes import RANK_RULE, indicator_set_note, rank_changes, rank_text
 from ocdata.views.params import Catalog, country_info
 
 __all__ = ["Html", "compare_title_html", "escape", "headline_html", "narrative_html", "no_peers_html", "note_html",
@@ -35,22 +37,21 @@ def fragment(name: str, **context: Any) -> Html:
     return Html(render(f"fragments/{name}.html.j2", **context).rstrip("\n"))
 
 
-def table_html(table: pd.DataFrame, *, index: bool = False, digits: int = 2, formats: dict[str, str] | None = None,
-               drop_empty: bool = False) -> Html:
-    """A table as escaped HTML: numbers with ``digits`` decimals unless ``formats`` gives a column
-    its own (``{"value": "{:,.0f}"}``), missing values as an en dash; ``drop_empty`` leaves out
-    columns with no value at all."""
-    if drop_empty:
-        table = table.loc[:, table.notna().any()]
-    formatters = {column: (lambda x, f=fmt: "–" if pd.isna(x) else f.format(x))
-                  for column, fmt in (formats or {}).items() if column in table}
-    body = table.to_html(index=index, escape=True, border=0, classes="oc-table", na_rep="–",
-                         float_format=lambda x: f"{x:.{digits}f}", formatters=formatters or None)
-    return Html(body)
+def table_html(table: pd.DataFrame, *, index: bool = False, edition: int | None = None,
+               formats: dict[str, str] | None = None, drop_empty: bool = False,
+               definitions: dict[str, str] | None = None, missing: dict[str, str] | None = None) -> Html:
+    """A table for readers (see :func:`ocdata.views.display.prepare`): plain column names (``edition``
+    fills "2021 score"), numbers right-aligned with fixed decimals, text left-aligned, missing values as
+    an em dash with a note saying why, changes' basis and unprinted scores marked with a note."""
+    if index:
+        table = table.reset_index()
+    shown = prepare(table, edition=edition, formats=formats, drop_empty=drop_empty, definitions=definitions,
+                    missing=missing)
+    return fragment("table", header=shown.header, rows=shown.rows, notes=shown.notes)
 
 
 def _signed(x: float) -> str:
-    return "±0.00" if x == 0 else f"{x:+.2f}"
+    return signed(x)
 
 
 def title_html(data, country: str, edition: int) -> Html:
@@ -70,23 +71,35 @@ def compare_title_html(data, countries: Sequence[str], edition: int) -> Html:
 
 
 def headline_html(data, country: str, edition: int) -> Html:
-    """Cards for the four composites: score, change since the previous edition, ranks."""
+    """Cards for the four composites: score, signed change since the previous edition (coloured worse or
+    better), ranks with their movement; notes under the cards say how changes were obtained, which
+    composites average different indicator sets, and what rank 1 means."""
     table = headline(data, country, edition)
-    ranks = ranks_of(data, country, edition)
-    cards = []
+    ranks = rank_changes(data, country, edition)
+    cards, notes, computed = [], [], False
     for row in table.itertuples():
         if pd.isna(row.score):
             continue
-        card = {"label": row.label, "score": f"{row.score:.2f}", "change": None, "css": "", "basis": "",
+        card = {"label": row.label, "score": f"{row.score:.2f}", "change": None, "css": "", "word": "", "color": "",
                 "previous": None if pd.isna(row.previous_edition) else row.previous_edition,
-                "ranks": list(ranks.loc[ranks["metric"] == row.indicator, "text"])}
+                "ranks": [rank_text(r) for r in ranks[ranks["metric"] == row.indicator].itertuples()]}
         if not pd.isna(row.change):
             worse = (row.change > 0) if row.indicator != "resilience" else (row.change < 0)
             card["css"] = "oc-flat" if row.change == 0 else ("oc-worse" if worse else "oc-better")
-            card["change"] = _signed(row.change)
-            card["basis"] = "" if row.change_basis == "printed" else " (difference of published scores)"
+            card["color"] = color_of("" if row.change == 0 else "worse" if worse else "better")
+            card["word"] = "" if row.change == 0 else (" (worse)" if worse else " (better)")
+            card["change"] = signed(row.change) + ("" if row.change_basis == "printed" else BASIS_MARK)
+            computed |= row.change_basis != "printed"
+            shift = indicator_set_note(row.indicator, edition)
+            if shift:
+                notes.append(shift)
         cards.append(card)
-    return fragment("headline", cards=cards)
+    if computed:
+        notes.insert(0, f"{BASIS_MARK} change computed as the difference of the published scores "
+                        "(the source prints none).")
+    if len(ranks):
+        notes.append(RANK_RULE)
+    return fragment("headline", cards=cards, notes=notes)
 
 
 def narrative_html(table: pd.DataFrame) -> Html:
