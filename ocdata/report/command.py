@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ocdata.errors import ParameterError
@@ -13,8 +15,9 @@ from ocdata.render.jobs import RenderResult
 from ocdata.render.pool import WorkerPool
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import write_index
-from ocdata.report.outdir import check_out_dir, check_writable, make_out_dir
+from ocdata.report.outdir import check_out_dir, check_writable, make_out_dir, report_files
 from ocdata.report.plan import Planned, plan_reports
+from ocdata.report.registry import report_kinds
 from ocdata.views.params import ISO3
 
 
@@ -69,11 +72,35 @@ def warmup_code(workbook: str, tables: str = "") -> str:
     )
 
 
-def _upper_bound(countries: Sequence[str], compare: str | None, region: str | None, all_: bool) -> int | None:
+def _upper_bound(countries: Sequence[str], compare: str | None, region: str | None, all_: bool,
+                 overview: bool = False) -> int | None:
     """At most how many reports the command asks for, where that is known before the data is."""
     if all_ or region:
         return None
-    return len(countries) + (compare is not None)
+    return len(countries) + (compare is not None) + overview
+
+
+def student_copies(planned: list[Planned], folder: Path) -> list[Planned]:
+    """The batch with every student lesson pointed at its student copy in ``folder`` (solutions taken out
+    with :func:`ocdata.teach.solutions.strip_solutions`), so a published page gives no answer away."""
+    kinds = report_kinds()
+    students = [p for p in planned if getattr(kinds.get(str(p.entry.get("kind"))), "student", False)]
+    if not students:
+        return planned
+    import nbformat
+
+    from ocdata.atomic import write_text_atomic
+    from ocdata.teach.solutions import strip_solutions
+
+    copies = {}
+    for plan in students:
+        source = plan.job.notebook
+        nb = strip_solutions(nbformat.read(source, as_version=4), where=source.name)
+        target = folder / f"{plan.job.name}.ipynb"
+        write_text_atomic(target, nbformat.writes(nb))
+        copies[plan.job.name] = Planned(replace(plan.job, notebook=target), plan.entry)
+    return [copies.get(p.job.name, p) for p in planned]
+
 
 
 def run_reports(
@@ -87,6 +114,7 @@ def run_reports(
     out: Path | None = None,
     with_code: bool = False,
     progress: bool | None = None,
+    overview: bool = False,
 ) -> int:
     """Render the reports the command line asks for; 0 when all were written, 1 when any failed.
 
@@ -94,7 +122,8 @@ def run_reports(
     ``jobs``: kernels at once (default: the cores), capped at the number of reports, the cores, and one per
     150 MB of available memory. ``out`` (default :func:`ocdata.paths.reports_dir`) must not be a system
     folder or a file, and no file there that ocdata did not write is ever overwritten. ``progress``: a
-    progress bar (default: when stderr is a terminal).
+    progress bar (default: when stderr is a terminal). ``overview``: the overview of ``edition`` (default: the
+    latest edition with the most countries).
 
     Everything is checked before any kernel starts. An interruption (Ctrl-C; SIGTERM as the command line
     turns it into one) stops every kernel, and the index still lists each report finished, marked as a
@@ -103,8 +132,8 @@ def run_reports(
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ParameterError(f"--jobs must be a positive number, found {jobs!r}")
     countries = list(countries or ())
-    if not (countries or compare or region or all_):
-        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region or --all")
+    if not (countries or compare or region or all_ or overview):
+        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region, --overview or --all")
     codes = countries + ([c.strip() for c in compare.split(",")] if isinstance(compare, str) else [])
     bad = [c for c in codes if not ISO3.fullmatch(c)]
     if bad:
@@ -114,12 +143,14 @@ def run_reports(
     out = check_out_dir(out if out is not None else reports_dir())
     check_writable(out, [])
     progress = sys.stderr.isatty() if progress is None else progress
-    size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_))
-    with WorkerPool(size, progress=progress) as pool:  # worker processes import while the data loads
+    size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_, overview))
+    with (WorkerPool(size, progress=progress) as pool,  # worker processes import while the data loads
+          tempfile.TemporaryDirectory(prefix="ocdata-batch-") as scratch):
         data, tables = load_checked(books, edition)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
-                               all_=all_, workbook=book, tables=tables, with_code=with_code)
-        index = check_writable(out, [f"{p.job.name}.html" for p in planned])
+                               all_=all_, overview=overview, workbook=book, tables=tables, with_code=with_code)
+        index = check_writable(out, [f for p in planned for f in report_files(p.job.name)])
+        planned = student_copies(planned, Path(scratch))
         make_out_dir(out)
         pool.shrink(cap_jobs(jobs, len(planned)))
         pool.start(warmup_code(book, tables))
@@ -138,7 +169,8 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
 
     def finished(result: RenderResult) -> None:
         if result.ok:
-            entries[result.name] = {**by_name[result.name].entry, "files": [result.path.name]}
+            entries[result.name] = {**by_name[result.name].entry,
+                                    "files": [result.path.name, *getattr(result, "files", ())]}
 
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)

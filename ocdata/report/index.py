@@ -1,10 +1,14 @@
 """The folder's index: ``index.json`` (what each report is and which files it wrote) and ``index.html``
-(links with headline numbers, by kind of report as the registry declares, from ``templates/index.html.j2``)."""
+(a world map whose countries link to their reports, then links with headline numbers, by kind of report as
+the registry declares, from ``templates/index.html.j2``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
 
 from ocdata.atomic import write_text_atomic
 from ocdata.render.jobs import output_path
@@ -38,8 +42,78 @@ def _num(value) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _map_edition(entries: dict[str, dict], profiles: dict[str, dict]) -> tuple[int | None, dict[str, dict], str]:
+    """The edition the map shows, each country's scores in it, and the overview report (if any) it comes from:
+    the overview with the most countries (the latest edition among equals); without one, the edition most
+    profiles have (the latest among equals), from their headline scores."""
+    overviews = [(len(e["map"]), int(e["edition"]), n) for n, e in entries.items()
+                 if isinstance(e.get("map"), dict) and e["map"] and isinstance(e.get("edition"), int)]
+    if overviews:
+        _, year, name = max(overviews)
+        return year, entries[name]["map"], name
+    counts: dict[int, int] = {}
+    for entry in profiles.values():
+        counts[entry["edition"]] = counts.get(entry["edition"], 0) + 1
+    if not counts:
+        return None, {}, ""
+    year = max(counts, key=lambda e: (counts[e], e))
+    values = {}
+    for entry in profiles.values():
+        if entry["edition"] == year and entry.get("scores"):
+            values[entry["countries"][0]] = entry["scores"][0]
+    return year, values, ""
+
+
+def index_map(entries: dict[str, dict]) -> dict | None:
+    """The index's map: criminality of one edition, each country with a profile in ``entries`` a link to it
+    (the map's edition, else its latest) with a hover title of its scores; None without any profile."""
+    from ocdata.maps import load_shapes, world_map_svg
+
+    known = load_shapes()["countries"]
+    kinds = report_kinds()
+    profiles = {n: e for n, e in entries.items() if getattr(kinds.get(str(e.get("kind"))), "subject", "") == "country"
+                and len(e.get("countries") or []) == 1 and e["countries"][0] in known
+                and isinstance(e.get("edition"), int)}
+    if not profiles:
+        return None
+    year, values, overview = _map_edition(entries, profiles)
+    reports: dict[str, list[tuple[int, str]]] = {}
+    for name, entry in profiles.items():
+        reports.setdefault(entry["countries"][0], []).append((entry["edition"] == year, entry["edition"], name))
+    links = {c: f"{max(found)[2]}.html" for c, found in reports.items()}
+    other = {c: max(found)[1] for c, found in reports.items() if not max(found)[0]}
+    names = _names()
+    titles, rows = {}, []
+    for iso3 in sorted(set(values) | set(links)):
+        if iso3 not in known:
+            continue
+        score = values.get(iso3) or {}
+        crim, res = score.get("criminality"), score.get("resilience")
+        parts = [f"{label} {value:.2f}" for label, value in (("criminality", crim), ("resilience", res))
+                 if value is not None]
+        title = f"{names.get(iso3, iso3)}: " + (", ".join(parts) if parts else f"no score in {year}")
+        if iso3 in other:
+            title += f" ({year}; opens the {other[iso3]} report)"
+        titles[iso3] = title
+        rows.append({"iso3": iso3, "score": float("nan") if crim is None else float(crim)})
+    svg = world_map_svg(pd.DataFrame(rows, columns=["iso3", "score"]), metric_label=f"Criminality {year}",
+                        higher_is_worse=True, links=links, titles=titles,
+                        caption=f"Criminality {year}: each country with a report here links to it",
+                        unlisted="background")
+    editions = sorted({e["edition"] for e in profiles.values()})
+    return {"svg": Markup(svg), "edition": year, "editions": editions, "linked": len(links),
+            "overview": f"{overview}.html" if overview else ""}
+
+
+def _names() -> dict[str, str]:
+    from ocdata.countries import load_countries
+
+    return load_countries().set_index("iso3")["country"].to_dict()
+
+
 def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
-    """The index page: a section per kind of report (registry order), every piece of text escaped."""
+    """The index page: the map, then a section per kind of report (registry order), every piece of text
+    escaped."""
     kinds = report_kinds()
     sections = []
     for kind in kinds.values():
@@ -54,4 +128,4 @@ def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
                          "countries": ", ".join(str(s.get("country")) for s in scores)})
         if rows:
             sections.append({"title": kind.section, "layout": kind.layout, "rows": rows})
-    return render("index.html.j2", sections=sections, partial=partial) + "\n"
+    return render("index.html.j2", sections=sections, partial=partial, map=index_map(entries)) + "\n"

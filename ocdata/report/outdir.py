@@ -17,6 +17,8 @@ from ocdata.errors import InputError, ParameterError
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
 GENERATOR = "ocdata report"
+REPORT_SUFFIXES = (".html", ".csv")
+"""What a report may write beside its page: a table of what it shows."""
 FOLDER_MODE = 0o755
 SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys",
                 "/usr")
@@ -65,6 +67,12 @@ def read_index(out: Path) -> dict | None:
     for entry in entries.values():
         entry["files"] = [f for f in entry.get("files", []) if isinstance(f, str) and _plain(f)]
     return {"partial": bool(content.get("partial", False)), "reports": entries}
+
+
+def report_files(name: str) -> list[str]:
+    """The files a report named ``name`` may write: its page and its table (``NAME.csv``); a file of either
+    name that ocdata did not write is refused like any other."""
+    return [f"{name}{suffix}" for suffix in REPORT_SUFFIXES]
 
 
 def _plain(name: str) -> bool:

@@ -100,6 +100,23 @@ class Planner:
                  "scores": scores}
         return Planned(job, entry)
 
+    def edition(self, kind: ReportKind, edition: int | None) -> Planned:
+        """A report about every country of one edition (``None``: the latest with the most countries); its
+        entry keeps each country's criminality and resilience for the index's map."""
+        from ocdata.views.overview import overview_edition
+
+        year = overview_edition(self.data, edition)
+        scores = {c: _scores_of(self.catalog.info[c]["country"], s) for (c, e), s in self.catalog.composites.items()
+                  if e == year and c in self.catalog.info}
+        shown = {c: {"criminality": v["criminality"], "resilience": v["resilience"]} for c, v in sorted(scores.items())
+                 if v["criminality"] is not None and v["resilience"] is not None}
+        fields = {"country": "", "iso3": "", "edition": year, "group": "", "n": len(shown)}
+        job = self._job(kind, kind.file.format(iso3="", edition=year, codes=""), kind.title.format(**fields),
+                        {"edition": year})
+        entry = {"kind": kind.name, "title": kind.label.format(**fields), "edition": year, "countries": [],
+                 "scores": [], "map": shown}
+        return Planned(job, entry)
+
     def example(self, kind: ReportKind) -> Planned:
         """A teaching report, on KGZ when the data has it (else the first country)."""
         codes = sorted(self.catalog.editions)
@@ -114,8 +131,9 @@ class Planner:
 
     def every(self, edition: int | None) -> list[Planned]:
         """``--all``: each country-kind for every country (in ``edition``, or each one's latest), the
-        countries-kinds on all of them (on each region's, past :data:`MAX_COMPARE` countries), and every
-        example kind; only kinds the registry marks ``in_all``."""
+        countries-kinds on all of them (on each region's, past :data:`MAX_COMPARE` countries), every
+        edition-kind (the overview) on the batch's edition, and every example kind; only kinds the registry
+        marks ``in_all``."""
         codes = sorted(self.catalog.editions)
         if edition is not None:
             codes = [c for c in codes if edition in self.catalog.editions[c]]
@@ -135,6 +153,7 @@ class Planner:
                     if len(members) >= 2:
                         groups.append(members)
         planned += [self.countries(kind, g, year) for kind in wanted if kind.subject == "countries" for g in groups]
+        planned += [self.edition(kind, year) for kind in wanted if kind.subject == "edition"]
         planned += [self.example(kind) for kind in wanted if kind.subject == "example"]
         return planned
 
@@ -158,6 +177,7 @@ def plan_reports(
     region: str | None = None,
     edition: int | None = None,
     all_: bool = False,
+    overview: bool = False,
     workbook: str = "",
     tables: str = "",
     with_code: bool = False,
@@ -165,6 +185,7 @@ def plan_reports(
     """Every report the command asks for, validated; raises ParameterError before anything runs.
 
     Countries get every kind about one country, ``compare`` and ``region`` every kind about several,
+    ``overview`` every kind about a whole edition (``edition``, or the latest with the most countries),
     ``all_`` what :meth:`Planner.every` plans.
     """
     if edition is not None:
@@ -188,10 +209,12 @@ def plan_reports(
                                  + (f" for {edition}" if edition else "") + "; a comparison needs two"
                                  + ("" if workbook else " (pass --workbook for all countries)"))
         planned += [planner.countries(kind, members, edition) for kind in kinds_of("countries")]
+    if overview:
+        planned += [planner.edition(kind, edition) for kind in kinds_of("edition")]
     if all_:
         planned += planner.every(edition)
     if not planned:
-        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region or --all")
+        raise ParameterError("nothing to render: name countries (ISO3), --compare, --region, --overview or --all")
     unique: dict[str, Planned] = {}
     for plan in planned:
         unique.setdefault(plan.job.name, plan)

@@ -14,12 +14,15 @@ from ocdata.errors import InputError, ParameterError
 from ocdata.paths import PACKAGE_DATA, notebooks_dir
 
 REGISTRY = PACKAGE_DATA / "reports.yaml"
-SUBJECTS = {"country": ("country", "edition"), "countries": ("countries", "edition"), "example": ("country",)}
+SUBJECTS = {"country": ("country", "edition"), "countries": ("countries", "edition"), "edition": ("edition",),
+            "example": ("country",)}
 """What a report is about, and the parameters that gives its notebook."""
 COMMON_PARAMETERS = ("workbook", "tables")
 LAYOUTS = ("scores", "countries", "list")
 FIELDS = {"file": {"iso3", "edition", "codes"}, "title": {"country", "iso3", "edition", "group", "n"}}
 _KEYS = {"notebook", "subject", "file", "title", "index", "show_code", "in_all"}
+_OPTIONAL = {"student": False}
+"""Keys a kind may leave out, with their defaults."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class ReportKind:
     label: str
     show_code: bool
     in_all: bool
+    student: bool = False
+    """A lesson rendered as its student version: solutions taken out before it runs."""
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -58,8 +63,10 @@ def _kind(name: str, entry: object) -> ReportKind:
     def bad(what: str) -> InputError:
         return InputError(f"report kind {name!r}: expected {what}", file=REGISTRY)
 
-    if not isinstance(entry, dict) or set(entry) != _KEYS:
-        raise bad(f"the keys {sorted(_KEYS)}, found {sorted(entry) if isinstance(entry, dict) else entry!r}")
+    if not isinstance(entry, dict) or not _KEYS <= set(entry) <= _KEYS | set(_OPTIONAL):
+        raise bad(f"the keys {sorted(_KEYS)} (optional: {sorted(_OPTIONAL)}), "
+                  f"found {sorted(entry) if isinstance(entry, dict) else entry!r}")
+    entry = {**_OPTIONAL, **entry}
     index = entry["index"]
     if not isinstance(index, dict) or set(index) != {"section", "layout", "label"}:
         raise bad(f"index with section, layout and label, found {index!r}")
@@ -72,11 +79,12 @@ def _kind(name: str, entry: object) -> ReportKind:
             raise bad(f"{key} with fields from {sorted(allowed)}, found {entry[key]!r}")
     if not _fields(index["label"]) <= FIELDS["title"]:
         raise bad(f"an index label with fields from {sorted(FIELDS['title'])}, found {index['label']!r}")
-    if not all(isinstance(entry[k], bool) for k in ("show_code", "in_all")):
-        raise bad("show_code and in_all to be true or false")
+    if not all(isinstance(entry[k], bool) for k in ("show_code", "in_all", "student")):
+        raise bad("show_code, in_all and student to be true or false")
     return ReportKind(name=name, notebook=str(entry["notebook"]), subject=entry["subject"], file=entry["file"],
                       title=entry["title"], section=str(index["section"]), layout=index["layout"],
-                      label=str(index["label"]), show_code=entry["show_code"], in_all=entry["in_all"])
+                      label=str(index["label"]), show_code=entry["show_code"], in_all=entry["in_all"],
+                      student=entry["student"])
 
 
 @cache
@@ -100,5 +108,5 @@ def report_kind(name: str) -> ReportKind:
 
 
 def kinds_of(subject: str) -> list[ReportKind]:
-    """The kinds about one ``subject`` (``country``, ``countries``, ``example``)."""
+    """The kinds about one ``subject`` (``country``, ``countries``, ``edition``, ``example``)."""
     return [kind for kind in report_kinds().values() if kind.subject == subject]
