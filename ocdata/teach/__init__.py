@@ -94,3 +94,23 @@ def check_4_2(answer: Any) -> None:
 def check_4_3(answer: Any) -> None:
     """Exercise 4.3: on how many 2023 indicators Kyrgyzstan scores above Kazakhstan."""
     check("4.3", answer)
+
+
+def check_5_1(answer: Any) -> None:
+    """Exercise 5.1: the year-on-year growth of registered drug-related crimes in 2006, in percent."""
+    check("5.1", answer)
+
+
+def check_5_2(answer: Any) -> None:
+    """Exercise 5.2: the compound annual growth of registered drug-related crimes from 1990 to 2000."""
+    check("5.2", answer)
+
+
+def check_5_3(answer: Any) -> None:
+    """Exercise 5.3: how many percent Kazakhstan's 2006 drug-crime rate is above the regional average."""
+    check("5.3", answer)
+
+
+def check_5_4(answer: Any) -> None:
+    """Exercise 5.4: the article's decline after the peak, averaged its way (mean of the yearly rates)."""
+    check("5.4", answer)

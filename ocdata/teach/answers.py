@@ -10,6 +10,8 @@ import pandas as pd
 
 from ocdata.codebook import children_of, indicators_of
 from ocdata.numbers import round_half_up
+from ocdata.paths import raw_dir
+from ocdata.series import mean_annual_growth
 
 PILLARS = ("criminal_markets", "criminal_actors", "resilience")
 
@@ -93,9 +95,47 @@ def infer_indicator(data, country: str, edition: int, indicator: str) -> float:
     return float(round(raw * 2) / 2)
 
 
+def series_values(data, country: str, series: str) -> pd.Series:
+    """One of the article's series as numbers indexed by year (plain ``int`` years)."""
+    table = data.series
+    rows = table[(table["iso3"] == country) & (table["series"] == series)]
+    return pd.Series(rows["value"].to_numpy(dtype="float64"), index=rows["year"].astype(int).to_numpy(), name=series)
+
+
 def growth_rates(data, country: str, series: str) -> pd.Series:
     """Year-on-year growth of one of the article's series, in percent, indexed by year."""
-    table = data.series
-    values = table[(table["iso3"] == country) & (table["series"] == series)].set_index("year")["value"]
+    values = series_values(data, country, series)
     values = values.reindex(range(int(values.index.min()), int(values.index.max()) + 1))
     return 100 * (values / values.shift(1) - 1)
+
+
+def compound_growth(data, country: str, series: str, start: int, end: int, *, steps: int | None = None) -> float:
+    """The constant yearly growth (percent) that turns the ``start`` value into the ``end`` value.
+
+    ``steps`` overrides the number of yearly steps (``end - start``), to show the off-by-one mistake.
+    """
+    values = series_values(data, country, series)
+    steps = end - start if steps is None else steps
+    return float(100 * ((values[end] / values[start]) ** (1 / steps) - 1))
+
+
+def mean_growth(data, country: str, series: str, first: int, last: int) -> float:
+    """The simple mean of the year-on-year rates (percent) of the years ``first`` to ``last``.
+
+    The article's way of averaging, and the one ``data.claims`` checks its growth claims with.
+    """
+    return float(mean_annual_growth(series_values(data, country, series), first, last))
+
+
+def percent_above(data, country: str, series: str, versus: str, year: int) -> float:
+    """How many percent one series' value is above another's in ``year`` (negative when below)."""
+    value = series_values(data, country, series)[year]
+    base = series_values(data, country, versus)[year]
+    return float(100 * (value / base - 1))
+
+
+def cited_line(data, source: str, line: int) -> str:
+    """The text of a bundled document's line (1-based), as a ``source``/``line`` citation points to it."""
+    sources = data.sources
+    file = sources.loc[sources["id"] == source, "file"].item()
+    return (raw_dir() / file).read_text(encoding="utf-8").splitlines()[int(line) - 1]

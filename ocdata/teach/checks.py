@@ -23,8 +23,11 @@ from ocdata.teach import answers as a
 TOLERANCE = 0.001
 """How far a number may be from the expected one and still count: answers are rounded to 2 decimals, so
 this accepts the float noise of a correct computation and rejects a value that is off by 0.01."""
+PERCENT_TOLERANCE = 0.005 + 1e-9
+"""For growth rates in percent: accepts the unrounded rate and the rate rounded to 2 decimals (either way)."""
 SAME = 1e-6
-"""How close a wrong answer must be to a typical mistake for that mistake's hint to be given."""
+"""How close a wrong answer must be to a typical mistake for that mistake's hint to be given (at least; an
+exercise with a wider tolerance gives the hint to a wrong answer within that tolerance of the mistake)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,9 @@ class Exercise:
     id: str
     expected: Callable[[Any], Any]
     hint: str
-    kind: str = "number"  # "number" (within TOLERANCE) or "integer" (exactly)
+    kind: str = "number"  # "number" (within ``tolerance``) or "integer" (exactly)
     mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
+    tolerance: float = TOLERANCE
 
 
 def _load():
@@ -104,6 +108,36 @@ def _backcast(data, iso3: str, edition: int, origin: str | None = "backcast") ->
 
 def _kaz_like(data) -> float:
     return a.like_for_like_mean(data, "KAZ", 2023, "criminal_markets", since=2021)
+
+
+CRIMES = "drug_related_crimes"
+OFFENDERS = "drug_related_crime_offenders"
+RATE = "drug_related_crime_rate"
+REGIONAL_RATE = "central_asia_average_drug_related_crime_rate"
+
+
+def _count(data, year: int, series: str = CRIMES) -> float:
+    return float(a.series_values(data, "KAZ", series)[year])
+
+
+def _yoy(data, year: int, series: str = CRIMES) -> float:
+    return float(a.growth_rates(data, "KAZ", series)[year])
+
+
+def _cagr(start: int, end: int, steps: int | None = None) -> Callable[[Any], float]:
+    return lambda data: a.compound_growth(data, "KAZ", CRIMES, start, end, steps=steps)
+
+
+def _mean_growth(first: int, last: int) -> Callable[[Any], float]:
+    return lambda data: a.mean_growth(data, "KAZ", CRIMES, first, last)
+
+
+def _rate(data, series: str = RATE) -> float:
+    return _count(data, 2006, series)
+
+
+def _above(data) -> float:
+    return a.percent_above(data, "KAZ", RATE, REGIONAL_RATE, 2006)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -239,6 +273,66 @@ EXERCISES: dict[str, Exercise] = {
                         "that counts where Kazakhstan is higher; the question asks about Kyrgyzstan."),
             ),
         ),
+        # lesson 5: historical series and a text's growth claims
+        Exercise(
+            "5.1", lambda d: _yoy(d, 2006), tolerance=PERCENT_TOLERANCE,
+            hint="divide the later year's count by the earlier year's, subtract one, and express it in percent.",
+            mistakes=(
+                Mistake(lambda d: _yoy(d, 2006, OFFENDERS),
+                        "that is the series of persons convicted; the question asks about registered crimes."),
+                Mistake(lambda d: 100 * (1 - _count(d, 2005) / _count(d, 2006)),
+                        "that measures the change against the later year; growth is measured from the earlier year."),
+                Mistake(lambda d: 100 * _count(d, 2006) / _count(d, 2005),
+                        "that is the ratio of the two years in percent; growth is the ratio minus one."),
+                Mistake(lambda d: _count(d, 2006) - _count(d, 2005),
+                        "that is the change in the number of crimes; express it relative to the earlier year."),
+                Mistake(lambda d: _yoy(d, 2006) / 100, "that is a fraction; give the growth in percent."),
+                Mistake(lambda d: 100 * (_count(d, 2006) / _count(d, 2004) - 1),
+                        "that compares with the wrong year: year-on-year compares with the year just before."),
+            ),
+        ),
+        Exercise(
+            "5.2", _cagr(1990, 2000), tolerance=PERCENT_TOLERANCE,
+            hint="find the one constant yearly rate that, applied once a year, turns the first count into the last.",
+            mistakes=(
+                Mistake(_mean_growth(1991, 2000), "that is the simple average of the yearly rates; a compound rate is "
+                        "the constant rate that turns the first count into the last."),
+                Mistake(_cagr(1991, 2000), "that starts a year late: the period begins with the 1990 count."),
+                Mistake(_cagr(1990, 2000, steps=11), "count the yearly steps between the two counts: the root is one "
+                        "over the number of steps, not the number of years listed."),
+                Mistake(lambda d: 100 * (_count(d, 2000) / _count(d, 1990) - 1),
+                        "that is the growth over the whole period; the question asks for a yearly rate."),
+                Mistake(lambda d: 100 * (_count(d, 2000) / _count(d, 1990) - 1) / (2000 - 1990),
+                        "that spreads the total growth evenly over the years; growth compounds, so take a root."),
+                Mistake(lambda d: _cagr(1990, 2000)(d) / 100, "that is a fraction; give the rate in percent."),
+            ),
+        ),
+        Exercise(
+            "5.3", _above, tolerance=PERCENT_TOLERANCE,
+            hint="'more than the average' is Kazakhstan's rate divided by the regional one, minus one, in percent.",
+            mistakes=(
+                Mistake(lambda d: _above(d) + 100, "that is the ratio in percent; 'more than' is the ratio minus one."),
+                Mistake(lambda d: _above(d) / 100, "that is a fraction; give the answer in percent."),
+                Mistake(lambda d: 100 * (1 - _rate(d, REGIONAL_RATE) / _rate(d)),
+                        "that measures the gap against Kazakhstan's rate; 'more than the regional average' is "
+                        "measured against the average."),
+                Mistake(lambda d: _rate(d) - _rate(d, REGIONAL_RATE),
+                        "that is the gap in crimes per 100,000 people; the claim is a percentage."),
+            ),
+        ),
+        Exercise(
+            "5.4", _mean_growth(2001, 2005), tolerance=PERCENT_TOLERANCE,
+            hint="take the year-on-year rates of the years 2001 to 2005 and average them, the way data.claims does.",
+            mistakes=(
+                Mistake(_cagr(2000, 2005), "that is the compound rate; the article averages the yearly rates "
+                        "(see the claim's method in data.claims)."),
+                Mistake(lambda d: -_mean_growth(2001, 2005)(d), "a decline is a negative growth rate."),
+                Mistake(_mean_growth(2002, 2005), "that leaves out the first fall: the rate of 2001 compares it with "
+                        "the peak year before it."),
+                Mistake(_mean_growth(2001, 2006), "that runs past 2005, where the claimed decline ends."),
+                Mistake(lambda d: _mean_growth(2001, 2005)(d) / 100, "that is a fraction; give the rate in percent."),
+            ),
+        ),
     ]
 }
 
@@ -274,11 +368,12 @@ def assess(exercise_id: str, answer: Any, data=None) -> tuple[bool | None, str]:
         return False, f"Not yet: expected {kind}, found {type(answer).__name__} {answer!r:.40}."
     data = _load() if data is None else data
     expected = float(exercise.expected(data))
-    if _matches(exercise, value, expected, TOLERANCE):
+    if _matches(exercise, value, expected, exercise.tolerance):
         return True, f"Correct: exercise {exercise_id}."
+    near = max(SAME, exercise.tolerance) if exercise.kind == "number" else SAME
     for mistake in exercise.mistakes:
         wrong = float(mistake.value(data))
-        if not _matches(exercise, wrong, expected, TOLERANCE) and abs(value - wrong) <= SAME:
+        if not _matches(exercise, wrong, expected, exercise.tolerance) and abs(value - wrong) <= near:
             return False, f"Not yet: {mistake.hint}"
     return False, f"Not yet: {exercise.hint}"
 
