@@ -63,6 +63,7 @@ def _report(args: argparse.Namespace) -> int:
         region=args.region,
         edition=args.edition,
         all_=args.all,
+        overview=args.overview,
         jobs=args.jobs,
         out=args.out,
         with_code=args.with_code,
@@ -185,7 +186,10 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--compare", default=None, metavar="ISO3,ISO3,...", help="render a comparison")
     report.add_argument("--region", default=None, help="compare the countries of a region (needs a workbook)")
     report.add_argument("--edition", type=int, default=None, help="edition year (default: the latest)")
-    report.add_argument("--all", action="store_true", help="every country, the comparison and the tutorial")
+    report.add_argument("--overview", action="store_true",
+                        help="the whole index of an edition: maps, ranking, distributions (overview_EDITION.html)")
+    report.add_argument("--all", action="store_true",
+                        help="every country, the comparisons, the overview, the tutorial and the lessons")
     books = report.add_mutually_exclusive_group()
     books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
     books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
