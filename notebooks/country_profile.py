@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -22,6 +24,7 @@
 from IPython.display import display
 
 from ocdata import plots, views
+from ocdata.views import maps
 
 # %% tags=["parameters"]
 country: str = "KGZ"  # ISO3 code of the country
@@ -34,22 +37,26 @@ data = views.load_dataset(workbook, tables)
 country = views.validate_country(data, country)
 edition = views.validate_edition(data, edition, [country])
 info = views.country_info(data, country)
-views.title_html(data, country, edition)
+name = info["country"]
+previous = views.previous_edition(edition)
+sources = views.cited_sources(data, [country], with_workbook=views.has_peers(data, edition))
+refs = views.source_refs(sources)
+display(views.title_html(data, country, edition))
+display(views.lacks_html(data, country, edition))
+maps.locator_map(data, country, edition)
 
 # %% [markdown]
 # ## Headline scores
 #
 # Criminality measures how much organized crime there is (higher is worse); resilience measures how
-# well the state and society withstand it (higher is better). The change is the one printed beside
-# the score, or else the difference from the previous edition's published score.
+# well the state and society withstand it (higher is better). Each change is the one printed beside
+# the score, or else the difference from the previous edition's published score (marked °).
 
 # %%
 headline = views.headline(data, country, edition)
-views.headline_html(data, country, edition)
-
-# %%
-views.table_html(headline[["label", "score", "previous_edition", "previous_score", "change", "change_basis",
-                           "origin"]])
+display(views.headline_html(data, country, edition))
+views.table_html(headline[["label", "score", "previous_score", "change", "change_basis", "origin", "indicator"]],
+                 edition=edition)
 
 # %% [markdown]
 # ## The three pillars
@@ -58,45 +65,54 @@ views.table_html(headline[["label", "score", "previous_edition", "previous_score
 # pillar of its own. The black tick is the previous edition.
 
 # %%
-plots.show(plots.pillar_bars(headline, title=f"{info['country']}, {edition}"), alt="pillar scores")
+plots.show(plots.pillar_bars(headline, title=f"{name}: pillars, {edition}", previous_edition=previous),
+           alt=f"{name}'s criminal markets, criminal actors, criminality and resilience scores in {edition}"
+               + (f", with {previous}'s marked" if previous else ""))
 
 # %% [markdown]
 # ## Every indicator
 #
 # Each indicator is an expert score from 1 to 10 in steps of 0.5, grouped by pillar and sorted by
-# score. Indicators added in 2023 have no earlier score.
+# score; open an indicator's name for its definition. Hatched bars and marked scores were not printed
+# in the source but inferred or back-cast.
 
 # %%
 indicators = views.indicator_scores(data, country, edition)
-plots.show(plots.indicator_bars(indicators, title=f"{info['country']}: indicators, {edition}",
-                                previous_edition=views.previous_edition(edition)),
-           alt="indicator scores")
+plots.show(plots.indicator_bars(indicators, title=f"{name}: indicators, {edition}", previous_edition=previous),
+           alt=f"{name}'s {len(indicators)} indicator scores in {edition}, by pillar"
+               + (f", with {previous}'s marked" if previous else ""))
 
 # %%
-views.table_html(indicators[["label", "pillar", "score", "previous_score", "change", "origin"]])
+main_table = indicators[["label", "pillar", "score", "previous_score", "change", "change_basis", "origin",
+                         "indicator"]]
+display(views.table_html(main_table, edition=edition, definitions=views.definitions(data)))
+notes = [views.indicator_set_note(c, edition) for c in ("criminal_markets", "criminal_actors")]
+for note in filter(None, notes):
+    display(views.note_html(note))
+views.export_table(indicators[["indicator", "label", "pillar", "score", "previous_score", "change",
+                               "change_basis", "origin", "source", "line"]], edition=edition)
 
 # %% [markdown]
 # ## The composites across editions
 
 # %%
 history = views.composite_history(data, [country])
-plots.show(plots.composite_lines(history, title=f"{info['country']}: composites by edition"),
-           alt="composite scores by edition")
+plots.show(plots.composite_lines(history, title=f"{name}: composites by edition"),
+           alt=f"{name}'s four composite scores in each edition the data has "
+               f"({', '.join(str(e) for e in sorted(history['edition'].unique()))})")
 views.table_html(views.composite_table(history))
-
-# %% [markdown]
-# ## Among its peers
-#
-# Criminality against resilience for every country the data has for this edition, the country's
-# region highlighted; then the region's ranking and means.
 
 # %%
 if views.has_peers(data, edition):
     peers = views.peer_scores(data, edition)
+    display(views.section_html("Among its peers", "Criminality against resilience for every country the data "
+                               "has for this edition, the country's region highlighted; then the region's "
+                               "ranking and means."))
     plots.show(plots.peer_scatter(peers, [country], info["region"],
                                   title=f"{len(peers)} countries, {edition} edition"),
-               alt="criminality against resilience")
-    display(views.note_html(f"{info['region']}: ranking among its countries"))
+               alt=f"Criminality against resilience for {len(peers)} countries in {edition}, {name} labelled "
+                   f"and {info['region']} highlighted")
+    display(views.note_html(f"{info['region']}: ranking among its countries (rank 1 has the highest score)"))
     display(views.table_html(views.region_ranking(data, info["region"], edition)))
     means = views.region_means(data, country, edition)
     if not means.empty:
@@ -105,48 +121,45 @@ if views.has_peers(data, edition):
 else:
     display(views.no_peers_html(data, edition, "the country"))
 
-# %% [markdown]
-# ## Historical series
-#
-# Figures from background documents, and the growth rates their text claims, recomputed from the
-# figures themselves.
-
 # %%
 series = views.country_series(data, country)
-if series.empty:
-    display(views.note_html("The source documents give no historical series for this country."))
-else:
-    plots.show(plots.series_lines(series), alt="historical series")
+if not series.empty:
+    display(views.section_html("Historical series", "Figures from background documents, and the growth rates "
+                               "their text claims, recomputed from the figures themselves."))
+    plots.show(plots.series_lines(series),
+               alt=f"{series['series'].nunique()} yearly series about {name} from background documents")
     display(views.note_html("Growth-rate claims checked against the series"))
     display(views.table_html(views.country_claims(data, country)))
     display(views.note_html("Single figures"))
     display(views.table_html(views.single_figures(data, country), formats={"value": "{:,.0f}"}))
 
-# %% [markdown]
-# ## What the profile says
-#
-# The narrative of the profile, by section, each paragraph with its document and line.
-
 # %%
-views.narrative_html(views.narrative(data, country, edition))
+story = views.narrative(data, country, edition)
+if not story.empty:
+    display(views.section_html("What the profile says",
+                               "The narrative of the profile, by section, each paragraph with its document and "
+                               "line."))
+    display(views.narrative_html(story, refs))
 
 # %% [markdown]
 # ## Provenance
 #
-# Every value above is either printed in a source (reported), computed by the publisher's rule from
-# its indicators (computed), solved from a printed pillar mean (inferred), or recovered from a later
-# edition's printed change (back-cast).
+# Every value above is either printed in a source, computed by the publisher's rule from its
+# indicators, solved from a printed pillar mean (inferred), or recovered from a later edition's
+# printed change (back-cast). Sources are numbered as in the list at the end.
 
 # %%
 provenance = views.provenance(data, country, edition)
 display(views.table_html(views.provenance_summary(provenance)))
-views.table_html(provenance[["label", "level", "score", "origin", "source", "line", "sheet"]], drop_empty=True)
+views.table_html(provenance[["label", "level", "score", "origin", "source", "line", "sheet", "indicator"]]
+                 .assign(source=[views.cite(s, refs) for s in provenance["source"]]), drop_empty=True)
 
 # %%
 views.table_html(views.check_summary(data, [country]))
 
 # %% [markdown]
-# ## Sources
+# ## Sources and how to cite
 
 # %%
-views.sources_html(views.cited_sources(data, [country], with_workbook=views.has_peers(data, edition)))
+display(views.sources_html(sources))
+views.cite_html(data, [country], edition)

@@ -46,7 +46,8 @@ def indicator_differences(data, countries: Sequence[str], edition: int) -> pd.Da
     """Per indicator: each country's score, and how far apart they are.
 
     For two countries ``difference`` is first minus second; for more, it is the spread (highest
-    minus lowest). Rows are sorted by the size of the difference, largest first.
+    minus lowest; ``highest`` and ``lowest`` name every country sharing that score). Rows are sorted by the
+    size of the difference, largest first.
     """
     matrix = indicator_matrix(data, countries, edition)
     out = matrix.copy()
@@ -54,13 +55,19 @@ def indicator_differences(data, countries: Sequence[str], edition: int) -> pd.Da
         out["difference"] = matrix.iloc[:, 0] - matrix.iloc[:, 1]
     else:
         out["difference"] = matrix.max(axis=1) - matrix.min(axis=1)
-        out["highest"] = matrix.idxmax(axis=1)
-        out["lowest"] = matrix.idxmin(axis=1)
+        out["highest"] = [_names_at(row, row.max()) for _, row in matrix.iterrows()]
+        out["lowest"] = [_names_at(row, row.min()) for _, row in matrix.iterrows()]
     pillars = data.codebook.set_index("label")["pillar"]
     out.insert(0, "pillar", out.index.map(pillars))
     out["_abs"] = out["difference"].abs()
     out = out.reset_index().sort_values(["_abs", "indicator"], ascending=[False, True], kind="stable")
     return out.drop(columns="_abs").reset_index(drop=True)
+
+
+def _names_at(values: pd.Series, target: float) -> str:
+    from ocdata.views.notes import names_at
+
+    return names_at(values, target)
 
 
 def largest_changes(data, countries: Sequence[str], edition: int, n: int = 12) -> pd.DataFrame:

@@ -40,6 +40,8 @@ VALUE_WORDS = {
     "level": {"dimension": "dimension", "pillar": "pillar", "indicator": "indicator"},
     "matches": {"True": "yes", "False": "no"},
 }
+CODE_COLUMNS = ("sheet", "file")
+"""Columns holding names of files and sheets, shown as code (a reader types them as they are)."""
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
 
@@ -153,6 +155,7 @@ class Cell:
     numeric: bool = False
     details: str = ""
     color: str = ""
+    code: bool = False
 
 
 @dataclass
@@ -217,7 +220,7 @@ def prepare(table: pd.DataFrame, *, edition: int | None = None, formats: dict[st
                 if basis.iloc[i] == "difference":
                     text = f"{text}{BASIS_MARK}"
             details = definitions.get(text, "") if definitions and c in ("label", "indicator") else ""
-            cells.append(Cell(text, kind != "text", details, color))
+            cells.append(Cell(text, kind != "text", details, color, c in CODE_COLUMNS))
         rows.append(cells)
     notes = []
     if "difference" in basis_kinds:

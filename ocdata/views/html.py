@@ -12,13 +12,30 @@ from typing import Any
 import pandas as pd
 
 from ocdata.templating import escape, render
-from ocdata.views.country import headline, peer_scores, profile_facts
-from ocdata.views.display import BASIS_MARK, color_of, prepare, signed
-from ocdata.views.notes import RANK_RULE, indicator_set_note, rank_changes, rank_text
+from ocdata.views.country import cited_sources, has_peers, headline, peer_scores, profile_facts
+from ocdata.views.display import BASIS_MARK, color_of, display_name, prepare, signed
+from ocdata.views.notes import RANK_RULE, indicator_set_note, lacks, rank_changes, rank_text
 from ocdata.views.params import Catalog, country_info
 
-__all__ = ["Html", "compare_title_html", "escape", "headline_html", "narrative_html", "no_peers_html", "note_html",
-           "sources_html", "table_html", "title_html"]
+__all__ = [
+    "Html",
+    "cite",
+    "cite_html",
+    "compare_title_html",
+    "definitions",
+    "escape",
+    "export_table",
+    "headline_html",
+    "lacks_html",
+    "narrative_html",
+    "no_peers_html",
+    "note_html",
+    "section_html",
+    "source_refs",
+    "sources_html",
+    "table_html",
+    "title_html",
+]
 
 FACTS = (("capital", "Capital", "{}"), ("population", "Population", "{:,}"),
          ("gdp_usd_million", "GDP (current US$ million)", "{:,}"), ("area_km2", "Area (km²)", "{:,}"))
@@ -58,8 +75,10 @@ def title_html(data, country: str, edition: int) -> Html:
     """The report's heading: country, code, edition, continent and region, and profile facts."""
     facts = profile_facts(data, country, edition)
     shown = [(label, fmt.format(facts[key])) for key, label, fmt in FACTS if key in facts]
+    titles = data.sources.set_index("id")["title"]
+    source = facts.get("source")
     return fragment("title", **country_info(data, country), edition=edition, facts=shown,
-                    source=facts.get("source"))
+                    source=titles.get(source, source) if source else None)
 
 
 def compare_title_html(data, countries: Sequence[str], edition: int) -> Html:
@@ -102,20 +121,33 @@ def headline_html(data, country: str, edition: int) -> Html:
     return fragment("headline", cards=cards, notes=notes)
 
 
-def narrative_html(table: pd.DataFrame) -> Html:
-    """The paragraphs of a :func:`~ocdata.views.narrative` table under their section headings, each cited."""
+def narrative_html(table: pd.DataFrame, refs: dict[str, str] | None = None) -> Html:
+    """The paragraphs of a :func:`~ocdata.views.narrative` table under their section headings, each cited
+    (by its number in the sources list where ``refs`` gives one)."""
     paragraphs, current = [], None
     for row in table.itertuples():
         paragraphs.append({"heading": row.section if row.section != current else None, "text": row.text,
-                           "source": row.source, "line": row.line})
+                           "source": cite(row.source, refs), "line": row.line})
         current = row.section
     return fragment("narrative", paragraphs=paragraphs)
 
 
+def source_refs(sources: pd.DataFrame) -> dict[str, str]:
+    """Each cited source's id -> its number in :func:`sources_html`'s list (``[1]``)."""
+    return {str(r.id): f"[{i}]" for i, r in enumerate(sources.itertuples(), start=1)}
+
+
+def cite(value: object, refs: dict[str, str] | None) -> str:
+    """A ``source`` cell (``a;b`` for computed values) as the sources' numbers."""
+    if refs is None or pd.isna(value):
+        return str(value)
+    return " ".join(refs.get(part, part) for part in str(value).split(";") if part)
+
+
 def sources_html(sources: pd.DataFrame) -> Html:
     """The cited sources as a numbered list: publisher, title, file and its SHA-256."""
-    rows = [{"id": r.id, "publisher": r.publisher, "title": r.title, "file": r.file, "sha256": str(r.sha256)[:16]}
-            for r in sources.itertuples()]
+    rows = [{"id": f"[{i}]", "publisher": r.publisher, "title": r.title, "file": r.file,
+             "sha256": str(r.sha256)[:16]} for i, r in enumerate(sources.itertuples(), start=1)]
     return fragment("sources", sources=rows)
 
 
@@ -130,3 +162,45 @@ def no_peers_html(data, edition: int, subject: str = "the country") -> Html:
 def note_html(text: str) -> Html:
     """A short note in the reports' muted style."""
     return fragment("note", text=text)
+
+
+def cite_html(data, countries: Sequence[str], edition: int) -> Html:
+    """"How to cite": the index with its URL and edition, the documents or workbook the numbers come from,
+    and the ocdata version (the data's own dates only, never the day of rendering, so pages stay identical)."""
+    import ocdata
+
+    sources = cited_sources(data, countries, [edition], with_workbook=has_peers(data, edition))
+    used = [f"{r.title} ({r.publisher})" for r in sources.itertuples() if r.kind != "article"]
+    return fragment("cite", edition=edition, version=ocdata.__version__, used=used)
+
+
+def lacks_html(data, country: str, edition: int) -> Html:
+    """One line saying what this country's report leaves out and why ("" if nothing)."""
+    missing = lacks(data, country, edition)
+    if not missing:
+        return Html("")
+    parts = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    return note_html(f"This report has no {parts}: the source documents loaded for this country give none "
+                     "(the official workbook carries scores only), so those sections are left out.")
+
+
+def definitions(data) -> dict[str, str]:
+    """Each indicator's label -> its definition from the codebook (where it has one)."""
+    book = data.codebook
+    book = book[book["definition"].notna()]
+    return dict(zip(book["label"], book["definition"], strict=True))
+
+
+def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
+    """Publish a report's main table as CSV (plain column names, ids kept as values for reuse): the exporter
+    writes it beside the page as ``NAME.csv`` and links it."""
+    from IPython.display import publish_display_data
+
+    shown = table.rename(columns={c: display_name(c, edition) for c in table.columns})
+    publish_display_data({"text/csv": shown.to_csv(index=False, lineterminator="\n")},
+                         metadata={"ocdata": {"export": "csv"}})
+
+
+def section_html(title: str, text: str = "") -> Html:
+    """A section's heading and lead paragraph, for sections a report shows only when it has something."""
+    return fragment("section", title=title, text=text)
