@@ -23,8 +23,8 @@ from matplotlib.patches import Patch
 
 from ocdata.codebook import colors, composites, composites_bottom_up, dimension_of, label_of, metrics
 from ocdata.codebook import labels as codebook_labels
-from ocdata.views.svg import slim_svg
 from ocdata.views.display import BETTER, WORSE, direction
+from ocdata.views.svg import slim_svg
 
 PILLAR_COLORS = colors()
 """Composite id -> colour (the codebook's ``color`` column), pillars first: the order of legends."""
