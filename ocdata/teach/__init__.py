@@ -97,7 +97,7 @@ def check_4_3(answer: Any) -> None:
 
 
 def check_5_1(answer: Any) -> None:
-    """Exercise 5.1: the year-on-year growth of registered drug-related crimes in 2006, in percent."""
+    """Exercise 5.1: the year-on-year growth of registered drug-related crimes in 1997, in percent."""
     check("5.1", answer)
 
 
@@ -107,10 +107,10 @@ def check_5_2(answer: Any) -> None:
 
 
 def check_5_3(answer: Any) -> None:
-    """Exercise 5.3: how many percent Kazakhstan's 2006 drug-crime rate is above the regional average."""
+    """Exercise 5.3: the most Kazakhstan's 2006 drug-crime rate can be above the regional average (rounding)."""
     check("5.3", answer)
 
 
 def check_5_4(answer: Any) -> None:
-    """Exercise 5.4: the article's decline after the peak, averaged its way (mean of the yearly rates)."""
+    """Exercise 5.4: the decline of the persons convicted after the peak, averaged the article's way."""
     check("5.4", answer)

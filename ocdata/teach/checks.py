@@ -124,20 +124,31 @@ def _yoy(data, year: int, series: str = CRIMES) -> float:
     return float(a.growth_rates(data, "KAZ", series)[year])
 
 
-def _cagr(start: int, end: int, steps: int | None = None) -> Callable[[Any], float]:
-    return lambda data: a.compound_growth(data, "KAZ", CRIMES, start, end, steps=steps)
+def _cagr(start: int, end: int, steps: int | None = None, series: str = CRIMES) -> Callable[[Any], float]:
+    return lambda data: a.compound_growth(data, "KAZ", series, start, end, steps=steps)
 
 
-def _mean_growth(first: int, last: int) -> Callable[[Any], float]:
-    return lambda data: a.mean_growth(data, "KAZ", CRIMES, first, last)
+def _mean_growth(first: int, last: int, series: str = CRIMES) -> Callable[[Any], float]:
+    return lambda data: a.mean_growth(data, "KAZ", series, first, last)
 
 
-def _rate(data, series: str = RATE) -> float:
-    return _count(data, 2006, series)
+HALF_UNIT = 0.5
+"""The article prints the two rates of exercise 5.3 as whole numbers: each may be off by half a unit."""
+
+
+def _rate(data, series: str = RATE, shift: float = 0.0) -> float:
+    return _count(data, 2006, series) + shift
 
 
 def _above(data) -> float:
     return a.percent_above(data, "KAZ", RATE, REGIONAL_RATE, 2006)
+
+
+def _above_bound(kaz_shift: float, regional_shift: float) -> Callable[[Any], float]:
+    return lambda data: 100 * (_rate(data, RATE, kaz_shift) / _rate(data, REGIONAL_RATE, regional_shift) - 1)
+
+
+_largest_above = _above_bound(HALF_UNIT, -HALF_UNIT)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -275,19 +286,20 @@ EXERCISES: dict[str, Exercise] = {
         ),
         # lesson 5: historical series and a text's growth claims
         Exercise(
-            "5.1", lambda d: _yoy(d, 2006), tolerance=PERCENT_TOLERANCE,
+            "5.1", lambda d: _yoy(d, 1997), tolerance=PERCENT_TOLERANCE,
             hint="divide the later year's count by the earlier year's, subtract one, and express it in percent.",
             mistakes=(
-                Mistake(lambda d: _yoy(d, 2006, OFFENDERS),
+                Mistake(lambda d: _yoy(d, 1997, OFFENDERS),
                         "that is the series of persons convicted; the question asks about registered crimes."),
-                Mistake(lambda d: 100 * (1 - _count(d, 2005) / _count(d, 2006)),
+                Mistake(lambda d: -_yoy(d, 1997), "check the sign: a fall is a negative growth rate."),
+                Mistake(lambda d: 100 * (1 - _count(d, 1996) / _count(d, 1997)),
                         "that measures the change against the later year; growth is measured from the earlier year."),
-                Mistake(lambda d: 100 * _count(d, 2006) / _count(d, 2005),
+                Mistake(lambda d: 100 * _count(d, 1997) / _count(d, 1996),
                         "that is the ratio of the two years in percent; growth is the ratio minus one."),
-                Mistake(lambda d: _count(d, 2006) - _count(d, 2005),
+                Mistake(lambda d: _count(d, 1997) - _count(d, 1996),
                         "that is the change in the number of crimes; express it relative to the earlier year."),
-                Mistake(lambda d: _yoy(d, 2006) / 100, "that is a fraction; give the growth in percent."),
-                Mistake(lambda d: 100 * (_count(d, 2006) / _count(d, 2004) - 1),
+                Mistake(lambda d: _yoy(d, 1997) / 100, "that is a fraction; give the growth in percent."),
+                Mistake(lambda d: 100 * (_count(d, 1997) / _count(d, 1995) - 1),
                         "that compares with the wrong year: year-on-year compares with the year just before."),
             ),
         ),
@@ -308,29 +320,40 @@ EXERCISES: dict[str, Exercise] = {
             ),
         ),
         Exercise(
-            "5.3", _above, tolerance=PERCENT_TOLERANCE,
-            hint="'more than the average' is Kazakhstan's rate divided by the regional one, minus one, in percent.",
+            "5.3", _largest_above, tolerance=PERCENT_TOLERANCE,
+            hint="'more than the average' is relative to the average; push each printed rate to the end of its "
+                 "rounding that widens the gap.",
             mistakes=(
-                Mistake(lambda d: _above(d) + 100, "that is the ratio in percent; 'more than' is the ratio minus one."),
-                Mistake(lambda d: _above(d) / 100, "that is a fraction; give the answer in percent."),
-                Mistake(lambda d: 100 * (1 - _rate(d, REGIONAL_RATE) / _rate(d)),
+                Mistake(_above, "that treats the printed rates as exact; each is rounded to a whole number."),
+                Mistake(_above_bound(HALF_UNIT, HALF_UNIT), "to make the gap as large as possible, take the "
+                        "average at the low end of its rounding."),
+                Mistake(_above_bound(-HALF_UNIT, -HALF_UNIT), "to make the gap as large as possible, take "
+                        "Kazakhstan's rate at the high end of its rounding."),
+                Mistake(_above_bound(-HALF_UNIT, HALF_UNIT),
+                        "that is the smallest gap the printed rates allow; the question asks for the largest."),
+                Mistake(lambda d: _largest_above(d) + 100,
+                        "that is the ratio in percent; 'more than' is the ratio minus one."),
+                Mistake(lambda d: _largest_above(d) / 100, "that is a fraction; give the answer in percent."),
+                Mistake(lambda d: 100 * (1 - _rate(d, REGIONAL_RATE, -HALF_UNIT) / _rate(d, RATE, HALF_UNIT)),
                         "that measures the gap against Kazakhstan's rate; 'more than the regional average' is "
                         "measured against the average."),
-                Mistake(lambda d: _rate(d) - _rate(d, REGIONAL_RATE),
-                        "that is the gap in crimes per 100,000 people; the claim is a percentage."),
             ),
         ),
         Exercise(
-            "5.4", _mean_growth(2001, 2005), tolerance=PERCENT_TOLERANCE,
-            hint="take the year-on-year rates of the years 2001 to 2005 and average them, the way data.claims does.",
+            "5.4", _mean_growth(2001, 2005, OFFENDERS), tolerance=PERCENT_TOLERANCE,
+            hint="average the year-on-year rates of the persons convicted over the years 2001 to 2005, the way "
+                 "the claim's method does.",
             mistakes=(
-                Mistake(_cagr(2000, 2005), "that is the compound rate; the article averages the yearly rates "
-                        "(see the claim's method in data.claims)."),
-                Mistake(lambda d: -_mean_growth(2001, 2005)(d), "a decline is a negative growth rate."),
-                Mistake(_mean_growth(2002, 2005), "that leaves out the first fall: the rate of 2001 compares it with "
-                        "the peak year before it."),
-                Mistake(_mean_growth(2001, 2006), "that runs past 2005, where the claimed decline ends."),
-                Mistake(lambda d: _mean_growth(2001, 2005)(d) / 100, "that is a fraction; give the rate in percent."),
+                Mistake(_mean_growth(2001, 2005), "that is the series of registered crimes, which the claim is "
+                        "about; the question asks about the persons convicted."),
+                Mistake(_cagr(2000, 2005, series=OFFENDERS), "that is the compound rate; the article averages the "
+                        "yearly rates (see the claim's method in data.claims)."),
+                Mistake(lambda d: -_mean_growth(2001, 2005, OFFENDERS)(d), "a decline is a negative growth rate."),
+                Mistake(_mean_growth(2002, 2005, OFFENDERS), "that leaves out the first fall: the rate of 2001 "
+                        "compares it with the peak year before it."),
+                Mistake(_mean_growth(2001, 2006, OFFENDERS), "that runs past 2005, where the claimed decline ends."),
+                Mistake(lambda d: _mean_growth(2001, 2005, OFFENDERS)(d) / 100,
+                        "that is a fraction; give the rate in percent."),
             ),
         ),
     ]
