@@ -91,9 +91,10 @@ def index_map(entries: dict[str, dict]) -> dict | None:
         crim, res = score.get("criminality"), score.get("resilience")
         parts = [f"{label} {value:.2f}" for label, value in (("criminality", crim), ("resilience", res))
                  if value is not None]
-        title = f"{names.get(iso3, iso3)}: " + (", ".join(parts) if parts else f"no score in {year}")
+        title = f"{names.get(iso3, iso3)}: " + ", ".join(parts)
         if iso3 in other:
-            title += f" ({year}; opens the {other[iso3]} report)"
+            title += f" ({year}; opens the {other[iso3]} report)" if parts else (
+                f"no score in {year}; opens the {other[iso3]} report")
         titles[iso3] = title
         rows.append({"iso3": iso3, "score": float("nan") if crim is None else float(crim)})
     svg = world_map_svg(pd.DataFrame(rows, columns=["iso3", "score"]), metric_label=f"Criminality {year}",
@@ -112,8 +113,8 @@ def _names() -> dict[str, str]:
 
 
 def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
-    """The index page: the map, then a section per kind of report (registry order), every piece of text
-    escaped."""
+    """The index page: the map, then a section per kind of report (registry order; kinds naming the same
+    section share it), every piece of text escaped."""
     kinds = report_kinds()
     sections = []
     for kind in kinds.values():
@@ -126,6 +127,9 @@ def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
                          "region": entry.get("region", ""), "criminality": _num(first.get("criminality")),
                          "resilience": _num(first.get("resilience")),
                          "countries": ", ".join(str(s.get("country")) for s in scores)})
-        if rows:
+        same = [s for s in sections if (s["title"], s["layout"]) == (kind.section, kind.layout)]
+        if same:  # kinds that share a section (the tutorial and the lessons) list together, in registry order
+            same[0]["rows"] += rows
+        elif rows:
             sections.append({"title": kind.section, "layout": kind.layout, "rows": rows})
     return render("index.html.j2", sections=sections, partial=partial, map=index_map(entries)) + "\n"
