@@ -43,6 +43,7 @@ def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: Ht
         with contextlib.suppress(Exception):
             session.interrupt()  # a cell that timed out may still be running
         return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start)
+    session.begin_reset()  # the kernel clears up while the page is exported
     return write_report(job, path, nb, writer, start)
 
 
@@ -113,6 +114,7 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
             reply = session.wait_reply(pending, timeout=CELL_TIMEOUT)
             if reply.get("status") != "ok":
                 raise RuntimeError(f"kernel warm-up failed: {reply.get('ename')}: {reply.get('evalue')}")
+            session.freeze()
         conn.send(("ready", None))
         while True:
             task = conn.recv()
