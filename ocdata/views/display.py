@@ -117,6 +117,8 @@ def format_value(kind: str, value: Any, column: str = "") -> str:
         return ORIGIN_WORDS.get(text, text)
     if column in VALUE_WORDS:
         return VALUE_WORDS[column].get(text, text)
+    if column in ("pillar", "indicator", "metric") and text in labels():
+        return labels()[text]
     if column in ("pillar", "indicator", "series", "check", "metric", "scope", "claim") and SNAKE.fullmatch(text):
         return words(text)
     return text

@@ -179,8 +179,9 @@ def lacks_html(data, country: str, edition: int) -> Html:
     missing = lacks(data, country, edition)
     if not missing:
         return Html("")
+    missing = [f"no {m}" for m in missing]
     parts = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-    return note_html(f"This report has no {parts}: the source documents loaded for this country give none "
+    return note_html(f"This report has {parts}: the source documents loaded for this country give none "
                      "(the official workbook carries scores only), so those sections are left out.")
 
 

@@ -32,7 +32,8 @@ def indicator_set_note(composite: str, edition: int) -> str:
     if before == now:
         return ""
     return (f"{label_of(composite)} averages {before} indicators in {prev} and {now} in {edition}: "
-            f"part of its change comes from the {now - before} indicators added in {edition}.")
+            f"part of its change comes from the {now - before} indicator{'s' if now - before != 1 else ''} "
+            f"added in {edition}.")
 
 
 def rank_changes(data, country: str, edition: int) -> pd.DataFrame:
@@ -103,10 +104,10 @@ def lacks(data, country: str, edition: int) -> list[str]:
     missing = []
     narr = data.narratives
     if narr.empty or narr[(narr["iso3"] == country) & (narr["edition"] == edition)].empty:
-        missing.append("the profile's narrative")
+        missing.append("narrative")
     prof = data.profiles
     if prof.empty or prof[(prof["iso3"] == country) & (prof["edition"] == edition)].empty:
-        missing.append("the profile's facts (capital, population, GDP, area)")
+        missing.append("profile facts (capital, population, GDP, area)")
     if data.series[data.series["iso3"] == country].empty:
         missing.append("historical series")
     return missing
