@@ -1,0 +1,76 @@
+"""The index's map in Chromium: a rendered folder's index.html, a click on a country's shape lands on that
+country's report; the overview and the index are byte-identical on a second run and under 3 MB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+MAX_BYTES = 3 * 1024 * 1024
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _render(out: Path) -> None:
+    command = [sys.executable, "-m", "ocdata", "report", "KGZ", "KAZ", "--overview", "--no-workbook", "--jobs", "2",
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    _render(first)
+    _render(second)
+    return first, second
+
+
+def test_overview_and_index_are_identical_on_a_second_run_and_small(folders: tuple[Path, Path]) -> None:
+    first, second = folders
+    names = sorted(p.name for p in first.glob("*.html"))
+    assert names == ["KAZ_2023.html", "KGZ_2025.html", "index.html", "overview_2023.html"]
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+        assert (first / name).stat().st_size < MAX_BYTES, name
+    overview = (first / "overview_2023.html").read_text(encoding="utf-8")
+    assert "needs the official workbook" in overview and "ocdata download" in overview
+    assert "<script" not in (first / "index.html").read_text(encoding="utf-8")
+
+
+def test_clicking_a_country_on_the_index_map_opens_its_report(folders: tuple[Path, Path]) -> None:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    index = folders[0] / "index.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(index.as_uri(), wait_until="load")
+            shape = page.locator('svg a[data-iso3="KGZ"] path')
+            assert shape.count() == 1
+            assert page.locator('svg a[data-iso3="KGZ"] > title').text_content() == (
+                "Kyrgyzstan: criminality 5.32, resilience 3.83 (2023; opens the 2025 report)")
+            with page.expect_navigation():
+                shape.click()
+            assert page.url.endswith("/KGZ_2025.html")
+            assert "Kyrgyzstan" in page.title()
+            page.goto(index.as_uri(), wait_until="load")
+            with page.expect_navigation():
+                page.locator('svg a[data-iso3="KAZ"] path').click()
+            assert page.url.endswith("/KAZ_2023.html")
+            assert page.locator('svg a[data-iso3="FRA"]').count() == 0  # no report, no link
+            assert errors == []
+        finally:
+            browser.close()
