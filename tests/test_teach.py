@@ -16,7 +16,7 @@ from ocdata import teach
 from ocdata.errors import InputError, ParseError
 from ocdata.numbers import round_half_up
 from ocdata.teach import answers
-from ocdata.teach.checks import EXERCISES, assess
+from ocdata.teach.checks import EXERCISES, PERCENT_TOLERANCE, assess
 from ocdata.teach.kit import (
     GENERATOR,
     KIT_KEY,
@@ -25,6 +25,7 @@ from ocdata.teach.kit import (
     execute_lesson,
     exercises_of,
     find_lessons,
+    lessons_dir,
 )
 from ocdata.teach.solutions import BEGIN, END, solution_lines, strip_solutions, strip_source
 
@@ -70,9 +71,14 @@ def test_check_rejects_each_typical_mistake_with_its_hint(exercise: str, data) -
     ("1.3", lambda d: answers.naive_criminality(d, "KAZ", 2021)),
     ("2.1", lambda d: answers.indicator_ranks(d, "KGZ", 2025, "criminal_markets", "dense")[
         "extortion_and_protection_racketeering"]),
+    ("5.2", lambda d: answers.mean_growth(d, "KAZ", "drug_related_crimes", 1991, 2000)),
+    ("5.2", lambda d: answers.compound_growth(d, "KAZ", "drug_related_crimes", 1991, 2000)),
+    ("5.1", lambda d: answers.growth_rates(d, "KAZ", "drug_related_crimes")[1997] / 100),
+    ("5.4", lambda d: answers.compound_growth(d, "KAZ", "drug_related_crime_offenders", 2000, 2005)),
 ])
 def test_the_mistakes_the_lessons_are_about_give_a_different_answer(exercise: str, mistake, data) -> None:
-    """Rounding half to even, averaging rounded pillars, a dense rank: each is wrong on the chosen example."""
+    """Rounding half to even, averaging rounded pillars, a dense rank, a simple mean of yearly rates for a
+    compound rate (and the reverse), the wrong base year, a fraction for a percent: each is wrong here."""
     wrong = float(mistake(data))
     assert abs(wrong - teach.reference_answers(data)[exercise]) > 0.009
     assert assess(exercise, wrong, data)[0] is False
@@ -99,6 +105,26 @@ def test_numbers_within_the_tolerance_are_accepted_and_off_by_a_cent_are_not(dat
     assert assess("1.2", expected + 0.01, data)[0] is False
 
 
+@pytest.mark.parametrize("exercise", ["5.1", "5.2", "5.3", "5.4"])
+def test_percent_answers_count_unrounded_or_to_two_decimals(exercise: str, data) -> None:
+    expected = teach.reference_answers(data)[exercise]
+    assert EXERCISES[exercise].tolerance == PERCENT_TOLERANCE
+    for given in (expected, round_half_up(expected), float(f"{expected:.2f}")):
+        assert assess(exercise, given, data)[0] is True
+    for given in (expected + 0.01, expected - 0.01, round_half_up(expected) + 0.01):
+        assert assess(exercise, given, data)[0] is False
+    ok, line = assess(exercise, expected / 100, data)
+    assert ok is False and "fraction" in line
+
+
+def test_a_typical_mistake_rounded_to_two_decimals_still_gets_its_hint(data) -> None:
+    simple = answers.mean_growth(data, "KAZ", "drug_related_crimes", 1991, 2000)
+    ok, line = assess("5.2", round_half_up(simple), data)
+    assert ok is False and "simple average of the yearly rates" in line
+    late = answers.compound_growth(data, "KAZ", "drug_related_crimes", 1991, 2000)
+    assert assess("5.2", round_half_up(late), data)[1].startswith("Not yet: that starts a year late")
+
+
 def test_hints_do_not_state_the_answer(data) -> None:
     for key, exercise in EXERCISES.items():
         value = teach.reference_answers(data)[key]
@@ -123,13 +149,56 @@ def test_expected_answers_agree_with_the_documents(data) -> None:
         data, "KGZ", 2025, "criminal_markets")["score"]
 
 
+def test_growth_helpers_agree_with_the_article_claims(data) -> None:
+    """Lesson 5's helpers give the figures ``claims`` computed, and the compound rate lands on the end value."""
+    claims = data.claims.set_index("claim")
+    for claim in ["drug_crimes_growth_to_peak", "drug_crimes_decline_after_peak", "drug_crimes_increase_2006"]:
+        row = claims.loc[claim]
+        assert row["method"] == "mean_annual_growth"
+        mean = answers.mean_growth(data, "KAZ", row["series"], int(row["start"]), int(row["end"]))
+        assert mean == pytest.approx(row["computed"], abs=0.005)
+        rates = answers.growth_rates(data, "KAZ", row["series"]).loc[int(row["start"]):int(row["end"])]
+        assert mean == pytest.approx(rates.mean())
+    ratio = claims.loc["rate_above_regional_average"]
+    above = answers.percent_above(data, "KAZ", ratio["series"], "central_asia_average_drug_related_crime_rate", 2006)
+    assert ratio["method"] == "ratio" and above == pytest.approx(ratio["computed"], abs=0.005)
+    crimes = answers.series_values(data, "KAZ", "drug_related_crimes")
+    rate = answers.compound_growth(data, "KAZ", "drug_related_crimes", 1990, 2000)
+    assert crimes[1990] * (1 + rate / 100) ** 10 == pytest.approx(crimes[2000])
+    ref = teach.reference_answers(data)
+    assert ref["5.2"] < answers.mean_growth(data, "KAZ", "drug_related_crimes", 1991, 2000)  # compounding
+    assert ref["5.1"] < 0 and ref["5.4"] < 0
+    # the claimed percent lies inside what the rounded rates allow, and the largest is above the exact ratio
+    assert ratio["computed"] < ratio["claimed"] < ref["5.3"]
+
+
+def test_cited_line_shows_the_figure_as_printed(data) -> None:
+    row = data.series.query("series == 'drug_related_crime_offenders' and year == 1997").iloc[0]
+    assert row["value"] == 10914 and "10, 914 in 1997" in answers.cited_line(data, row["source"], row["line"])
+
+
 def test_every_exercise_has_a_check_and_a_lesson() -> None:
     used = [e for lesson in LESSONS for e in exercises_of(nbformat.read(lesson.path, as_version=4))]
     assert sorted(used) == sorted(EXERCISES)
     assert all(callable(getattr(teach, f"check_{e.replace('.', '_')}")) for e in EXERCISES)
-    assert len(LESSONS) >= 4
+    assert len(LESSONS) >= 5
     for lesson in LESSONS:
         assert len(exercises_of(nbformat.read(lesson.path, as_version=4))) >= 3, lesson.name
+
+
+def test_the_lessons_are_every_numbered_notebook_of_the_folder_each_paired_with_its_text() -> None:
+    """The executed-lesson tests below run every lesson the folder holds, the optional lesson 5 included."""
+    import jupytext
+
+    listed = sorted(p.stem for p in lessons_dir().glob("*.ipynb") if re.fullmatch(r"\d\d_[a-z0-9_]+", p.stem))
+    assert [lesson.name for lesson in LESSONS] == listed
+    assert "05_growth_claims" in listed
+    for lesson in LESSONS:
+        text = jupytext.read(lesson.path.with_suffix(".py"))
+        nb = nbformat.read(lesson.path, as_version=4)
+        assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in text.cells], (
+            f"{lesson.name}.ipynb is out of date: run jupytext --to ipynb on its .py file")
+        assert not any(c.get("outputs") or c.get("execution_count") for c in nb.cells)
 
 
 # --- the solution stripper ------------------------------------------------------------------------
