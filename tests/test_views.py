@@ -2,6 +2,7 @@
 
 import dataclasses
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -279,8 +280,9 @@ def test_sources_html_escapes_titles():
 
 def test_headline_html_shows_scores_changes_and_ranks():
     body = views.headline_html(bundled(), "KGZ", 2025)
-    assert "5.25" in body and "-0.07 since 2023" in body and "85th of 193 (World)" in body
+    assert "5.25" in body and "−0.07 since 2023 (better)" in body and "85th of 193 (World), moved 4 places" in body
     assert 'class="oc-better"' in body  # criminality fell
+    assert "Rank 1 is the most criminal" in body
 
 
 def test_html_fragments_display_as_html():
@@ -291,5 +293,56 @@ def test_html_fragments_display_as_html():
 def test_table_html_formats_and_drops_empty_columns():
     table = pd.DataFrame({"value": [9191.0, None], "score": [4.5, 5.0], "sheet": [None, None]})
     body = views.table_html(table, formats={"value": "{:,.0f}"}, drop_empty=True)
-    assert "9,191" in body and "4.50" in body and "sheet" not in body and "–" in body
-    assert body.count('class="dataframe oc-table"') == 1
+    assert "9,191" in body and "4.50" in body and "Sheet" not in body and "—" in body
+    assert body.count('class="oc-table"') == 1
+    assert '<th style="text-align:right">Value</th>' in body
+
+
+def test_table_html_uses_plain_names_signed_changes_and_notes():
+    data = bundled()
+    table = views.indicator_scores(data, "KGZ", 2025)
+    body = views.table_html(table[["label", "pillar", "score", "previous_score", "change", "change_basis", "origin",
+                                   "indicator"]], edition=2025, definitions=views.definitions(data))
+    assert "2023 score" in body and "Criminal markets" in body and "criminal_markets" not in body
+    assert "−0.50" in body and "-0.50" not in body  # a real minus sign
+    assert "* inferred" in body  # mafia-style groups and political leadership are not printed in 2025
+    assert "<details><summary>Human trafficking</summary>" in body
+    assert views.find_identifiers(re.sub(r"<[^>]+>", " ", body)) == []
+
+
+def test_indicator_scores_fill_missing_changes_from_the_published_scores():
+    table = views.indicator_scores(bundled(), "KAZ", 2023).set_index("indicator")
+    assert table["change"].notna().sum() == table["previous_score"].notna().sum()
+    assert set(table["change_basis"]) <= {"printed", "difference", ""}
+
+
+def test_rank_changes_from_two_editions_and_the_rule_said_once():
+    ranks = views.rank_changes(bundled(), "KGZ", 2025)
+    assert ranks["previous_rank"].isna().all()  # the bundled data has no 2023 ranks of Kyrgyzstan
+    assert list(ranks["printed_change"].astype("int64"))[:3] == [4, 1, 0]
+
+
+@pytest.mark.parametrize(("value", "text"), [(0.5, "+0.50"), (-0.5, "−0.50"), (0.0, "0.00"), (-0.001, "0.00")])
+def test_signed_uses_a_real_minus(value, text):
+    assert views.signed(value) == text
+
+
+def test_ties_name_every_country():
+    values = pd.Series({"A": 5.0, "B": 7.0, "C": 7.0})
+    assert views.names_at(values, 7.0) == "B and C"
+    assert views.joint(2, 2) == "joint 2nd" and views.joint(2, 1) == "2nd"
+
+
+def test_indicator_set_note_for_2023_criminality():
+    assert "14 indicators in 2021 and 20 in 2023" in views.indicator_set_note("criminality", 2023)
+    assert views.indicator_set_note("resilience", 2023) == ""
+
+
+def test_display_names_cover_every_column_the_reports_show():
+    shown = {"label", "pillar", "score", "previous_score", "change", "origin", "level", "source", "line", "sheet",
+             "iso3", "country", "criminality_world_rank", "resilience_world_rank", "region_mean", "world_mean",
+             "n_region", "criminality_rank", "resilience_rank", "difference", "highest", "lowest", "claim", "text",
+             "series", "start", "end", "claimed", "computed", "unit", "status", "year", "value", "values",
+             "meaning", "check", "pass", "fail", "composite"}
+    assert shown <= set(views.display.display_names().index)
+    assert views.display_name("previous_score", 2023) == "2021 score"
