@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -402,8 +403,11 @@ def assess(exercise_id: str, answer: Any, data=None) -> tuple[bool | None, str]:
 
 
 def check(exercise_id: str, answer: Any) -> None:
-    """Print one line of feedback on ``answer`` to exercise ``exercise_id``."""
-    print(assess(exercise_id, answer)[1])
+    """Print one line of feedback on ``answer`` to exercise ``exercise_id``.
+
+    One write of the line and its newline: a kernel may send ``print``'s two writes as two outputs.
+    """
+    sys.stdout.write(assess(exercise_id, answer)[1] + "\n")
 
 
 def reference_answers(data=None) -> dict[str, float]:
