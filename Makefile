@@ -43,8 +43,8 @@ lab: setup ## JupyterLab on notebooks/ (the explorer, the lessons) with working 
 	$(BIN)/jupyter lab --KernelManager.transport=ipc --KernelManager.ip="$$($(BIN)/jupyter --runtime-dir)/ocdata-kernel" \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/
 
-bench: setup ## Benchmarks (ratios against a baseline measured in the same run)
-	$(BIN)/python bench/render_batch.py
+bench: setup ## Whole-edition batch vs papermill's empty notebook, same run (BENCH_ARGS="--limit 20")
+	$(BIN)/python bench/render_batch.py $(BENCH_ARGS)
 
 fuzz: setup ## A longer property-based fuzzing run of the parsers
 	OCDATA_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
