@@ -15,23 +15,22 @@ from pathlib import Path
 import yaml
 
 from ocdata import __version__
-from ocdata.manifest import MANIFEST_NAME
+from ocdata.errors import InputError
+from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, WORKBOOK_MAX_BYTES, read_input_bytes, sha256_file
+from ocdata.manifest import MANIFEST_NAME, outside_problem
 from ocdata.paths import BUNDLED, PACKAGE_DIR
 
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yaml"})
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _sha256_file(path: Path) -> str | None:
-    """The hex sha256 of a file, or ``None`` when it is missing or unreadable (the build then says why)."""
-    digest = hashlib.sha256()
+def _sha256_file(path: Path, limit: int | None = None) -> str | None:
+    """The hex sha256 of a regular file of at most ``limit`` bytes, streamed; ``None`` when it is missing,
+    unreadable, not a regular file (a FIFO, a device: never opened) or too large (the build then says why)."""
     try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
+        return sha256_file(path, limit)
+    except (InputError, OSError):
         return None
-    return digest.hexdigest()
 
 
 @cache
@@ -55,22 +54,35 @@ def describe_inputs(folders: list[Path], workbook: Path | None) -> list[dict]:
     """
     inputs: list[dict] = []
     for folder in folders:
-        inputs.append({"kind": "documents", "manifest": _sha256_file(folder / MANIFEST_NAME),
-                       "documents": [{"file": name, "sha256": _sha256_file(folder / name)}
+        inputs.append({"kind": "documents", "manifest": _sha256_file(folder / MANIFEST_NAME, MANIFEST_MAX_BYTES),
+                       "documents": [{"file": name, "sha256": _document_sha256(folder, name)}
                                      for name in _listed_files(folder / MANIFEST_NAME)]})
     if workbook is not None:
-        inputs.append({"kind": "workbook", "file": workbook.name, "sha256": _sha256_file(workbook)})
+        inputs.append({"kind": "workbook", "file": workbook.name,
+                       "sha256": _sha256_file(workbook, WORKBOOK_MAX_BYTES)})
     inputs.append({"kind": "code", "version": __version__, "sha256": code_version()})
     return inputs
+
+
+def _document_sha256(folder: Path, name: str) -> str | None:
+    """The sha256 of a listed document, or ``None`` for one the build refuses: a path leaving the folder (never
+    followed), not a regular file, or larger than a document may be."""
+    try:
+        if outside_problem(folder, name):
+            return None
+    except (OSError, ValueError):
+        return None
+    return _sha256_file(folder / name, DOCUMENT_MAX_BYTES)
 
 
 def _listed_files(manifest: Path) -> list[str]:
     """The file names a manifest lists, read leniently: a manifest the build would refuse lists none here (its
     own sha256 is part of the fingerprint, and the build then says what is wrong with it)."""
     try:
-        entries = yaml.load(manifest.read_text(encoding="utf-8"), Loader=_LOADER).get("documents")
+        text = read_input_bytes(manifest, MANIFEST_MAX_BYTES).decode("utf-8")
+        entries = yaml.load(text, Loader=_LOADER).get("documents")
         return [str(entry["file"]) for entry in entries if isinstance(entry.get("file"), str)]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError, KeyError):
+    except (InputError, OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError, KeyError):
         return []
 
 

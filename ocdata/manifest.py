@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -12,6 +13,7 @@ import pandas as pd
 import yaml
 
 from ocdata.errors import InputError, ParseError
+from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, read_input_bytes, sha256_file
 
 MANIFEST_NAME = "sources.yaml"
 KINDS = ("pdf_profile", "web_profile", "article")
@@ -47,11 +49,12 @@ def read_manifest(raw: Path) -> pd.DataFrame:
     ``raw`` (no ``..``, not absolute, not a link pointing out).
     """
     path = raw / MANIFEST_NAME
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"expected the manifest {MANIFEST_NAME} beside the raw documents, found no such file",
                          file=path)
+    data = read_input_bytes(path, MANIFEST_MAX_BYTES, "a manifest")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
         doc = yaml.safe_load(text)
         lines = _entry_lines(text)
     except UnicodeDecodeError as exc:
@@ -83,6 +86,14 @@ def read_manifest(raw: Path) -> pd.DataFrame:
         if problem:
             raise InputError(f"expected the file of document {entry['id']!r} to be a relative path inside "
                              f"{raw}, found {problem}", file=path, line=where.get("file", line))
+        name = file_key(entry["file"])
+        if name == MANIFEST_NAME:
+            raise InputError(f"expected the file of document {entry['id']!r} to be a document, found the manifest "
+                             f"{MANIFEST_NAME} itself", file=path, line=where.get("file", line))
+        other = next((row["id"] for row in rows if file_key(row["file"]) == name), None)
+        if other is not None:
+            raise InputError(f"expected a file of its own for document {entry['id']!r}, found {entry['file']!r} "
+                             f"listed for {other!r} too", file=path, line=where.get("file", line))
         rows.append({f: entry[f] for f in FIELDS})
     table = pd.DataFrame(rows)
     table["countries"] = table["countries"].map(lambda c: " ".join(c))
@@ -114,6 +125,11 @@ def _entry_lines(text: str) -> list[dict[str, int]]:
     return out
 
 
+def file_key(file: str) -> str:
+    """A manifest entry's path as one spelling (``./a.txt`` and ``a.txt`` are the same file)."""
+    return posixpath.normpath(file.replace("\\", "/"))
+
+
 def outside_problem(raw: Path, file: str) -> str | None:
     """Why ``file`` (a manifest entry's path) does not stay inside ``raw``, or None when it does."""
     pure = PurePosixPath(file.replace("\\", "/"))
@@ -130,9 +146,10 @@ def outside_problem(raw: Path, file: str) -> str | None:
     return None
 
 
-def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """The hex sha256 of a regular file's bytes (streamed; ``InputError`` for a FIFO, a device, a folder, or a
+    file larger than ``limit``)."""
+    return sha256_file(path, limit)
 
 
 def read_document(raw: Path, entry: pd.Series) -> Document:
@@ -142,10 +159,10 @@ def read_document(raw: Path, entry: pd.Series) -> Document:
     if problem:
         raise InputError(f"expected the file of document {entry['id']!r} to be a relative path inside the folder, "
                          f"found {problem}", file=raw / MANIFEST_NAME)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"expected the file of document {entry['id']!r} (listed in {MANIFEST_NAME}), found no such "
                          "file", file=path)
-    data = path.read_bytes()
+    data = read_input_bytes(path, DOCUMENT_MAX_BYTES, "a document")
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"].lower():
         raise InputError(

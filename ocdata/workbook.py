@@ -28,10 +28,11 @@ from ocdata.atomic import write_atomic_with
 from ocdata.codebook import composites, exists_in, load_editions, load_indicators
 from ocdata.countries import load_countries, load_groups, to_iso3
 from ocdata.errors import InputError, OcdataError, ParseError
+from ocdata.input_files import check_input_file
 from ocdata.manifest import sha256_of
 from ocdata.numbers import on_grid, round_half_up
 from ocdata.paths import PACKAGE_DATA, cache_dir
-from ocdata.xlsx_guard import MAX_CELLS, MAX_PART_BYTES, OLE_MAGIC, ZIP_MAGIC, check_archive, sniff
+from ocdata.xlsx_guard import MAX_CELLS, MAX_FILE_BYTES, MAX_PART_BYTES, OLE_MAGIC, ZIP_MAGIC, check_archive, sniff
 
 HEADERS_CSV = PACKAGE_DATA / "workbook_headers.csv"
 HEADERS_HINT = "ocdata/data/workbook_headers.csv"
@@ -195,8 +196,7 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
     """
     path = Path(path)
     source = name or path.name
-    if not path.is_file():
-        raise InputError("workbook not found", file=path)
+    _check_file(path)
     if edition is not None and edition not in known_editions():
         raise ParseError(f"expected an edition among {sorted(known_editions())}, found {edition!r}", file=source)
     head = sniff(path)
@@ -207,6 +207,13 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
     else:
         frames = _read_table(_csv_rows(path, source), source, edition)
     return _assemble(frames, source)
+
+
+def _check_file(path: Path) -> None:
+    """Before any byte is read: a regular file (not a FIFO, a device or a folder) within the guard's size limit."""
+    if not path.exists():
+        raise InputError("workbook not found", file=path)
+    check_input_file(path, MAX_FILE_BYTES, "a workbook")
 
 
 def _assemble(frames: list[pd.DataFrame], source: str) -> pd.DataFrame:
@@ -622,8 +629,7 @@ def read_workbook_cached(path: str | Path, *, edition: int | None = None) -> pd.
     one ``CacheWarning`` and replaced.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("workbook not found", file=path)
+    _check_file(path)
     target = cache_dir() / f"workbook-{sha256_of(path)}-{parser_fingerprint()}-{edition or 'auto'}.parquet"
     if target.is_file():
         try:

@@ -24,6 +24,10 @@ from xml.parsers import expat
 from openpyxl.utils import column_index_from_string
 
 from ocdata.errors import InputError
+from ocdata.input_files import WORKBOOK_MAX_BYTES
+
+MAX_FILE_BYTES = WORKBOOK_MAX_BYTES
+"""Size of the file itself, checked with ``stat`` before any byte is read (the 2023 release: 0.2 MB)."""
 
 MAX_MEMBERS = 1_000
 """Members in the archive (the 2023 release has 19)."""
