@@ -22,7 +22,8 @@ import yaml
 
 from ocdata.atomic import write_bytes_atomic, write_text_atomic
 from ocdata.errors import InputError, ParameterError, ValidationError
-from ocdata.manifest import FIELDS, KINDS, MANIFEST_NAME, read_document, read_manifest
+from ocdata.input_files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
+from ocdata.manifest import FIELDS, KINDS, MANIFEST_NAME, file_key, read_document, read_manifest
 from ocdata.notebook_copy import make_folders
 from ocdata.paths import raw_dir, user_documents_dir
 
@@ -62,9 +63,9 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
 
     source = Path(file)
     folder = Path(folder) if folder is not None else user_documents_dir()
-    if not source.is_file():
+    if not source.exists():
         raise InputError("expected a document to add, found no such file", file=source)
-    data = source.read_bytes()
+    data = read_input_bytes(source, DOCUMENT_MAX_BYTES, "a document")
     sha = hashlib.sha256(data).hexdigest()
     existing = list_documents(folder)
     same = existing[existing["sha256"].str.lower() == sha]
@@ -97,6 +98,10 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
     entry = {"id": ident, "file": f"{ident}{source.suffix or '.txt'}",
              "title": f"{source.name} (added with ocdata add)", "publisher": PUBLISHER, "kind": kind,
              "edition": edition, "countries": countries, "sha256": sha}
+    if entry["file"].lower() == MANIFEST_NAME:
+        raise ParameterError(f"expected a document file name other than {MANIFEST_NAME}, found {entry['file']!r}: "
+                             f"a document may not be named {MANIFEST_NAME}; rename it (or choose another --id)",
+                             file=source)
     _parse_at_once(source, entry)
     entries = [*_entries(folder, existing), entry]
     _validate(folder, entries, entry, data, source)
@@ -105,7 +110,8 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
 
 
 def remove_document(ident: str, folder: Path | None = None) -> dict:
-    """Remove an added document: its manifest entry, then its file (only files our manifest lists)."""
+    """Remove an added document: its manifest entry, then its file (only a file our manifest lists for it alone;
+    a hand-edited manifest that lists a file twice, or itself, is refused by ``read_manifest``)."""
     folder = Path(folder) if folder is not None else user_documents_dir()
     existing = list_documents(folder)
     if ident not in set(existing["id"]):
@@ -118,7 +124,9 @@ def remove_document(ident: str, folder: Path | None = None) -> dict:
         write_text_atomic(folder / MANIFEST_NAME, _manifest_text(rest))
     else:
         (folder / MANIFEST_NAME).unlink()  # no documents: no manifest, and load() reads the bundled ones only
-    (folder / gone["file"]).unlink(missing_ok=True)
+    key = file_key(gone["file"])
+    if key != MANIFEST_NAME and all(file_key(e["file"]) != key for e in rest):
+        (folder / gone["file"]).unlink(missing_ok=True)
     return gone
 
 
@@ -167,7 +175,8 @@ def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, sourc
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=parent))
     try:
         for old in entries[:-1]:
-            shutil.copyfile(folder / old["file"], staging / old["file"])
+            copy = read_input_bytes(folder / old["file"], DOCUMENT_MAX_BYTES, "a document")
+            (staging / old["file"]).write_bytes(copy)
         (staging / entry["file"]).write_bytes(data)
         (staging / MANIFEST_NAME).write_text(_manifest_text(entries), encoding="utf-8")
         dataset = build([raw_dir(), staging], workbook=False)
@@ -189,12 +198,22 @@ def remove_stale_staging(folder: Path) -> None:
                 shutil.rmtree(path)
 
 
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a link) with exactly ``data`` (compared only at the same size)."""
+    try:
+        if path.is_symlink() or check_input_file(path) != len(data):
+            return False
+        return read_input_bytes(path, len(data)) == data
+    except InputError:
+        return False
+
+
 def _install(folder: Path, entries: list[dict], entry: dict, data: bytes) -> None:
     """Copy the document in, then replace the manifest (each atomically)."""
     make_folders(folder)
     target = folder / entry["file"]
-    existed = target.exists()
-    if existed and target.read_bytes() != data:
+    existed = target.exists() or target.is_symlink()
+    if existed and not _holds(target, data):
         raise InputError("expected no file of this name in the documents folder (it is not listed in its "
                          f"{MANIFEST_NAME}), found one; move it away or choose another --id", file=target)
     write_bytes_atomic(target, data)
