@@ -190,3 +190,10 @@ def test_a_foreign_csv_beside_a_report_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"KGZ_2025\.csv"):
         check_writable(tmp_path, report_files("KGZ_2025"))
     assert (tmp_path / "KGZ_2025.csv").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_lessons_run_without_injected_parameters() -> None:
+    lessons = [p for p in plan_reports(bundled(), all_=True) if p.entry["kind"].startswith("lesson_")]
+    assert lessons and all(dict(p.job.parameters) == {} for p in lessons)
+    tutorial = next(p for p in plan_reports(bundled(), all_=True) if p.job.name == "tutorial")
+    assert set(tutorial.job.parameters) == {"country", "workbook", "tables"}

@@ -69,8 +69,9 @@ class Planner:
         self.inputs = inputs
 
     def _job(self, kind: ReportKind, name: str, title: str, parameters: dict) -> ReportJob:
-        common = {"workbook": self.inputs.workbook, "tables": self.inputs.tables}
-        return ReportJob(name=name, notebook=kind.notebook_path(), parameters={**parameters, **common}, title=title,
+        given = {**parameters, "workbook": self.inputs.workbook, "tables": self.inputs.tables}
+        return ReportJob(name=name, notebook=kind.notebook_path(),
+                         parameters={k: v for k, v in given.items() if k in kind.parameters}, title=title,
                          with_code=kind.show_code)
 
     def country(self, kind: ReportKind, country: str, edition: int | None) -> Planned:

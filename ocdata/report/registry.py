@@ -44,8 +44,8 @@ class ReportKind:
 
     @property
     def parameters(self) -> tuple[str, ...]:
-        """The notebook's parameters."""
-        return SUBJECTS[self.subject] + COMMON_PARAMETERS
+        """The notebook's parameters (none for a lesson: it runs as a student runs it)."""
+        return () if self.student else SUBJECTS[self.subject] + COMMON_PARAMETERS
 
     def notebook_path(self) -> Path:
         """The notebook's ``.ipynb`` (in :func:`ocdata.paths.notebooks_dir`)."""
