@@ -1,5 +1,6 @@
 """Every rendered report in headless Chromium, offline: it loads without console errors or requests
-beyond its own file, every figure renders, and no document text runs as script."""
+beyond its own file, every figure renders, no document text runs as script; at 390 and 1280 px wide nothing
+is wider than the screen outside a scroll box, and printed every figure stays inside the page."""
 
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from report_fixtures import rendered_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+        "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,4 +79,61 @@ def test_every_report_loads_offline_and_every_figure_renders(browser):
                 problems.append(f"{path.name}: links to missing reports {missing}")
         elif not path.name.startswith("tutorial") and not re.search(r"\bcompare_", path.name) and figures < 3:
             problems.append(f"{path.name}: expected at least 3 figures, found {figures}")
+    assert not problems, "\n".join(problems)
+
+
+# --- layout: a phone, a desktop, a printed page ---------------------------------------------------
+
+OVERFLOW = """(width) => {
+  const scrolls = (el) => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a); if (['auto', 'scroll'].includes(s.overflowX)) return true; } return false; };
+  const out = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 1) continue;
+    const figure = el.tagName === 'IMG' || el.tagName.toLowerCase() === 'svg';
+    if (figure || !scrolls(el)) out.push(`${el.tagName.toLowerCase()}.${el.className.baseVal ?? el.className}`
+                                          + ` right=${Math.round(r.right)}`);
+  }
+  return out;
+}"""
+"""Elements reaching past ``width``: any figure, and anything else not inside a scroll box."""
+
+
+def report_pages() -> list[Path]:
+    """Every rendered report (the index pages aside)."""
+    pages = [p for folder in rendered_reports().values() for p in sorted(folder.glob("*.html"))]
+    return [p for p in pages if p.name != "index.html"]
+
+
+def overflowing(browser, path: Path, width: int, media: str = "screen") -> list[str]:
+    """What reaches past the right edge of a ``width`` px wide window showing ``path`` as ``media``."""
+    context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.emulate_media(media=media)
+    page.goto(path.as_uri(), wait_until="load")
+    found = page.evaluate(OVERFLOW, page.evaluate("() => document.documentElement.clientWidth"))
+    context.close()
+    return found
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_figures_fit_the_screen_and_wide_tables_scroll_in_their_own_box(browser, width):
+    problems = [f"{p.name}: {found[:4]}" for p in report_pages() if (found := overflowing(browser, p, width))]
+    assert not problems, "\n".join(problems)
+
+
+def test_printed_figures_stay_inside_the_page(browser, tmp_path):
+    a4 = 718  # px: A4 (210 mm) less the print stylesheet's 12 mm margins, at 96 px per inch
+    problems = []
+    for path in report_pages():
+        found = [f for f in overflowing(browser, path, a4, media="print") if f.startswith(("img", "svg"))]
+        if found:
+            problems.append(f"{path.name}: {found[:4]}")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(report_pages()[0].as_uri(), wait_until="load")
+    pdf = page.pdf(path=str(tmp_path / "report.pdf"), format="A4")
+    context.close()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert not problems, "\n".join(problems)
