@@ -102,3 +102,9 @@ def test_the_index_keeps_the_csp_and_runs_no_script() -> None:
     lessons = re.findall(r'href="(lesson_[^"]+)\.html"', teaching)
     assert len(lessons) >= 4 and teaching.count("student version, no answers") == len(lessons)
     assert page.index("<svg") < page.index("<h2>")  # the map opens the page
+
+
+def test_a_few_countries_are_coloured_on_the_whole_scale() -> None:
+    entries = {p.job.name: p.entry for p in plan_reports(bundled(), countries=["KAZ", "KGZ"], overview=True)}
+    page = index_html(entries)
+    assert "1.00 (better)" in page and "10.00 (worse)" in page  # not KAZ's 4.47 to KGZ's 5.32

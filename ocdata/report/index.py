@@ -15,6 +15,7 @@ from ocdata.render.jobs import output_path
 from ocdata.report.outdir import GENERATOR, INDEX_HTML, INDEX_JSON
 from ocdata.report.registry import report_kinds
 from ocdata.templating import render
+from ocdata.views.maps import MIN_SPAN
 
 
 def existing(out: Path, entries: dict[str, dict]) -> dict[str, dict]:
@@ -97,7 +98,9 @@ def index_map(entries: dict[str, dict]) -> dict | None:
                 f"no score in {year}; opens the {other[iso3]} report")
         titles[iso3] = title
         rows.append({"iso3": iso3, "score": float("nan") if crim is None else float(crim)})
-    svg = world_map_svg(pd.DataFrame(rows, columns=["iso3", "score"]), metric_label=f"Criminality {year}",
+    table = pd.DataFrame(rows, columns=["iso3", "score"])
+    few = table["score"].notna().sum() < MIN_SPAN  # two countries would span the whole scale between them
+    svg = world_map_svg(table, metric_label=f"Criminality {year}", domain=(1.0, 10.0) if few else None,
                         higher_is_worse=True, links=links, titles=titles,
                         caption=f"Criminality {year}: each country with a report here links to it",
                         unlisted="background")
