@@ -4,8 +4,11 @@
 it, ``.<out name>.ocdata/<build id>/``. At every instant ``out`` shows one complete build, the old or the new.
 ``out`` may be missing, an empty folder, or an earlier ocdata build (a real folder: swapped for the link in
 one step too, where the file system can exchange two names); anything else is refused before anything is
-touched. Versions and leftovers of killed builds are removed by the next build, and only folders inside our
-own versions folder that carry our marker.
+touched. The versions folder carries its own marker (its lock file ``.lock`` holds ``{"writer": "ocdata"}``,
+written before the folder takes its name): a ``.<out name>.ocdata`` without it is a user's folder, refused and
+never touched. Versions and leftovers of killed builds are removed by the next build, and only entries whose
+names are exactly the ones ocdata generates (a build id, a swap link) and that carry ocdata's marker: never a
+user's link, file or folder.
 
 ``save_tables(..., folder)``: a plain folder (the user cache of ``ocdata.load()``), written beside its place
 and renamed into it.
@@ -20,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -30,6 +34,7 @@ import pandas as pd
 
 from ocdata import __version__
 from ocdata.errors import InputError
+from ocdata.input_files import check_input_file, read_input_bytes
 from ocdata.schema import load_schemas
 from ocdata.tables import BUILD_MARKER, DESCRIPTOR, MARKER_KEY, PACKAGE_NAME, foreign_files, is_saved_build
 
@@ -37,6 +42,15 @@ DIR_MODE = 0o755
 FILE_MODE = 0o644
 VERSIONS_SUFFIX = ".ocdata"
 LOCK_NAME = ".lock"
+"""The lock file of a folder ocdata writes into; in a versions folder, also its marker (``{"writer": "ocdata"}``)."""
+MARKER_WRITER = "ocdata"
+BUILD_ID = r"\d{8}T\d{6}-\d+-[0-9a-f]{6}"
+"""The names ``_new_id`` generates."""
+VERSION_NAME = re.compile(rf"{BUILD_ID}(?:-previous)?")
+"""A version folder (or an earlier build moved aside) inside the versions folder."""
+CACHE_LEFTOVER = re.compile(rf"\.(?:tmp|old)-{BUILD_ID}")
+SYSTEM_TREES = frozenset({"bin", "boot", "dev", "etc", "proc", "sbin", "sys", "usr"})
+"""Top-level folders that, with everything inside them, never hold built tables (and every ``/lib*``)."""
 SYSTEM_FOLDERS = frozenset(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32",
                                              "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin",
                                              "/srv", "/sys", "/tmp", "/usr", "/var", "/Users", "/System",
@@ -61,14 +75,87 @@ def _swap_prefix(out: Path) -> str:
     return f".{out.name}{VERSIONS_SUFFIX}-swap-"
 
 
+def _new_prefix(out: Path) -> str:
+    return f".{out.name}{VERSIONS_SUFFIX}-new-"
+
+
+def _system_folder(out: Path) -> Path | None:
+    """The system folder ``out`` is or lies in (as given, and with its parent's links resolved), or ``None``."""
+    absolute = Path(os.path.abspath(out))
+    home = Path(os.path.expanduser("~")).absolute()
+    for path in (absolute, absolute.parent.resolve() / absolute.name):
+        if path in SYSTEM_FOLDERS or path in (home, home.resolve()):
+            return path
+        top = path.parts[1] if len(path.parts) > 1 else ""
+        if top in SYSTEM_TREES or top.startswith("lib"):
+            return Path(path.anchor) / top
+    return None
+
+
+def _versions_ours(versions: Path, out: Path) -> bool:
+    """Whether the existing folder ``versions`` is ocdata's: it carries our marker, or (made by an earlier version
+    of ocdata) ``out`` is our link into it and it holds only the lock and version folders."""
+    if _marked(versions):
+        return True
+    if not out.is_symlink() or _link_version(out) is None:
+        return False
+    names = [p.name for p in versions.iterdir()]
+    return any(VERSION_NAME.fullmatch(n) for n in names) and all(
+        n == LOCK_NAME or VERSION_NAME.fullmatch(n) for n in names)
+
+
+def _check_versions(out: Path) -> None:
+    """Refuse (``InputError`` naming it) a ``.<out>.ocdata`` that ocdata did not make."""
+    versions = versions_dir(out)
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise InputError("expected a folder of ocdata versions, found a file or link ocdata did not make (move it "
+                         "away or choose another --out)", file=versions)
+    if not versions.exists():
+        return
+    try:
+        ours = _versions_ours(versions, out)
+    except OSError as exc:
+        raise InputError(f"expected a readable folder of ocdata versions, found {exc.strerror}",
+                         file=versions) from None
+    if not ours:
+        raise InputError(f"expected a folder of ocdata versions (marked by its {LOCK_NAME}), found a folder ocdata "
+                         "did not make; nothing was touched (move it away or choose another --out)", file=versions)
+
+
+def _marked(versions: Path) -> bool:
+    """Whether ``versions`` carries ocdata's marker: a regular ``.lock`` holding ``{"writer": "ocdata", ...}``."""
+    lock = versions / LOCK_NAME
+    try:
+        if lock.is_symlink() or check_input_file(lock, 4096) == 0:
+            return False
+        content = json.loads(read_input_bytes(lock, 4096))
+    except (InputError, OSError, ValueError):
+        return False
+    return isinstance(content, dict) and content.get("writer") == MARKER_WRITER
+
+
+def _mark(folder: Path) -> None:
+    """Write ocdata's marker into ``folder/.lock`` in place (a lock held on it stays held)."""
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, (json.dumps({"writer": MARKER_WRITER, "version": __version__}) + "\n").encode())
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
 # Where the tables may go.
 def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     """Refuse (``InputError`` naming ``out``) an output that is not missing, empty, or an earlier ocdata build:
     a file, a user's folder or link, a system folder, a document folder or a folder around one."""
     out = Path(out)
     absolute = Path(os.path.abspath(out))
-    if absolute in SYSTEM_FOLDERS or absolute == Path(os.path.expanduser("~")).absolute():
-        raise InputError("expected a folder for the built tables, found a system or home folder", file=out)
+    system = _system_folder(out)
+    if system is not None:
+        raise InputError(f"expected a folder of your own for the built tables, found the system or home folder "
+                         f"{system}", file=out)
+    _check_versions(out)
     real = absolute.parent.resolve() / absolute.name
     for folder in document_folders:
         docs = Path(folder).resolve()
@@ -105,10 +192,13 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
                          "(move it out first)", file=out)
 
 
-def _link_version(out: Path) -> Path | None:
-    """The version folder the link ``out`` points to, when it is one of ours (inside our versions folder)."""
+def _link_version(out: Path, versions: Path | None = None) -> Path | None:
+    """The version folder the link ``out`` points to, when it is one of ours (a version folder inside our versions
+    folder: ``versions``, by default ``out``'s own)."""
+    versions = versions if versions is not None else versions_dir(out)
     target = Path(os.readlink(out))
-    if target.is_absolute() or len(target.parts) != 2 or target.parts[0] != versions_dir(out).name:
+    if (target.is_absolute() or len(target.parts) != 2 or target.parts[0] != versions.name
+            or not VERSION_NAME.fullmatch(target.parts[1])):
         return None
     return out.parent / target
 
@@ -183,11 +273,14 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _remove_build(folder: Path) -> bool:
-    """Remove a folder that holds an ocdata build (or the start of one) and nothing else; an empty folder too."""
+def _remove_build(folder: Path, *, empty: bool = False) -> bool:
+    """Remove a folder that holds an ocdata build (or the start of one) and nothing else; an empty folder only
+    with ``empty`` (a folder ocdata made and was killed before marking)."""
     if folder.is_symlink() or not folder.is_dir():
         return False
     if not any(folder.iterdir()):
+        if not empty:
+            return False
         folder.rmdir()
         return True
     if not is_saved_build(folder) or foreign_files(folder):
@@ -221,10 +314,7 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, ou
     version: Path | None = None
     try:
         out.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
-            raise InputError("expected a folder of ocdata versions, found a file", file=versions)
-        if not versions.exists():
-            _make_dir(versions)
+        _make_versions(out)
         with _locked(versions):
             check_out(out, folders)
             clean_leftovers(out)
@@ -245,6 +335,30 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, ou
             shutil.rmtree(version, ignore_errors=True)
 
 
+def _make_versions(out: Path) -> None:
+    """Make the versions folder of ``out`` with its marker in one step (filled under another name, then renamed),
+    or mark an earlier ocdata's versions folder; refuse a folder ocdata did not make."""
+    versions = versions_dir(out)
+    _check_versions(out)
+    if versions.exists():
+        if not _marked(versions):
+            _mark(versions)  # made by an earlier ocdata (``_check_versions`` made sure)
+        return
+    fresh = out.parent / f"{_new_prefix(out)}{_new_id()}"
+    _make_dir(fresh)
+    try:
+        _mark(fresh)
+        os.rename(fresh, versions)
+    except OSError as exc:
+        if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        _check_versions(out)  # another build made it first
+    finally:
+        if fresh.is_dir():
+            (fresh / LOCK_NAME).unlink(missing_ok=True)
+            fresh.rmdir()
+
+
 def _flip(out: Path, versions: Path, build_id: str) -> None:
     """Make ``out`` a link to ``versions/build_id`` in one step."""
     target = Path(versions.name) / build_id
@@ -262,7 +376,7 @@ def _flip(out: Path, versions: Path, build_id: str) -> None:
     # ``out`` is a real folder (empty, or an earlier build): exchange it with the link in one step, then retire it.
     if _exchange(link, out):
         _step("swap")
-        _remove_build(link)
+        _remove_build(link, empty=True)  # the folder ``out`` was: empty, or an earlier build
         _step("retire")
     else:  # a file system that cannot exchange names: the folder moves into the versions folder first
         os.rename(out, versions / f"{build_id}-previous")
@@ -289,22 +403,28 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def clean_leftovers(out: Path) -> list[Path]:
-    """Remove what killed or earlier builds left: versions ``out`` no longer shows, and swap names beside it
-    (only inside our versions folder or under our swap prefix, and only folders that carry our marker)."""
-    removed = []
+    """Remove what killed or earlier builds left, and only that: in our (marked) versions folder, the version
+    folders ``out`` no longer shows (named by a build id, holding only a build's files, or empty: made and not yet
+    marked); beside ``out``, swap links named by a build id and pointing into our versions folder, and swap
+    folders so named that hold an ocdata build. Nothing is touched when the versions folder is not ours."""
+    removed: list[Path] = []
     versions = versions_dir(out)
+    if versions.is_symlink() or not versions.is_dir() or not _versions_ours(versions, out):
+        return removed
     current = _link_version(out) if out.is_symlink() else None
-    if versions.is_dir() and not versions.is_symlink():
-        for entry in sorted(versions.iterdir()):
-            if entry.name == LOCK_NAME or (current is not None and entry.name == current.name):
-                continue
-            if _remove_build(entry):
-                removed.append(entry)
-    prefix = _swap_prefix(out)
-    for entry in sorted(out.parent.glob(f"{prefix}*")) if out.parent.is_dir() else []:
-        if entry.is_symlink():
-            entry.unlink()
+    for entry in sorted(versions.iterdir()):
+        if current is not None and entry.name == current.name:
+            continue
+        if VERSION_NAME.fullmatch(entry.name) and _remove_build(entry, empty=True):
             removed.append(entry)
+    swap = re.compile(re.escape(_swap_prefix(out)) + BUILD_ID)
+    for entry in sorted(out.parent.iterdir()):
+        if not swap.fullmatch(entry.name):
+            continue
+        if entry.is_symlink():
+            if _link_version(entry, versions) is not None:
+                entry.unlink()
+                removed.append(entry)
         elif _remove_build(entry):
             removed.append(entry)
     return removed
@@ -346,8 +466,8 @@ def _prune(parent: Path, keep: int, newest: Path) -> None:
     """Keep the ``keep`` most recently written builds in ``parent``; remove staging leftovers."""
     builds = []
     for entry in parent.iterdir():
-        if entry.name.startswith((".tmp-", ".old-")):
-            _remove_build(entry)
+        if CACHE_LEFTOVER.fullmatch(entry.name):
+            _remove_build(entry, empty=True)
         elif entry.is_dir() and not entry.is_symlink() and entry != newest and is_saved_build(entry):
             builds.append(entry)
     builds.sort(key=lambda p: p.stat().st_mtime, reverse=True)
