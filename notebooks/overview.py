@@ -52,7 +52,10 @@ if not views.has_peers(data, edition):
 # island states are drawn as dots; hatched countries have no score in this edition.
 
 # %%
-maps.world_maps(data, edition) if views.has_peers(data, edition) else maps.region_map(data, list(table["iso3"]), edition)
+if views.has_peers(data, edition):
+    display(maps.world_maps(data, edition))
+else:
+    display(maps.region_map(data, list(table["iso3"]), edition))
 
 # %% [markdown]
 # ## Criminality against resilience

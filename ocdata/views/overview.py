@@ -134,8 +134,9 @@ def movers(data, edition: int, n: int = 10) -> pd.DataFrame:
 
 def indicator_extremes(data, edition: int, n: int = 3) -> pd.DataFrame:
     """Per pillar, the ``n`` indicators with the highest and the ``n`` with the lowest mean over the
-    edition's countries (at most half the pillar's indicators each): ``pillar, position, indicator, label, mean, countries``. For criminal markets
-    and actors a high mean is a widespread threat; for resilience a high mean is a strength."""
+    edition's countries (at most half the pillar's indicators each): ``pillar, position, indicator, label, mean,
+    countries``. For criminal markets and actors a high mean is a widespread threat; for resilience a high mean
+    is a strength."""
     scores = data.scores[(data.scores["edition"] == edition) & data.scores["indicator"].isin(indicators_of(edition))]
     scores = scores.dropna(subset=["score"]).drop_duplicates(["iso3", "indicator"])
     means = scores.groupby(["pillar", "indicator"], as_index=False).agg(mean=("score", "mean"),
