@@ -70,7 +70,7 @@ print(f"published 2021: {score_of(data, 'KGZ', 2021, 'criminal_markets'):.2f}; "
 # %%
 both = pd.concat([indicator_rows(data, country, 2023) for country in ["KAZ", "KGZ"]], ignore_index=True)
 fig, ax = plt.subplots(figsize=(7, 3.5))
-sns.stripplot(data=both, x="score", y="pillar", hue="iso3", dodge=True, jitter=0.15, ax=ax)
+sns.stripplot(data=both, x="score", y="pillar", hue="iso3", dodge=True, jitter=False, ax=ax)
 ax.set(xlim=(0, 10), xlabel="indicator score", ylabel="", title="2023 indicators, Kazakhstan and Kyrgyzstan")
 plt.show()
 
