@@ -6,11 +6,28 @@
 
 ``load()`` reads a saved build whose inputs (documents, workbook, code) have not changed, from ``data/processed``
 or the user cache, and builds (and saves) the tables otherwise; ``load(tables=DIR)`` reads the build in ``DIR``.
+
+``load`` and ``Dataset`` are imported on first use (pandas with them): ``import ocdata`` alone stays light, so
+the command line can set up its handling of Ctrl-C and SIGTERM before any heavy import.
 """
 
-__version__ = "0.1.0"
-
-from ocdata.build import Dataset, load
 from ocdata.errors import InputError, OcdataError, ParameterError, ParseError, ValidationError
 
+__version__ = "0.1.0"
 __all__ = ["Dataset", "InputError", "OcdataError", "ParameterError", "ParseError", "ValidationError", "load"]
+_LAZY = frozenset({"Dataset", "load"})
+
+
+def __getattr__(name: str) -> object:
+    """``ocdata.load`` and ``ocdata.Dataset``, imported from :mod:`ocdata.build` when first asked for."""
+    if name in _LAZY:
+        from ocdata import build
+
+        value = getattr(build, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ocdata' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

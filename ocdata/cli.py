@@ -284,26 +284,32 @@ def main(argv: list[str] | None = None) -> int:
 
     Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed, an
     environment problem or a bad parameter, 3 an internal error, 130 interrupted (Ctrl-C or SIGTERM).
+    SIGTERM is turned into Ctrl-C first thing, and every import happens inside the handling, so an
+    interruption at any moment (even while pandas loads) is one line and exit 130.
     """
-    warnings.formatwarning = lambda message, *_: f"ocdata: warning: {message}\n"
-    parser = make_parser()
-    args = parser.parse_args(argv)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
+    previous_int = signal.getsignal(signal.SIGINT) if in_main else None
+    debug = False
     try:
+        warnings.formatwarning = lambda message, *_: f"ocdata: warning: {message}\n"
+        parser = make_parser()
+        args = parser.parse_args(argv)
+        debug = args.debug
         return int(args.func(args) or 0)
     except OcdataError as exc:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         print(f"ocdata: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        if in_main:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not break the one line
+        if in_main:  # a second signal must not break the one line
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("ocdata: interrupted", file=sys.stderr)
         return INTERRUPTED
     except OSError as exc:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         line = _environment_problem(exc)
         if line is None:
@@ -311,12 +317,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ocdata: error: {line}", file=sys.stderr)
         return OcdataError.exit_code
     except Exception as exc:  # a bug, not bad input: say so in one line, keep the traceback for --debug
-        if args.debug:
+        if debug:
             traceback.print_exc()
         return _internal(exc)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _internal(exc: BaseException) -> int:
