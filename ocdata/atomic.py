@@ -19,18 +19,31 @@ FILE_MODE = 0o644
 def write_atomic_with(path: Path | str, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` to fill a temporary file beside ``path``, then move it onto ``path``."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path, None) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise _naming(exc, path, tmp) from exc
         raise
     return path
+
+
+def _naming(exc: OSError, path: Path, tmp: Path | None) -> OSError:
+    """``exc`` naming the target ``path`` where it names no file or only the temporary one (a full disk says
+    which file could not be written, never a name that no longer exists)."""
+    if exc.filename is not None and (tmp is None or os.fspath(exc.filename) != os.fspath(tmp)):
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))  # the subclass of its errno (ENOSPC, ...)
 
 
 def write_text_atomic(path: Path | str, text: str) -> Path:

@@ -17,8 +17,8 @@ from ocdata.errors import OcdataError
 
 INTERNAL_ERROR = 3
 INTERRUPTED = 130
-ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR,
-                                errno.EISDIR})
+ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
+                                errno.ENOTDIR, errno.EISDIR})
 """``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
 kind), not a bug: exit 2 with the path."""
 WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet "

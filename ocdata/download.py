@@ -140,15 +140,27 @@ def fetch(url: str, out) -> tuple[str, int]:
     import urllib.error  # here, not at the top: this module is imported by every load()
     import urllib.request
 
+    class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow a redirect only to another http or https address."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            scheme = urlsplit(newurl).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise InputError(f"expected an http or https address, found a redirect to {scheme or 'no'} scheme "
+                                 f"({newurl})", file=url)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
     deadline = time.monotonic() + DEADLINE_SECONDS
     digest, size = hashlib.sha256(), 0
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "ocdata"})
         timeout = min(SOCKET_TIMEOUT_SECONDS, DEADLINE_SECONDS)
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        opener = urllib.request.build_opener(HttpOnlyRedirects)
+        with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > MAX_BYTES:
-                raise InputError(f"expected at most {MAX_BYTES} bytes, found a file of {int(length)}", file=url)
+            expected = int(length) if length is not None and length.strip().isdigit() else None
+            if expected is not None and expected > MAX_BYTES:
+                raise InputError(f"expected at most {MAX_BYTES} bytes, found a file of {expected}", file=url)
             while chunk := response.read1(CHUNK_BYTES):
                 size += len(chunk)
                 if size > MAX_BYTES:
@@ -158,6 +170,9 @@ def fetch(url: str, out) -> tuple[str, int]:
                                      f"{size} bytes by then", file=url)
                 digest.update(chunk)
                 out.write(chunk)
+            if expected is not None and size != expected:
+                raise InputError(f"expected {expected} bytes (its Content-Length), found {size}: the download was cut "
+                                 "short", file=url)
     except urllib.error.HTTPError as exc:
         raise InputError(f"download failed: HTTP {exc.code} {exc.reason}", file=url) from None
     except urllib.error.URLError as exc:

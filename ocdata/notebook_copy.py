@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocdata.atomic import write_bytes_atomic
 from ocdata.errors import InputError, ParameterError
 from ocdata.paths import notebooks_dir
+from ocdata.write_plan import check_folders, make_folders, write_files
+
+__all__ = ["Copied", "copy_notebooks", "make_folders", "notebook_files"]
 
 SUFFIXES = frozenset({".ipynb", ".py", ".md", ".csv", ".yaml", ".yml", ".json", ".txt"})
 """What a notebook folder holds that a user needs: notebooks, their jupytext pairs, README, small data."""
-FOLDER_MODE = 0o755
 
 
 @dataclass(frozen=True)
@@ -41,35 +43,35 @@ def notebook_files(source: Path | None = None) -> list[Path]:
 def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None = None) -> Copied:
     """Copy the notebooks into ``target``, never replacing a file that differs (nothing is written then).
 
-    Files are written atomically with mode 0644; folders this creates get 0755.
+    Every target and its folders are checked first (a file where a folder must go is refused, by its name).
+    Files are written atomically with mode 0644; folders this creates get 0755. A write that fails (a full disk,
+    Ctrl-C) removes the files and folders this run created.
     """
     target = Path(target)
     source = Path(source) if source is not None else notebooks_dir()
-    if target.exists() and not target.is_dir():
+    if (target.exists() or target.is_symlink()) and not target.is_dir():
         raise ParameterError("expected a folder for the notebooks, found a file", file=target)
+    files = notebook_files(source)
+    check_folders(target, [target / rel for rel in files])
     plan, unchanged = [], []
-    for rel in notebook_files(source):
+    for rel in files:
         data = (source / rel).read_bytes()
         dest = target / rel
         if dest.is_symlink() or dest.exists():
-            if dest.is_file() and not dest.is_symlink() and dest.read_bytes() == data:
+            if _same(dest, data):
                 unchanged.append(dest)
                 continue
             raise InputError("expected no file or the same notebook file, found a different one (move it away or "
                              "choose another folder); nothing was written", file=dest)
         plan.append((dest, data))
-    for dest, data in plan:
-        make_folders(dest.parent)
-        write_bytes_atomic(dest, data)
-    return Copied(tuple(dest for dest, _ in plan), tuple(unchanged))
+    written = write_files(plan)
+    return Copied(tuple(written), tuple(unchanged))
 
 
-def make_folders(folder: Path) -> None:
-    """Create ``folder`` and its missing parents with mode 0755 (whatever the umask); leave existing ones."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-        path.chmod(FOLDER_MODE)
+def _same(dest: Path, data: bytes) -> bool:
+    """Whether ``dest`` is a regular file (not a link) holding exactly ``data`` (read only at the same size)."""
+    try:
+        info = dest.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and dest.read_bytes() == data

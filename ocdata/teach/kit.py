@@ -3,8 +3,9 @@
 ``write_kit(out_dir)`` writes ``out_dir/student/NN_name.ipynb`` (solutions taken out),
 ``out_dir/teacher/NN_name.ipynb`` (with them) and ``out_dir/teacher/NN_name.html`` (the teacher lesson
 executed with papermill and exported with nbconvert, code and answers shown, nothing loaded from outside
-the file). Every target is checked before anything is written: a file there that the kit did not write
-is never replaced. Each file is written atomically.
+the file). Every target and its folders are checked before anything is written: a file there that the kit
+did not write is never replaced, a file where a folder must go is refused by its name. Each file is written
+atomically; a write that fails removes the files and folders this run created.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import nbformat
 
-from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError, ParseError, ValidationError
 from ocdata.paths import notebooks_dir
 from ocdata.teach.solutions import has_solution, strip_solutions
+from ocdata.write_plan import check_folders, write_files
 
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 KIT_KEY = "ocdata_teach"
@@ -244,6 +245,7 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
         plan.append((out / "teacher" / f"{lesson.name}.ipynb", nbformat.writes(teacher) + "\n", lesson, None))
         if html:
             plan.append((out / "teacher" / f"{lesson.name}.html", None, lesson, teacher))
+    check_folders(out, [path for path, _, _, _ in plan])
     for path, text, _, _ in plan:
         _refuse_foreign(path, text)
     rendered: dict[Path, str] = {}
@@ -257,8 +259,5 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
                                       f"{' '.join(wrong[first]) or 'nothing'}", file=f"{lesson.name}.ipynb")
             rendered[path] = export_html(executed, _title(teacher, lesson.name))
             _refuse_foreign(path, rendered[path])
-    written = []
-    for path, text, _, _ in plan:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written.append(write_text_atomic(path, rendered[path] if text is None else text))
-    return written
+    return write_files([(path, (rendered[path] if text is None else text).encode("utf-8"))
+                        for path, text, _, _ in plan])
