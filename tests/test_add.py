@@ -2,7 +2,9 @@
 
 The profiles are made from the bundled ones: Kyrgyzstan's turned into another country with the same numbers
 (consistent: must be taken), and the same with one indicator changed so that its pillar mean disagrees
-(contradictory: must be refused, with the user folder left byte for byte as it was).
+(contradictory: must be refused, with the user folder left byte for byte as it was). The other countries are
+ones no bundled document names (Tajikistan, Uzbekistan and Turkmenistan while none does), so that a document
+added to the corpus never collides with them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from corpus import as_country, unused_countries
 from docs import RAW
 
 import ocdata
@@ -24,6 +27,8 @@ from ocdata.documents import STALE_SECONDS, add_document, list_documents, remove
 from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
 
 PDF_2021 = "kgz_2021_profile_pdf.txt"
+(NEW, NAME), (OTHER, OTHER_NAME), (THIRD, _) = unused_countries(3)
+NEW_ID = f"{NAME.lower()}_2021"  # the id add_document makes of the file name "<Name> 2021.txt"
 
 
 @pytest.fixture
@@ -34,18 +39,13 @@ def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def as_country(file: str, old: str, new: str) -> str:
-    """A bundled profile with every line naming ``old`` as a heading naming ``new`` instead."""
-    lines = (RAW / file).read_text(encoding="utf-8").split("\n")
-    return "\n".join(line.replace(old, new) if line.strip() == old else line for line in lines)
-
-
-def tajikistan_2021(tmp_path: Path, *, markets_first: str = "6.50") -> Path:
-    """Kyrgyzstan's 2021 PDF profile as Tajikistan, the same numbers (or another human trafficking score)."""
-    text = as_country(PDF_2021, "KYRGYZSTAN", "TAJIKISTAN")
+def new_profile_2021(tmp_path: Path, *, markets_first: str = "6.50") -> Path:
+    """Kyrgyzstan's 2021 PDF profile as a country no document names (``NAME``), the same numbers (or another
+    human trafficking score)."""
+    text = as_country(PDF_2021, "KYRGYZSTAN", NAME.upper())
     assert "HUMAN TRAFFICKING\t6.50" in text
     text = text.replace("HUMAN TRAFFICKING\t6.50", f"HUMAN TRAFFICKING\t{markets_first}", 1)
-    path = tmp_path / "incoming" / "Tajikistan 2021.txt"
+    path = tmp_path / "incoming" / f"{NAME} 2021.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -75,56 +75,56 @@ def test_detection_on_the_bundled_documents(file: str, kind: str | None, edition
 
 
 def test_a_consistent_profile_is_added_and_loaded(documents: Path, tmp_path: Path) -> None:
-    source = tajikistan_2021(tmp_path)
+    source = new_profile_2021(tmp_path)
     entry = add_document(source)
-    assert entry["id"] == "tajikistan_2021"
-    assert (entry["kind"], entry["edition"], entry["countries"]) == ("pdf_profile", 2021, ["TJK"])
-    copied = documents / "tajikistan_2021.txt"
+    assert entry["id"] == NEW_ID
+    assert (entry["kind"], entry["edition"], entry["countries"]) == ("pdf_profile", 2021, [NEW])
+    copied = documents / f"{NEW_ID}.txt"
     assert copied.read_bytes() == source.read_bytes()
     assert copied.stat().st_mode & 0o777 == 0o644 and documents.stat().st_mode & 0o777 == 0o755
     manifest = yaml.safe_load((documents / "sources.yaml").read_text(encoding="utf-8"))
     assert manifest["documents"][0]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
-    assert list(list_documents()["id"]) == ["tajikistan_2021"]
+    assert list(list_documents()["id"]) == [NEW_ID]
     assert leftovers(documents) == []  # the staging copy is gone
     data = ocdata.load(workbook=False)
-    tjk = data.scores.query("iso3 == 'TJK' and edition == 2021").set_index("indicator")
+    new = data.scores.query(f"iso3 == '{NEW}' and edition == 2021").set_index("indicator")
     kgz = data.scores.query("iso3 == 'KGZ' and edition == 2021").set_index("indicator")
-    assert tjk.loc["criminality", "score"] == kgz.loc["criminality", "score"] == 5.33
-    assert set(tjk["source"]) == {"tajikistan_2021"}
-    assert tjk.loc["criminality", "country"] == "Tajikistan"
+    assert new.loc["criminality", "score"] == kgz.loc["criminality", "score"] == 5.33
+    assert set(new["source"]) == {NEW_ID}
+    assert new.loc["criminality", "country"] == NAME
 
 
 def test_a_contradictory_profile_is_refused_and_nothing_changes(documents: Path, tmp_path: Path) -> None:
-    add_document(tajikistan_2021(tmp_path))
+    add_document(new_profile_2021(tmp_path))
     before = snapshot(documents)
-    bad = tmp_path / "bad" / "uzbekistan.txt"
+    bad = tmp_path / "bad" / f"{OTHER_NAME.lower()}.txt"
     bad.parent.mkdir()
-    text = tajikistan_2021(tmp_path, markets_first="7.50").read_text(encoding="utf-8")
-    bad.write_text(text.replace("\nTAJIKISTAN\n", "\nUZBEKISTAN\n"), encoding="utf-8")
+    text = new_profile_2021(tmp_path, markets_first="7.50").read_text(encoding="utf-8")
+    bad.write_text(text.replace(f"\n{NAME.upper()}\n", f"\n{OTHER_NAME.upper()}\n"), encoding="utf-8")
     with pytest.raises(ValidationError) as err:
         add_document(bad)
     message = str(err.value)
-    assert message.startswith(f"{bad}:18: composite_matches_indicators on UZB 2021 criminal_markets: "
+    assert message.startswith(f"{bad}:18: composite_matches_indicators on {OTHER} 2021 criminal_markets: "
                               "expected 4.40, found 4.50"), message
     assert "nothing was added" in message and "\n" not in message
     assert snapshot(documents) == before
     assert leftovers(documents) == []
-    assert "UZB" not in set(ocdata.load(workbook=False).scores["iso3"])
+    assert OTHER not in set(ocdata.load(workbook=False).scores["iso3"])
 
 
 def test_a_consistent_web_profile_of_two_countries_is_added(documents: Path, tmp_path: Path) -> None:
-    """The 2023 web profiles of Kazakhstan and Kyrgyzstan name no country: given as Uzbekistan and Turkmenistan."""
-    source = tmp_path / "uzb_tkm_2023_web.txt"
+    """The 2023 web profiles of Kazakhstan and Kyrgyzstan name no country: given as two others."""
+    source = tmp_path / f"{OTHER.lower()}_{THIRD.lower()}_2023_web.txt"
     source.write_bytes((RAW / "kaz_kgz_2023_profiles_web.txt").read_bytes())
-    entry = add_document(source, countries=["UZB", "TKM"])
-    assert (entry["kind"], entry["edition"], entry["countries"]) == ("web_profile", 2023, ["UZB", "TKM"])
+    entry = add_document(source, countries=[OTHER, THIRD])
+    assert (entry["kind"], entry["edition"], entry["countries"]) == ("web_profile", 2023, [OTHER, THIRD])
     scores = ocdata.load(workbook=False).scores.set_index(["iso3", "edition", "indicator"])["score"]
-    assert scores[("UZB", 2023, "criminality")] == scores[("KAZ", 2023, "criminality")]
-    assert scores[("TKM", 2023, "criminality")] == scores[("KGZ", 2023, "criminality")]
+    assert scores[(OTHER, 2023, "criminality")] == scores[("KAZ", 2023, "criminality")]
+    assert scores[(THIRD, 2023, "criminality")] == scores[("KGZ", 2023, "criminality")]
 
 
 def test_an_unreadable_profile_names_its_own_file_and_line(documents: Path, tmp_path: Path) -> None:
-    source = tajikistan_2021(tmp_path)
+    source = new_profile_2021(tmp_path)
     lines = source.read_text(encoding="utf-8").split("\n")
     number = lines.index("HUMAN SMUGGLING\t4.50") + 1
     lines[number - 1] = "HUMAN SMUGGLING\tfour and a half"
@@ -145,39 +145,39 @@ def test_what_cannot_be_detected_is_asked_for(documents: Path, tmp_path: Path) -
     with pytest.raises(ParameterError, match="name it with --country"):
         add_document(web_2023)
     with pytest.raises(ParameterError, match="expected ISO3 codes of the index's countries, found XXX"):
-        add_document(tajikistan_2021(tmp_path), countries=["XXX"])
+        add_document(new_profile_2021(tmp_path), countries=["XXX"])
     assert not documents.exists()
 
 
 def test_the_same_bytes_or_id_twice_is_refused(documents: Path, tmp_path: Path) -> None:
-    source = tajikistan_2021(tmp_path)
+    source = new_profile_2021(tmp_path)
     add_document(source)
-    with pytest.raises(ParameterError, match="found the same bytes added as 'tajikistan_2021'"):
+    with pytest.raises(ParameterError, match=f"found the same bytes added as '{NEW_ID}'"):
         add_document(source)
-    other = tajikistan_2021(tmp_path / "x")
+    other = new_profile_2021(tmp_path / "x")
     other.write_text(other.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="found 'kgz_2021_pdf' in use"):
         add_document(other, ident="kgz_2021_pdf")  # a bundled document's id
 
 
 def test_remove(documents: Path, tmp_path: Path) -> None:
-    add_document(tajikistan_2021(tmp_path))
+    add_document(new_profile_2021(tmp_path))
     mine = documents / "my_notes.txt"  # a file of the user's own, not in our manifest
     mine.write_text("mine\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"expected the id of an added document \(tajikistan_2021\)"):
+    with pytest.raises(ParameterError, match=rf"expected the id of an added document \({NEW_ID}\)"):
         remove_document("nope")
-    gone = remove_document("tajikistan_2021")
-    assert gone["file"] == "tajikistan_2021.txt"
+    gone = remove_document(NEW_ID)
+    assert gone["file"] == f"{NEW_ID}.txt"
     assert snapshot(documents) == {"my_notes.txt": b"mine\n"}  # the manifest went with its last entry
-    assert "TJK" not in set(ocdata.load(workbook=False).scores["iso3"])
+    assert NEW not in set(ocdata.load(workbook=False).scores["iso3"])
 
 
 def test_a_file_of_the_user_is_never_overwritten(documents: Path, tmp_path: Path) -> None:
     documents.mkdir(parents=True)
-    (documents / "tajikistan_2021.txt").write_text("mine\n", encoding="utf-8")
+    (documents / f"{NEW_ID}.txt").write_text("mine\n", encoding="utf-8")
     with pytest.raises(InputError, match="expected no file of this name in the documents folder"):
-        add_document(tajikistan_2021(tmp_path))
-    assert snapshot(documents) == {"tajikistan_2021.txt": b"mine\n"}
+        add_document(new_profile_2021(tmp_path))
+    assert snapshot(documents) == {f"{NEW_ID}.txt": b"mine\n"}
 
 
 def ocdata_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -187,25 +187,26 @@ def ocdata_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_cli_add_list_remove(tmp_path: Path) -> None:
     env = {**os.environ, "OCDATA_DOCUMENTS": str(tmp_path / "documents")}
-    source = tajikistan_2021(tmp_path)
+    source = new_profile_2021(tmp_path)
     empty = ocdata_cli("add", "--list", env=env)
     assert (empty.returncode, empty.stdout) == (0, f"no added documents in {tmp_path / 'documents'}\n")
-    added = ocdata_cli("add", str(source), "--id", "tjk21", "--country", "tjk", env=env)
+    added = ocdata_cli("add", str(source), "--id", "new21", "--country", NEW.lower(), env=env)
     assert added.returncode == 0, added.stderr
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    line = f"tjk21  tjk21.txt  pdf_profile  2021  TJK  {sha[:12]}"
+    line = f"new21  new21.txt  pdf_profile  2021  {NEW}  {sha[:12]}"
     assert added.stdout == f"added {line}\n"
     listed = ocdata_cli("add", "--list", env=env)
     assert listed.stdout == f"{line}\n"
-    bad = tajikistan_2021(tmp_path / "bad", markets_first="7.50")
-    bad.write_text(bad.read_text(encoding="utf-8").replace("\nTAJIKISTAN\n", "\nUZBEKISTAN\n"), encoding="utf-8")
+    bad = new_profile_2021(tmp_path / "bad", markets_first="7.50")
+    bad.write_text(bad.read_text(encoding="utf-8").replace(f"\n{NAME.upper()}\n", f"\n{OTHER_NAME.upper()}\n"),
+                   encoding="utf-8")
     refused = ocdata_cli("add", str(bad), "--id", "uzb21", env=env)
     assert refused.returncode == 1
-    assert refused.stderr.startswith(f"ocdata: error: {bad}:18: composite_matches_indicators on UZB 2021 ")
+    assert refused.stderr.startswith(f"ocdata: error: {bad}:18: composite_matches_indicators on {OTHER} 2021 ")
     assert refused.stderr.count("\n") == 1
-    removed = ocdata_cli("remove", "tjk21", env=env)
-    assert (removed.returncode, removed.stdout) == (0, "removed tjk21 (tjk21.txt)\n")
-    unknown = ocdata_cli("remove", "tjk21", env=env)
+    removed = ocdata_cli("remove", "new21", env=env)
+    assert (removed.returncode, removed.stdout) == (0, "removed new21 (new21.txt)\n")
+    unknown = ocdata_cli("remove", "new21", env=env)
     assert unknown.returncode == 2 and unknown.stderr.startswith("ocdata: error: expected the id of an added")
 
 
@@ -226,5 +227,5 @@ def test_a_staging_copy_left_by_a_killed_add_is_removed(documents: Path, tmp_pat
     (stale / "sources.yaml").write_text("documents: []\n", encoding="utf-8")
     old = time.time() - STALE_SECONDS - 60
     os.utime(stale, (old, old))
-    add_document(tajikistan_2021(tmp_path))
+    add_document(new_profile_2021(tmp_path))
     assert leftovers(documents) == []

@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 import pytest
+from corpus import document_count, invariant_failures, of_documents
 from docs import RAW, copy_raw, rewrite
 
 import ocdata
@@ -24,6 +25,11 @@ def test_every_check_passes(data):
     assert data.failed.empty, data.failed.to_string()
 
 
+def test_the_corpus_invariants_hold(data):
+    """Every check passes, one row per key, every printed number cited, every manifest country scored."""
+    assert invariant_failures(data) == []
+
+
 def test_each_kind_of_check_ran(data):
     kinds = set(data.checks["check"])
     assert {"indicator_range_grid", "edition_complete", "one_row_per_key", "composite_matches_indicators",
@@ -31,11 +37,19 @@ def test_each_kind_of_check_ran(data):
             "repeated_value_agrees", "article_figures_agree"} <= kinds
 
 
-def test_scores_cover_two_countries_and_three_editions(data):
-    sizes = data.scores.groupby(["iso3", "edition"]).size().to_dict()
+def test_the_bundled_documents_cover_two_countries_and_three_editions(data):
+    sizes = of_documents(data.scores).groupby(["iso3", "edition"]).size().to_dict()
     # 2021: 26 indicators + 4 composites; 2023 and 2025: 32 + 4
     assert sizes == {("KAZ", 2021): 30, ("KAZ", 2023): 36, ("KGZ", 2021): 30, ("KGZ", 2023): 36, ("KGZ", 2025): 36}
     assert not data.scores.duplicated(["iso3", "edition", "indicator"]).any()
+
+
+def test_every_country_and_edition_has_each_indicator_of_its_edition(data):
+    editions = data.codebook["editions"].str.split()
+    expected = {e: int(editions.map(lambda es, e=e: str(e) in es).sum()) for e in set(data.scores["edition"])}
+    assert expected[2021] == 30 and expected[2023] == expected.get(2025, 36) == 36
+    sizes = data.scores.groupby(["iso3", "edition"]).size()
+    assert {key: n for key, n in sizes.items() if n != expected[key[1]]} == {}
 
 
 EXPECTED = [
@@ -85,16 +99,18 @@ def test_ranks(data):
     assert ranks.loc[("KGZ", 2021, "criminality", "region"), "rank"] == 2
     assert ranks.loc[("KGZ", 2025, "criminality", "continent"), ["rank", "total"]].tolist() == [25, 46]
     assert ranks.loc[("KAZ", 2023, "resilience", "world"), "source"] == "kaz_2023_pdf"
-    assert len(ranks) == 18
+    # each document that prints ranks gives 2 metrics x 3 scopes of its country
+    assert of_documents(data.ranks).groupby("source").size().to_dict() == {"kaz_2023_pdf": 6, "kgz_2021_pdf": 6,
+                                                                           "kgz_2025_web": 6}
 
 
 def test_profiles_series_claims_narratives(data):
     assert data.profiles.set_index("iso3").loc["KGZ", "population"] == 7224614
-    crimes = data.series[data.series["series"] == "drug_related_crimes"]
-    assert len(crimes) == 17 and crimes["source"].eq("kaz_article").all()
+    crimes = of_documents(data.series, ["kaz_article"]).query("series == 'drug_related_crimes'")
+    assert len(crimes) == 17 and crimes["iso3"].eq("KAZ").all()
     assert data.claims.set_index("claim").loc["drug_crimes_growth_to_peak", "computed"] == pytest.approx(19.64)
     assert data.claims["status"].eq("pass").all()
-    assert set(data.narratives["iso3"]) == {"KAZ", "KGZ"}
+    assert set(of_documents(data.narratives)["iso3"]) == {"KAZ", "KGZ"}
     assert data.narratives["text"].str.len().min() >= 80
 
 
@@ -162,9 +178,10 @@ def test_build_writes_tables_and_datapackage(tmp_path, capsys):
     assert scores["schema"]["primaryKey"] == ["iso3", "edition", "indicator"]
     assert scores["hash"].startswith("sha256:")
     back = pd.read_parquet(out / "scores.parquet")
-    assert len(back) == 168 and back["edition"].dtype == "Int64"
+    assert len(of_documents(back)) == 168 and back["edition"].dtype == "Int64"
+    pd.testing.assert_frame_equal(back, ocdata.load().scores, check_dtype=False)
     summary = capsys.readouterr().out
-    assert "5 documents" in summary and "0 failed" in summary
+    assert f"{document_count()} documents" in summary and "0 failed" in summary
 
 
 def test_failed_build_keeps_the_previous_one(tmp_path):

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+from corpus import document_sources, invariant_failures, of_documents
 from workbook_factory import expected_scores, shared_workbook, write_workbook
 
 import ocdata
@@ -16,8 +17,12 @@ def official():
 
 def test_official_release_merges_without_a_failing_check(official):
     assert official.failed.empty, official.failed.head().to_string()
+    assert invariant_failures(official) == []  # computed ranks are competition ranks, among others
     per_edition = official.scores.groupby("edition")["iso3"].nunique().to_dict()
-    assert per_edition == {2021: 193, 2023: 193, 2025: 1}
+    documents = document_sources(official)
+    of_2025 = {c for cs in documents.loc[documents["edition"] == 2025, "countries"] for c in cs}
+    assert per_edition == {2021: 193, 2023: 193, 2025: len(of_2025)}  # 2025: the documents' countries only
+    assert "KGZ" in of_2025
     assert len(official.countries) == 193
 
 
@@ -42,12 +47,20 @@ def test_workbook_rows_carry_sheet_and_row(official):
 
 
 def test_printed_ranks_agree_with_computed_ranks(official):
-    checks = official.checks
-    assert (checks["check"] == "rank_matches_computed").sum() == 12  # KGZ 2021 and KAZ 2023, 2 metrics x 3 scopes
-    assert (checks["check"] == "rank_change_matches").sum() == 6  # the 2025 page's rank changes against 2023
+    checks = of_documents(official.checks)
+    ranked = checks[checks["check"].isin(["rank_matches_computed", "rank_change_matches"])]
+    assert ranked.groupby(["check", "source"]).size().to_dict() == {
+        ("rank_matches_computed", "kgz_2021_pdf"): 6, ("rank_matches_computed", "kaz_2023_pdf"): 6,  # 2 metrics x 3
+        ("rank_change_matches", "kgz_2025_web"): 6}  # the 2025 page's rank changes against 2023
     ranks = official.ranks.set_index(["iso3", "edition", "metric", "scope"])
     assert ranks.loc[("KGZ", 2023, "criminality", "world"), ["rank", "origin"]].tolist() == [81, "computed"]
-    assert len(official.ranks) == 193 * 2 * 2 * 3 + 6
+    assert len(official.ranks.query("edition != 2025")) == 193 * 2 * 2 * 3
+    assert len(of_documents(official.ranks).query("edition == 2025")) == 6
+    # every rank a document prints for an edition of the workbook is checked against the computed one
+    printed = official.ranks[(official.ranks["origin"] == "reported") & (official.ranks["edition"] != 2025)]
+    matched = official.checks[official.checks["check"] == "rank_matches_computed"]
+    assert (set(zip(printed["iso3"], printed["edition"], printed["source"], strict=True))
+            <= set(zip(matched["iso3"], matched["edition"], matched["source"], strict=True)))
 
 
 def test_aggregates(official):
