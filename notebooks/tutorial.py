@@ -113,7 +113,8 @@ views.recompute_composites(data, country, edition)
 # %%
 indicators = views.indicator_scores(data, country, edition)
 plots.show(plots.indicator_bars(indicators, title=f"{country}: indicators, {edition}",
-                                previous_edition=views.previous_edition(edition)), alt="indicator scores")
+                                previous_edition=views.previous_edition(edition)),
+           alt=f"{country}'s {len(indicators)} indicator scores in {edition}, by pillar")
 
 # %% [markdown]
 # **Exercise 4.** Which three indicators of the country score highest in this edition?
