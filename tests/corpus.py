@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from ocdata.paths import PROJECT_DIR
 
@@ -121,6 +122,21 @@ def raw_with_extra(target: Path) -> tuple[Path, str, str]:
     and its country."""
     shutil.copytree(RAW, target)
     return target, *add_extra_document(target)
+
+
+def known_raw(target: Path, source: Path = RAW) -> Path:
+    """A folder of documents in ``target`` holding only the bundled documents the tests know (``BUNDLED``), with
+    their manifest entries, copied from ``source``: for tests whose expectations are about exactly these
+    documents (the default selections, the comparison of all countries), whatever else ``data/raw`` holds."""
+    manifest = yaml.safe_load((source / "sources.yaml").read_text(encoding="utf-8"))
+    manifest["documents"] = [entry for entry in manifest["documents"] if entry["id"] in BUNDLED]
+    assert {entry["id"] for entry in manifest["documents"]} == set(BUNDLED)
+    target.mkdir(parents=True)
+    for entry in manifest["documents"]:
+        shutil.copyfile(source / entry["file"], target / entry["file"])
+    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
+    (target / "sources.yaml").write_text(text, encoding="utf-8")
+    return target
 
 
 def of_documents(table: pd.DataFrame, ids: Iterable[str] = BUNDLED) -> pd.DataFrame:

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from corpus import PDF_2021, PROFILES_2021, RAW, extra_document, invariant_failures, raw_with_extra
+from corpus import (
+    BUNDLED,
+    PDF_2021,
+    PROFILES_2021,
+    RAW,
+    extra_document,
+    invariant_failures,
+    known_raw,
+    of_documents,
+    raw_with_extra,
+)
 from workbook_factory import shared_workbook
 
 from ocdata.build import Dataset, build
@@ -113,3 +123,14 @@ def test_with_the_official_workbook_the_new_document_agrees_and_changes_nothing_
     for name in [*PER_COUNTRY, "aggregates"]:
         pd.testing.assert_frame_equal(_others(getattr(extended, name), iso3, ident),
                                       _others(getattr(bundled, name), iso3, ident), obj=name)
+
+
+def test_a_folder_of_only_the_known_documents_builds_as_they_do_in_the_corpus(corpora, tmp_path: Path) -> None:
+    _, extended, ident, _ = corpora
+    more, _, _ = raw_with_extra(tmp_path / "more")
+    known = build(known_raw(tmp_path / "known", more), False)
+    assert known.sources["id"].tolist() == list(BUNDLED) and ident not in set(known.sources["id"])
+    assert known.failed.empty
+    for name in ("scores", "ranks", "narratives", "series"):
+        pd.testing.assert_frame_equal(getattr(known, name), of_documents(getattr(extended, name)).reset_index(
+            drop=True), obj=name)
