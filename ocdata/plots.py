@@ -108,12 +108,22 @@ def show(fig: Figure, alt: str) -> None:
     display({"image/svg+xml": to_svg(fig, alt), "text/plain": alt}, raw=True)
 
 
-def _title(fig: Figure, title: str) -> None:
+def _title(fig: Figure, title: str, panel_titles: bool | None = None) -> None:
     """The title at the figure's top left, wrapped to its width (never cut off at the right)."""
     if title:
         width = max(int(fig.get_figwidth() * 72 / 6.0), 20)
-        fig.text(0.01, 1 - 0.08 / fig.get_figheight(), textwrap.fill(title, width), ha="left", va="top",
-                 fontsize=10, fontweight="bold")
+        text = textwrap.fill(title, width)
+        height = fig.get_figheight()
+        fig.text(0.01, 1 - 0.08 / height, text, ha="left", va="top", fontsize=10, fontweight="bold")
+        above = _has_panel_titles(fig) if panel_titles is None else panel_titles
+        needed = 0.3 + 0.17 * text.count("\n") + 0.25 * above
+        if (1 - fig.subplotpars.top) * height < needed:
+            fig.subplots_adjust(top=1 - needed / height)
+
+
+def _has_panel_titles(fig: Figure) -> bool:
+    """Whether the top axes carry titles of their own (which a figure title must clear)."""
+    return any(ax.get_title() or ax.get_title(loc="left") for ax in fig.axes)
 
 
 def _legend_below(fig: Figure, handles: Sequence, ncols: int | None = None) -> None:
@@ -347,6 +357,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
         extra = 1.1 if cols > 6 else 0.35
         fig = _figure(max(5.5, 5.0 + 0.5 * cols), 1.0 + 0.22 * rows + 0.35 * len(parts) + extra, left=3.1,
                       right=1.3, top=0.75, bottom=extra + 0.15, hspace=0.45 / max(0.22 * rows / len(parts), 0.1))
+        _title(fig, title, panel_titles=True)  # before the colour bars are placed beside the panels
         grid = fig.add_gridspec(len(parts), 1, height_ratios=heights)
         annotate = cols <= 14
         for k, (mask, name) in enumerate(parts):
@@ -364,7 +375,6 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
             ax.tick_params(axis="x", rotation=90 if cols > 6 else 0, labelbottom=k == len(parts) - 1)
             ax.tick_params(axis="y", rotation=0)
             ax.grid(False)
-        _title(fig, title)
         return fig
 
 

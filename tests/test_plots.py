@@ -22,6 +22,9 @@ def figures():
         ("pillars", lambda: plots.pillar_bars(views.headline(data, "KGZ", 2025))),
         ("composites-one", lambda: plots.composite_lines(views.composite_history(data, ["KGZ"]))),
         ("composites-two", lambda: plots.composite_lines(views.composite_history(data, ["KAZ", "KGZ"]), "t")),
+        ("composites-many", lambda: plots.composite_lines(pd.concat(
+            [views.composite_history(data, ["KAZ"]).assign(country=f"Country {i}") for i in range(12)]),
+            "A title long enough to wrap over two lines: twelve countries and their composites by edition")),
         ("peers", lambda: plots.peer_scatter(views.peer_scores(peers, 2023), ["KGZ"], REGION)),
         ("peers-no-region", lambda: plots.peer_scatter(views.peer_scores(peers, 2023), ["KAZ", "CCC"])),
         ("series", lambda: plots.series_lines(views.country_series(data, "KAZ"), "KAZ")),
@@ -130,3 +133,24 @@ def test_slim_svg_keeps_referenced_ids_unique_per_figure():
     assert "<title>A &lt;b&gt; figure</title>" in out and 'id="figure_1"' not in out
     ident = re.search(r'id="(f[0-9a-f]{8}-m1)"', out).group(1)
     assert f'xlink:href="#{ident}"' in out and "1.23" in out and "1.23456" not in out
+
+
+@pytest.mark.parametrize(("name", "build"), figures(), ids=[name for name, _ in figures()])
+def test_titles_and_legends_neither_overlap_the_plots_nor_clip(name, build):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = build()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    width, height = fig.bbox.width, fig.bbox.height
+    plots_ = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_visible() and ax.has_data()]
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        assert not any(box.overlaps(p) for p in plots_), f"{name}: a legend covers a plot"
+        assert box.x0 >= 0 and box.x1 <= width + 1 and box.y0 >= -1, f"{name}: a legend is cut off"
+    for text in fig.texts:  # the figure's title
+        box = text.get_window_extent(renderer)
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, f"{name}: the title is cut off"
+        titles = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+        titles += [ax._left_title.get_window_extent(renderer) for ax in fig.axes if ax.get_title(loc="left")]
+        assert not any(box.overlaps(t) for t in [*plots_, *titles]), f"{name}: the title overlaps a panel"
