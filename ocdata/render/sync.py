@@ -6,8 +6,8 @@ from pathlib import Path
 
 
 def sync_notebooks(folder: Path | None = None) -> list[Path]:
-    """Write each ``*.py`` (jupytext percent format) of ``folder`` (default: the notebooks) as its paired
-    ``.ipynb``: no outputs, cell ids numbered in order (``cell-00``, ...) so the rendered HTML does not change
+    """Write each ``*.py`` (jupytext percent format) of ``folder`` (default: the notebooks, lessons included)
+    as its paired ``.ipynb``: no outputs, cell ids numbered in order (``cell-00``, ...) so the rendered HTML does not change
     between syncs."""
     import jupytext
 
@@ -15,7 +15,7 @@ def sync_notebooks(folder: Path | None = None) -> list[Path]:
 
     folder = Path(folder) if folder is not None else notebooks_dir()
     written = []
-    for source in sorted(folder.glob("*.py")):
+    for source in sorted([*folder.glob("*.py"), *folder.glob("lessons/*.py")]):
         nb = jupytext.read(source)
         for index, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{index:02d}"
