@@ -19,13 +19,20 @@ _LAZY = frozenset({"Dataset", "load"})
 
 
 def __getattr__(name: str) -> object:
-    """``ocdata.load`` and ``ocdata.Dataset``, imported from :mod:`ocdata.build` when first asked for."""
-    if name in _LAZY:
-        from ocdata import build
+    """``ocdata.load`` and ``ocdata.Dataset``, imported from :mod:`ocdata.build` when first asked for; a submodule
+    (``ocdata.build``, ``ocdata.views``, ...) imported when first named."""
+    import importlib
 
-        value = getattr(build, name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module("ocdata.build"), name)
         globals()[name] = value
         return value
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"ocdata.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ocdata.{name}":
+                raise
     raise AttributeError(f"module 'ocdata' has no attribute {name!r}")
 
 

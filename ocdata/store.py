@@ -134,6 +134,12 @@ def _marked(versions: Path) -> bool:
     return isinstance(content, dict) and content.get("writer") == MARKER_WRITER
 
 
+def _only_marker(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder holding nothing but ocdata's marker."""
+    return (not folder.is_symlink() and folder.is_dir() and [p.name for p in folder.iterdir()] == [LOCK_NAME]
+            and _marked(folder))
+
+
 def _mark(folder: Path) -> None:
     """Write ocdata's marker into ``folder/.lock`` in place (a lock held on it stays held)."""
     fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
@@ -418,7 +424,12 @@ def clean_leftovers(out: Path) -> list[Path]:
         if VERSION_NAME.fullmatch(entry.name) and _remove_build(entry, empty=True):
             removed.append(entry)
     swap = re.compile(re.escape(_swap_prefix(out)) + BUILD_ID)
+    fresh = re.compile(re.escape(_new_prefix(out)) + BUILD_ID)
     for entry in sorted(out.parent.iterdir()):
+        if fresh.fullmatch(entry.name) and _only_marker(entry):  # a versions folder made, not yet named
+            (entry / LOCK_NAME).unlink()
+            entry.rmdir()
+            removed.append(entry)
         if not swap.fullmatch(entry.name):
             continue
         if entry.is_symlink():
