@@ -15,7 +15,7 @@ from ocdata.render.jobs import RenderResult
 from ocdata.render.pool import WorkerPool
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import write_index
-from ocdata.report.outdir import check_out_dir, check_writable, make_out_dir, report_files
+from ocdata.report.outdir import check_out_dir, check_writable, file_sha256, make_out_dir, report_files
 from ocdata.report.plan import Planned, plan_reports
 from ocdata.report.registry import report_kinds
 from ocdata.views.params import ISO3
@@ -169,8 +169,9 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
 
     def finished(result: RenderResult) -> None:
         if result.ok:
-            entries[result.name] = {**by_name[result.name].entry,
-                                    "files": [result.path.name, *getattr(result, "files", ())]}
+            files = [result.path.name, *result.files]
+            entries[result.name] = {**by_name[result.name].entry, "files": files,
+                                    "sha256": {f: file_sha256(out / f) for f in files}}
 
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)

@@ -1,12 +1,14 @@
 """Where ``ocdata report`` may write: never a system folder, never over a file it did not write.
 
-A folder of reports holds ``index.json``, which lists every file each report wrote; a file there is ours
-when that index lists it (``index.html`` is ours when ``index.json`` is). Everything is checked before any
-kernel starts, and nothing is touched when a check fails.
+A folder of reports holds ``index.json``, which lists every file each report wrote with its sha256; a file
+there is ours when that index lists it (``index.html`` is ours when ``index.json`` is), and a report file is
+replaced only while it still has the bytes ocdata wrote (a report you edited is yours). Everything is checked before
+any kernel starts, and nothing is touched when a check fails.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -66,7 +68,24 @@ def read_index(out: Path) -> dict | None:
     entries = {str(name): entry for name, entry in reports.items() if isinstance(entry, dict)}
     for entry in entries.values():
         entry["files"] = [f for f in entry.get("files", []) if isinstance(f, str) and _plain(f)]
+        digests = entry.get("sha256")
+        entry["sha256"] = {f: d for f, d in digests.items() if f in entry["files"] and isinstance(d, str)} \
+            if isinstance(digests, dict) else {}
     return {"partial": bool(content.get("partial", False)), "reports": entries}
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes, read in chunks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def recorded_digests(index: dict | None) -> dict[str, str]:
+    """The sha256 the index records for each report file ocdata wrote (files of older indexes have none; the
+    index page itself is regenerated on every batch)."""
+    if index is None:
+        return {}
+    return {f: d for entry in index["reports"].values() for f, d in entry.get("sha256", {}).items()}
 
 
 def report_files(name: str) -> list[str]:
@@ -93,6 +112,7 @@ def check_writable(out: Path, files: Iterable[str]) -> dict | None:
         return None
     index = read_index(out)
     ours = owned_files(index)
+    digests = recorded_digests(index)
     for name in [INDEX_HTML, *files]:
         target = out / name
         if (target.exists() or target.is_symlink()) and name not in ours:
@@ -100,6 +120,10 @@ def check_writable(out: Path, files: Iterable[str]) -> dict | None:
                                  "file of yours; ocdata report never overwrites it (choose another --out)")
         if target.is_symlink() or (target.exists() and not target.is_file()):
             raise ParameterError(f"{target}: expected a report file, found a link or folder")
+        if target.is_file() and name in digests and file_sha256(target) != digests[name]:
+            raise ParameterError(f"{target}: expected the file as ocdata wrote it (sha256 in {out / INDEX_JSON}), "
+                                 "found it changed since; ocdata report never overwrites your edits (move it away "
+                                 "or choose another --out)")
     return index
 
 
