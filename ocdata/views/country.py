@@ -18,6 +18,7 @@ from ocdata.codebook import (
     previous_edition,
 )
 from ocdata.numbers import round_half_up
+from ocdata.views.memo import per_dataset
 from ocdata.views.params import country_info
 
 SCOPES = ("world", "continent", "region")
@@ -35,10 +36,12 @@ ORIGINS = {
 def scores_of(data, countries: Iterable[str], editions: Iterable[int] | None = None) -> pd.DataFrame:
     """The scores of ``countries`` (in ``editions``), in the table's order."""
     scores = data.scores
-    mask = scores["iso3"].isin(list(dict.fromkeys(countries)))
+    rows = per_dataset(data, "rows by country", lambda: scores.groupby("iso3", sort=False).indices)
+    positions = [rows[c] for c in dict.fromkeys(countries) if c in rows]
+    table = scores.iloc[np.sort(np.concatenate(positions))] if positions else scores.iloc[:0]
     if editions is not None:
-        mask &= scores["edition"].isin([int(e) for e in editions])
-    return scores[mask]
+        table = table[table["edition"].isin([int(e) for e in editions])]
+    return table
 
 
 def labels_of(data) -> pd.Series:
@@ -150,6 +153,10 @@ def composite_table(history: pd.DataFrame) -> pd.DataFrame:
 
 def peer_scores(data, edition: int) -> pd.DataFrame:
     """Criminality and resilience of every country in an edition, one row per country."""
+    return per_dataset(data, ("peers", int(edition)), lambda: _peer_scores(data, edition)).copy(deep=False)
+
+
+def _peer_scores(data, edition: int) -> pd.DataFrame:
     table = data.scores[(data.scores["edition"] == edition) & data.scores["indicator"].isin(metrics())]
     wide = table.pivot_table(index="iso3", columns="indicator", values="score", aggfunc="first")
     wide = wide.reindex(columns=list(metrics()))

@@ -199,27 +199,31 @@ def prepare(table: pd.DataFrame, *, edition: int | None = None, formats: dict[st
     basis_kinds: set[str] = set()
     coloured = False
     rows = []
+    values = {c: shown.iloc[:, k].tolist() for k, c in enumerate(columns)}
+    origin = None if origin is None else origin.tolist()
+    basis = None if basis is None else basis.tolist()
+    ident = None if ident is None else ident.tolist()
     for i in range(len(shown)):
         cells = []
         for c in columns:
-            value = shown.iloc[i][c]
+            value = values[c][i]
             kind = kinds[c]
             if is_missing(value):
                 cells.append(Cell(DASH, kind != "text"))
                 gaps[display_name(c, edition)] = reasons.get(c) or "not given"
                 continue
             text = formats[c].format(value) if formats and c in formats else format_value(kind, value, str(c))
-            if c == "score" and origin is not None and origin.iloc[i] in ORIGIN_MARKS:
-                text = f"{text}{ORIGIN_MARKS[origin.iloc[i]]}"
-                marks.add(origin.iloc[i])
+            if c == "score" and origin is not None and origin[i] in ORIGIN_MARKS:
+                text = f"{text}{ORIGIN_MARKS[origin[i]]}"
+                marks.add(origin[i])
             color = ""
-            if kind == "change" and c == "change" and ident is not None and not pd.isna(ident.iloc[i]):
-                way = direction(str(ident.iloc[i]), float(value))
+            if kind == "change" and c == "change" and ident is not None and not pd.isna(ident[i]):
+                way = direction(str(ident[i]), float(value))
                 color = color_of(way)
                 coloured |= bool(way)
             if c == "change" and basis is not None:
-                basis_kinds.add(str(basis.iloc[i]))
-                if basis.iloc[i] == "difference":
+                basis_kinds.add(str(basis[i]))
+                if basis[i] == "difference":
                     text = f"{text}{BASIS_MARK}"
             details = definitions.get(text, "") if definitions and c in ("label", "indicator") else ""
             cells.append(Cell(text, kind != "text", details, color, c in CODE_COLUMNS))

@@ -60,7 +60,13 @@ class Catalog:
 
     @classmethod
     def of(cls, data) -> Catalog:
-        """The catalog of ``data`` (one pass over its countries and scores)."""
+        """The catalog of ``data`` (one pass over its countries and scores, once per dataset)."""
+        from ocdata.views.memo import per_dataset
+
+        return per_dataset(data, ("catalog", cls), lambda: cls._build(data))
+
+    @classmethod
+    def _build(cls, data) -> Catalog:
         info = {str(row["iso3"]): {"iso3": str(row["iso3"]), "country": str(row["country"]),
                                    "continent": str(row["continent"]), "region": str(row["region"])}
                 for row in data.countries[["iso3", "country", "continent", "region"]].to_dict("records")}
@@ -180,6 +186,10 @@ def region_members(data, region: str, edition: int | None = None) -> list[str]:
 
 def country_info(data, country: str) -> dict[str, str]:
     """Name, continent and region of a country."""
+    return dict(Catalog.of(data).info[country]) if country in Catalog.of(data).info else _info_row(data, country)
+
+
+def _info_row(data, country: str) -> dict[str, str]:
     row = data.countries.set_index("iso3").loc[country]
     return {"iso3": country, "country": str(row["country"]), "continent": str(row["continent"]),
             "region": str(row["region"])}
