@@ -77,16 +77,17 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     element's width in pixels (otherwise it fills its container); ``domain`` fixes the colour scale's
     ends (default: the data's minimum and maximum); ``caption`` is the map's accessible title.
     ``unlisted``: how countries absent from ``values`` are drawn: ``"no data"`` (hatched, named in the
-    legend) or ``"background"`` (plain land, for maps of a few countries among their neighbours).
+    legend) or ``"background"`` (plain land, for maps of a few countries among their neighbours) or ``"land"``
+    (plain land drawn with the land outside the index, without titles: the smallest locator maps).
     """
-    if unlisted not in ("no data", "background"):
-        raise ParameterError(f"unlisted: expected 'no data' or 'background', found {unlisted!r}")
+    if unlisted not in ("no data", "background", "land"):
+        raise ParameterError(f"unlisted: expected 'no data', 'background' or 'land', found {unlisted!r}")
     shapes = load_shapes()
     known = shapes["countries"]
     highlight = sorted({str(c) for c in highlight})
     focus = None if focus is None else sorted({str(c) for c in focus})
     scores = _scores(values, known)
-    listed = set(values["iso3"].astype("str")) if unlisted == "background" else set(known)
+    listed = set(values["iso3"].astype("str")) if unlisted != "no data" else set(known)
     for name, codes in (("links", links or {}), ("titles", titles or {}), ("highlight", highlight),
                         ("focus", focus or [])):
         unknown = sorted(set(codes) - set(known))
@@ -103,10 +104,15 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
 
     vx, vy, vw, vh = _view(shapes, focus)
     u = vw / 1000
+    quantum = _quantum(vw, width) if focus else None
+
+    def outline(d: str) -> str:
+        return d if quantum is None else coarse_path(d, (vx, vy, vw, vh), quantum)
     missing = sorted((iso3 for iso3, v in scores.items() if v is None and iso3 in listed),
                      key=lambda c: names.get(c, c))
+    grey = "not in the index" if unlisted == "no data" else "no report here" if links else "other land"
     legend, legend_height = _legend(metric_label, higher_is_worse, low, high, colour,
-                                    [names.get(c, c) for c in missing], vx, vy + vh, u)
+                                    [names.get(c, c) for c in missing], vx, vy + vh, u, grey)
     p = _PREFIX
     head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(vx)} {_f(vy)} {_f(vw)} {_f(vh + legend_height)}"'
@@ -124,12 +130,15 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
         f'<line x1="0" y1="0" x2="0" y2="{_f(3 * u)}" stroke="#8c8c8c" stroke-width="{_f(1.0 * u)}"/></pattern></defs>',
         f'<clipPath id="{p}-v"><rect x="{_f(vx)}" y="{_f(vy)}" width="{_f(vw)}" height="{_f(vh)}"/></clipPath>',
         f'<g clip-path="url(#{p}-v)">',
-        f'<g class="{p}-o">' + "".join(f'<path d="{o["d"]}"/>' for o in shapes["other"]
-                                       if _visible(o["d"], None, (vx, vy, vw, vh))) + "</g>",
     ]
-    order = sorted((c for c in known if _visible(known[c]["d"], known[c]["centroid"] if known[c]["dot"] else None,
-                                                (vx, vy, vw, vh))),
-                   key=lambda c: (c in set(highlight), c))
+    visible = [c for c in known if _visible(known[c]["d"], known[c]["centroid"] if known[c]["dot"] else None,
+                                            (vx, vy, vw, vh))]
+    land = [c for c in visible if unlisted == "land" and c not in listed and c not in set(highlight)]
+    background = [o["d"] for o in shapes["other"] if _visible(o["d"], None, (vx, vy, vw, vh))]
+    background += [known[c]["d"] for c in sorted(land) if known[c]["d"]]
+    plain = [coarse_path(d, (vx, vy, vw, vh), 2 * quantum) if quantum else d for d in background]
+    head.append(f'<g class="{p}-o">' + "".join(f'<path d="{d}"/>' for d in plain if d) + "</g>")
+    order = sorted((c for c in visible if c not in set(land)), key=lambda c: (c in set(highlight), c))
     body = []
     for iso3 in order:
         shape, value = known[iso3], scores.get(iso3)
@@ -139,8 +148,9 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
             title = f"{names.get(iso3, iso3)}: {metric_label} " + (f"{value:.2f}" if value is not None else "no data")
             title = title if iso3 in listed else names.get(iso3, iso3)
         parts = [f"<title>{escape(title)}</title>"]
-        if shape["d"]:
-            parts.append(f'<path class="{p}-c" fill="{fill}" d="{shape["d"]}"/>')
+        d = outline(shape["d"]) if shape["d"] else ""
+        if d:
+            parts.append(f'<path class="{p}-c" fill="{fill}" d="{d}"/>')
         if shape["dot"]:
             cx, cy = shape["centroid"]
             parts.append(f'<circle class="{p}-c {p}-d" fill="{fill}" cx="{_f(cx)}" cy="{_f(cy)}"'
@@ -170,6 +180,89 @@ def _scores(values: pd.DataFrame, known: dict) -> dict[str, float | None]:
         raise ParameterError(f"map values: expected ISO3 codes of the index's countries, found {unknown}")
     given = {c: (None if pd.isna(s) else float(s)) for c, s in zip(codes, values["score"], strict=True)}
     return {iso3: given.get(iso3) for iso3 in sorted(known)}
+
+
+def _rings(d: str) -> list[list[tuple[float, float]]]:
+    """The rings of a path made of ``M x y l dx dy ... z`` rings, as absolute points."""
+    rings = []
+    for ring in d.split("M")[1:]:
+        start, _, steps = ring.rstrip("z").partition("l")
+        x, y = (float(v) for v in start.split())
+        numbers = [float(v) for v in _NUMBER.findall(steps)]
+        points = [(x, y)]
+        for dx, dy in zip(numbers[::2], numbers[1::2], strict=True):
+            x, y = x + dx, y + dy
+            points.append((x, y))
+        rings.append(points)
+    return rings
+
+
+def _short(number: float, separated: bool) -> str:
+    """A path number as short as SVG allows: no leading zero, a space before it only where a sign does not
+    separate it from the number before."""
+    text = _f(number)
+    text = text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+    return text if not separated or text.startswith("-") else " " + text
+
+
+def _quantum(view_width: float, width: int | None) -> float:
+    """The grid a cropped map's outlines are snapped to: at most two thirds of a pixel at the map's width (800 px
+    when it fills its container), one of 0.1, 0.2, 0.5, 1 or 2 frame units so the numbers stay short."""
+    limit = view_width / (width or 800) * 2 / 3
+    return max((q for q in (0.1, 0.2, 0.5, 1.0, 2.0) if q <= limit), default=0.1)
+
+
+def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Douglas–Peucker: the points of a closed ring that keep it within ``tolerance``."""
+    if len(points) < 4:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x0, y0), (x1, y1) = points[first], points[last]
+        dx, dy = x1 - x0, y1 - y0
+        norm = (dx * dx + dy * dy) ** 0.5
+        worst, index = 0.0, 0
+        for i in range(first + 1, last):
+            px, py = points[i]
+            dist = abs(dy * (px - x0) - dx * (py - y0)) / norm if norm else ((px - x0) ** 2 + (py - y0) ** 2) ** 0.5
+            if dist > worst:
+                worst, index = dist, i
+        if worst > tolerance:
+            keep[index] = True
+            stack.extend(((first, index), (index, last)))
+    return [p for p, k in zip(points, keep, strict=True) if k]
+
+
+@lru_cache(maxsize=4096)
+def coarse_path(d: str, view: tuple[float, float, float, float], quantum: float) -> str:
+    """``d`` for a cropped map: only the rings that reach into ``view``, simplified within ``quantum`` and
+    snapped to its grid (rings smaller than the grid left out); ``""`` when nothing is left."""
+    vx, vy, vw, vh = view
+    margin = 2 * DOT_RADIUS
+    out = []
+    for ring in _rings(d):
+        xs, ys = [x for x, _ in ring], [y for _, y in ring]
+        if min(xs) > vx + vw + margin or max(xs) < vx - margin or min(ys) > vy + vh + margin or max(ys) < vy - margin:
+            continue
+        snapped: list[tuple[int, int]] = []
+        for x, y in _simplify(ring, quantum):
+            point = (round(x / quantum), round(y / quantum))
+            if not snapped or point != snapped[-1]:
+                snapped.append(point)
+        if len(snapped) > 1 and snapped[-1] == snapped[0]:
+            snapped.pop()
+        if len(snapped) < 3:
+            continue
+        (x, y), steps = snapped[0], ""
+        for px, py in snapped[1:]:
+            steps += _short((px - x) * quantum, bool(steps)) + _short((py - y) * quantum, True)
+            x, y = px, py
+        start = _short(snapped[0][0] * quantum, False) + _short(snapped[0][1] * quantum, True)
+        out.append(f"M{start}l{steps}z")
+    return "".join(out)
 
 
 @lru_cache(maxsize=512)
@@ -218,9 +311,10 @@ def _view(shapes: dict, focus: Collection[str] | None) -> tuple[float, float, fl
 
 
 def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, missing: list[str],
-            x: float, y: float, u: float) -> tuple[str, float]:
+            x: float, y: float, u: float, grey: str = "not in the index") -> tuple[str, float]:
     """The legend below the map, and its height: the colour bar with its ends (better, worse), then the
-    swatches for no data, land outside the index and small countries, then the countries without data."""
+    swatches for no data, grey land (``grey`` says what it is) and small countries, then the countries without
+    data."""
     font, bar_w, bar_h = 19 * u, 330 * u, 13 * u
     left = x + 10 * u
     step = bar_w / LEGEND_STEPS
@@ -244,7 +338,7 @@ def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, 
     swatches = [
         (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="url(#{_PREFIX}-n)" stroke="#888"'
          f' stroke-width="{_f(0.5 * u)}"/>', f"no data ({len(missing)})", 150),
-        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="{OUTSIDE}"/>', "not in the index", 175),
+        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="{OUTSIDE}"/>', grey, 175),
         (f'<circle cx="{_f(sw / 2)}" cy="{_f(bar_h / 2)}" r="{_f(DOT_RADIUS * 1.3 * u)}" fill="#bbb" stroke="#333"'
          f' stroke-width="{_f(0.5 * u)}"/>', "small country (a dot)", 0),
     ]

@@ -51,17 +51,20 @@ def _figure(svg: str, caption: str) -> Html:
 
 
 def locator_map(data, country: str, edition: int) -> Html:
-    """A small map of the country's region, the country outlined, every country coloured by criminality."""
-    values = map_values(data.scores, edition, "criminality").dropna()
+    """A small map of the country's region, the country outlined, the region's countries coloured by criminality
+    (their neighbours plain land)."""
     names = data.countries.set_index("iso3")["country"]
     region = region_countries(data, country, edition)
+    values = map_values(data.scores, edition, "criminality").dropna()
+    values = values[values["iso3"].isin(region)]
+    titles = {c: t for c, t in score_titles(data.scores, edition).items() if c in set(region)}
     svg = world_map_svg(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
-                        titles=score_titles(data.scores, edition), highlight=[country], focus=region,
+                        titles=titles, highlight=[country], focus=region,
                         width=LOCATOR_WIDTH, domain=map_domain(data, edition, "criminality"),
                         caption=f"{names.get(country, country)} in its region, criminality {edition}",
-                        unlisted="background")
+                        unlisted="land")
     return _figure(svg, f"{names.get(country, country)} (outlined) among the countries of its region; "
-                        f"colour: criminality {edition}, darker is worse.")
+                        f"colour: criminality {edition}, darker is worse; other land grey.")
 
 
 def region_map(data, countries: Sequence[str], edition: int) -> Html:
