@@ -115,7 +115,7 @@ moved = overview.movers(data, edition)
 if moved.empty:
     display(views.note_html(f"The data has no earlier edition to compare {edition} with."))
 else:
-    display(views.table_html(moved, formats={"change": "{:+.2f}"}))
+    display(views.table_html(moved))
 
 # %% [markdown]
 # ## The strongest and weakest indicators worldwide
@@ -134,8 +134,7 @@ views.table_html(overview.indicator_extremes(data, edition))
 # world, its continent and its region (1 = the highest score).
 
 # %%
-signed = {f"{m}_change": "{:+.2f}" for m in ("criminality", "resilience")}
-views.table_html(table, formats=signed)
+views.table_html(table)
 
 # %% [markdown]
 # ## Sources

@@ -78,7 +78,8 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     ends (default: the data's minimum and maximum); ``caption`` is the map's accessible title.
     ``unlisted``: how countries absent from ``values`` are drawn: ``"no data"`` (hatched, named in the
     legend) or ``"background"`` (plain land, for maps of a few countries among their neighbours) or ``"land"``
-    (plain land drawn with the land outside the index, without titles: the smallest locator maps).
+    (as ``"background"`` inside ``focus``; outside it plain land drawn with the land outside the index, without
+    titles: the smallest locator maps).
     """
     if unlisted not in ("no data", "background", "land"):
         raise ParameterError(f"unlisted: expected 'no data', 'background' or 'land', found {unlisted!r}")
@@ -133,7 +134,7 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     ]
     visible = [c for c in known if _visible(known[c]["d"], known[c]["centroid"] if known[c]["dot"] else None,
                                             (vx, vy, vw, vh))]
-    land = [c for c in visible if unlisted == "land" and c not in listed and c not in set(highlight)]
+    land = [c for c in visible if unlisted == "land" and c not in set(focus or ()) | listed | set(highlight)]
     background = [o["d"] for o in shapes["other"] if _visible(o["d"], None, (vx, vy, vw, vh))]
     background += [known[c]["d"] for c in sorted(land) if known[c]["d"]]
     plain = [coarse_path(d, (vx, vy, vw, vh), 2 * quantum) if quantum else d for d in background]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 def sync_notebooks(folder: Path | None = None) -> list[Path]:
     """Write each ``*.py`` (jupytext percent format) of ``folder`` (default: the notebooks, lessons included)
-    as its paired ``.ipynb``: no outputs, cell ids numbered in order (``cell-00``, ...) so the rendered HTML does not change
-    between syncs."""
+    as its paired ``.ipynb``: no outputs, cell ids numbered in order (``cell-00``, ...) so the rendered HTML does
+    not change between syncs."""
     import jupytext
 
     from ocdata.paths import notebooks_dir

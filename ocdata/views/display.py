@@ -78,7 +78,8 @@ def display_name(column: Any, edition: int | None = None) -> str:
 
 
 def kind_of(column: Any, values: pd.Series) -> str:
-    """The kind of a column: from the display-name table, else from its values."""
+    """The kind of a column: from the display-name table, else from its values (a float column named
+    ``*_change`` is a change: signed, with a real minus)."""
     names = display_names()
     if str(column) in names.index:
         return names.at[str(column), "kind"]
@@ -87,7 +88,7 @@ def kind_of(column: Any, values: pd.Series) -> str:
     if pd.api.types.is_integer_dtype(values):
         return "count"
     if pd.api.types.is_float_dtype(values):
-        return "score"
+        return "change" if str(column).endswith("_change") else "score"
     return "text"
 
 
