@@ -140,6 +140,37 @@ def test_stderr_never_reaches_the_page_and_figures_keep_their_alt_text():
                      + r"(&#39;|&#x27;|')s scores\">", html)
 
 
+def _with_figure(svg: str) -> str:
+    nb = executed()
+    nb.cells[-1].outputs[1] = v4.new_output("display_data", data={"image/svg+xml": svg, "text/plain": "A's bars"})
+    return page(nb).html
+
+
+def test_our_figures_sit_inline_with_their_accessible_name():
+    from matplotlib.figure import Figure
+
+    from ocdata.plots import to_svg
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().barh([0, 1], [3, 4])
+    svg = to_svg(fig, "A's bars")
+    html = _with_figure(svg)
+    assert svg.strip() in html and 'src="data:image/svg+xml,' not in html
+    inline = html[html.index('<figure class="oc-out oc-figure">'):]
+    assert re.match(r'<figure class="oc-out oc-figure">\s*<svg class="oc-svg" role="img" '
+                    r'aria-label="A(&#x27;|\')s bars"', inline)
+    assert re.search(r"<title>A(&#x27;|')s bars</title>", inline)
+
+
+@pytest.mark.parametrize("extra", ['<script>alert(1)</script>', '<a href="https://example.org/">x</a>',
+                                   '<rect onclick="alert(1)"/>', '<foreignObject><p>x</p></foreignObject>'])
+def test_figures_that_could_run_or_link_out_stay_images(extra):
+    svg = f'<svg class="oc-svg" role="img" aria-label="A" xmlns="http://www.w3.org/2000/svg">{extra}</svg>'
+    html = _with_figure(svg)
+    assert f'<img src="data:image/svg+xml,{svg_data_url(svg)}"' in html and "<script" not in html
+    assert 'class="oc-svg"' not in html.split("<main>", 1)[1].replace(svg_data_url(svg), "")
+
+
 def test_svg_data_url_escapes_what_an_attribute_or_url_would_misread():
     url = svg_data_url(SVG)
     assert not set(url) & set('"<>#&\n')

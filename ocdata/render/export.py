@@ -8,6 +8,7 @@ A notebook publishes its main table as CSV with a ``text/csv`` output whose meta
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,19 @@ def svg_data_url(svg: str | list[str]) -> str:
     return text.strip().translate(_URL_ESCAPES)
 
 
+_OURS = re.compile(r'\A<svg class="oc-svg" role="img" aria-label="[^"<>]+"')
+_ACTIVE = re.compile(r"<script|<foreignObject|<iframe|<object|<embed|\son\w+\s*=|javascript:|<a\b|href=\"(?!#)",
+                     re.IGNORECASE)
+
+
+def inline_svg(svg: str | list[str]) -> str:
+    """A figure's SVG to place inline in the page (smaller than a data URL and its text selectable), or ``""``:
+    only the SVG :func:`ocdata.plots.to_svg` writes (its class, ``role="img"``, an accessible name, ids
+    prefixed per figure) and nothing in it that could run or link out; anything else stays an ``<img>``."""
+    text = ("".join(svg) if isinstance(svg, list) else str(svg)).strip()
+    return text if _OURS.match(text) and not _ACTIVE.search(text) else ""
+
+
 @cache
 def code_css() -> str:
     """Pygments' stylesheet for highlighted code (pages that show code only)."""
@@ -144,6 +158,7 @@ class HtmlWriter:
             )
             exporter.register_filter("ocdata_outline", outline_page)
             exporter.register_filter("ocdata_svg_url", svg_data_url)
+            exporter.register_filter("ocdata_svg_inline", inline_svg)
             remove = TagRemovePreprocessor(
                 remove_cell_tags={"remove-cell"} | (set() if with_code else {"parameters", INJECTED_CELL_ID}),
                 enabled=True,
