@@ -250,20 +250,24 @@ def test_a_build_killed_at_any_step_leaves_old_or_new_tables(first, changed_raw,
     assert out.is_symlink() and leftovers(out) == []
 
 
-def test_clean_leftovers_removes_only_marked_folders(first, tmp_path):
+def test_clean_leftovers_removes_only_marked_folders_named_by_a_build_id(first, tmp_path):
     out = tmp_path / "processed"
     assert main(["build", "--out", str(out)]) == 0
     versions = versions_dir(out)
-    (versions / "half").mkdir()
-    (versions / "half" / BUILD_MARKER).write_text("{}", encoding="utf-8")
-    (versions / "half" / "scores.csv").write_text("iso3\n", encoding="utf-8")
-    (versions / "empty").mkdir()
+    half, empty, swap = "20260101T000000-1-abcdef", "20260101T000001-1-abcdef", "20260101T000002-1-abcdef"
+    for name in (half, "half"):  # a build's files, named by a build id or not
+        (versions / name).mkdir()
+        (versions / name / BUILD_MARKER).write_text("{}", encoding="utf-8")
+        (versions / name / "scores.csv").write_text("iso3\n", encoding="utf-8")
+    (versions / empty).mkdir()
     (versions / "users").mkdir()
     (versions / "users" / "keep.txt").write_bytes(b"keep")
-    (tmp_path / ".processed.ocdata-swap-x").symlink_to(out.resolve())
+    for name in (swap, "x"):  # a swap link as a build makes it: relative, into the versions folder
+        (tmp_path / f".processed.ocdata-swap-{name}").symlink_to(os.readlink(out))
     removed = {p.name for p in clean_leftovers(out)}
-    assert removed == {"half", "empty", ".processed.ocdata-swap-x"}
+    assert removed == {half, empty, f".processed.ocdata-swap-{swap}"}
     assert (versions / "users" / "keep.txt").read_bytes() == b"keep" and out.resolve().is_dir()
+    assert (versions / "half" / "scores.csv").is_file() and (tmp_path / ".processed.ocdata-swap-x").is_symlink()
 
 
 def test_publish_tables_returns_the_version_it_shows(first, tmp_path):
