@@ -48,6 +48,11 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """A short plain-text form (the page shows the HTML; the whole fragment again as escaped text would
+        only double what the kernel sends)."""
+        printer.text(f"<HTML fragment, {len(self)} characters>")
+
 
 def fragment(name: str, **context: Any) -> Html:
     """The fragment template ``name`` filled with ``context``."""
