@@ -13,7 +13,7 @@ the command line can set up its handling of Ctrl-C and SIGTERM before any heavy 
 
 from ocdata.errors import InputError, OcdataError, ParameterError, ParseError, ValidationError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["Dataset", "InputError", "OcdataError", "ParameterError", "ParseError", "ValidationError", "load"]
 _LAZY = frozenset({"Dataset", "load"})
 
