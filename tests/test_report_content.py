@@ -23,7 +23,8 @@ MISSING_WORDS = re.compile(r"\b(NaN|nan|None|<NA>)(?![\w-])")
 
 
 class Visible(HTMLParser):
-    """The text a reader sees (and the alt texts a screen reader reads); code, styles and SVG left out."""
+    """The text a reader sees (and the alt texts a screen reader reads: an image's ``alt``, an inline figure's
+    ``aria-label``); code, styles and SVG left out."""
 
     HIDDEN = ("style", "script", "svg", "code", "title")
 
@@ -39,6 +40,8 @@ class Visible(HTMLParser):
             self.depth += 1
         if tag == "img":
             self.alts.append(dict(attrs).get("alt") or "")
+        if tag == "svg" and dict(attrs).get("role") == "img" and "aria-label" in dict(attrs):
+            self.alts.append(dict(attrs).get("aria-label") or "")  # a figure inline: its accessible name
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
 
