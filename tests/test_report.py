@@ -277,8 +277,8 @@ def test_notebook_parameters_are_typed_and_commented(name):
 # --- rendering (slow) -----------------------------------------------------------------------------
 
 
-SVG = 'src="data:image/svg+xml,'
-"""How a figure starts in a page (an SVG data URL)."""
+SVG = '<svg class="oc-svg" role="img"'
+"""How a figure starts in a page (our inline SVG)."""
 
 
 def _html(folder: Path) -> dict[str, str]:
