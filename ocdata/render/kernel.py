@@ -39,10 +39,41 @@ get_ipython().execution_count = 1
 """
 
 
-def kernel_folder() -> Path:
-    """A new temporary folder for one kernel's sockets (IPC socket paths must stay under ~100 bytes)."""
+OWNER_FILE = "owner.pid"
+"""Inside a kernel folder: the pid of the process that made it, so that a later batch can tell the folders
+of a killed batch (owner gone) from those of a batch still running."""
+
+
+def _kernel_base() -> Path:
     base = tempfile.gettempdir()
-    return Path(tempfile.mkdtemp(prefix=KERNEL_PREFIX, dir=base if len(base) < 60 else "/tmp"))
+    return Path(base if len(base) < 60 else "/tmp")
+
+
+def kernel_folder() -> Path:
+    """A new temporary folder for one kernel's sockets (IPC socket paths must stay under ~100 bytes),
+    recording the process that owns it."""
+    folder = Path(tempfile.mkdtemp(prefix=KERNEL_PREFIX, dir=_kernel_base()))
+    (folder / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+    return folder
+
+
+def sweep_stale_kernel_folders() -> list[Path]:
+    """Remove the kernel folders that a killed batch left (their owner process is gone), killing any kernel
+    still running from one; only folders of ours (our prefix, our user, an owner file) are touched."""
+    removed = []
+    for folder in _kernel_base().glob(f"{KERNEL_PREFIX}*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            owner = int((folder / OWNER_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+        if owner == os.getpid() or Path(f"/proc/{owner}").exists():
+            continue
+        stop_kernels_in(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def stop_kernels_in(folder: Path) -> list[int]:

@@ -26,7 +26,14 @@ from typing import Any
 from ocdata.atomic import write_text_atomic
 from ocdata.render.export import HtmlWriter, load_notebook
 from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
-from ocdata.render.kernel import CELL_TIMEOUT, KernelSession, compute_seconds, kernel_folder, stop_kernels_in
+from ocdata.render.kernel import (
+    CELL_TIMEOUT,
+    KernelSession,
+    compute_seconds,
+    kernel_folder,
+    stop_kernels_in,
+    sweep_stale_kernel_folders,
+)
 
 STOP_GRACE = 5
 """Seconds a stopped worker gets to shut its kernel down before it is killed."""
@@ -189,6 +196,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
 
     def __enter__(self) -> WorkerPool:
+        sweep_stale_kernel_folders()  # what a killed batch left behind
         try:
             for _ in range(self.size):
                 self._spawn()
@@ -247,25 +255,31 @@ class WorkerPool:
         """Stop every worker (each shuts its kernel down) and wait for them; ``abort`` stops them now
         (SIGTERM). Then no kernel of the pool is left running and its temporary folders are gone."""
         workers = self._stopping + self.workers
-        for worker in self.workers:
-            with contextlib.suppress(Exception):
-                worker.conn.send(None)
-        if abort:
-            for worker in workers:
+        try:
+            for worker in self.workers:
                 with contextlib.suppress(Exception):
-                    worker.process.terminate()
-        for worker in workers:
-            worker.process.join(timeout=STOP_GRACE if abort else 10)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(timeout=5)
-            worker.conn.close()
-        self.workers.clear()
-        self._stopping.clear()
-        for folder in self._folders:
-            stop_kernels_in(folder)
-            shutil.rmtree(folder, ignore_errors=True)
-        self._folders.clear()
+                    worker.conn.send(None)
+            if abort:
+                for worker in workers:
+                    with contextlib.suppress(Exception):
+                        worker.process.terminate()
+            for worker in workers:
+                worker.process.join(timeout=STOP_GRACE if abort else 10)
+                if worker.process.is_alive():
+                    worker.process.kill()
+                    worker.process.join(timeout=5)
+                worker.conn.close()
+        finally:  # an interruption while waiting still kills every worker and kernel and removes the folders
+            for worker in workers:
+                if worker.process.is_alive():
+                    with contextlib.suppress(Exception):
+                        worker.process.kill()
+            self.workers.clear()
+            self._stopping.clear()
+            for folder in self._folders:
+                stop_kernels_in(folder)
+                shutil.rmtree(folder, ignore_errors=True)
+            self._folders.clear()
 
     def run(self, jobs: Sequence[ReportJob], out_dir: Path,
             on_result: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:

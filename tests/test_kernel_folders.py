@@ -1,0 +1,41 @@
+"""Kernel folders: a batch killed outright leaves its folders, and the next batch removes them; a running
+batch's folders and anything not ours are left alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ocdata.render import kernel
+
+
+@pytest.fixture
+def temp_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(kernel, "_kernel_base", lambda: tmp_path)
+    return tmp_path
+
+
+def _dead_pid() -> int:
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                             text=True, check=True)
+    return int(process.stdout)
+
+
+def test_folders_of_a_killed_batch_are_swept(temp_base: Path) -> None:
+    stale = kernel.kernel_folder()
+    (stale / kernel.OWNER_FILE).write_text(f"{_dead_pid()}\n", encoding="ascii")
+    (stale / "kernel-1.json").write_text("{}", encoding="ascii")
+    mine = kernel.kernel_folder()  # this process is alive: a running batch
+    unowned = temp_base / f"{kernel.KERNEL_PREFIX}someone"
+    unowned.mkdir()
+    (unowned / "notes.txt").write_text("not a kernel folder of ours", encoding="utf-8")
+    other = temp_base / "ocdata-other"
+    other.mkdir()
+    assert kernel.sweep_stale_kernel_folders() == [stale]
+    assert not stale.exists()
+    assert mine.is_dir() and (unowned / "notes.txt").is_file() and other.is_dir()
+    assert (mine / kernel.OWNER_FILE).read_text(encoding="ascii").strip() == str(os.getpid())
