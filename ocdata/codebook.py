@@ -49,7 +49,7 @@ def load_indicators() -> pd.DataFrame:
         PACKAGE_DATA / "indicators.csv",
         dtype={"indicator": "str", "label": "str", "level": "str", "pillar": "str", "dimension": "str",
                "parent": "str", "editions": "str", "order": "int64", "keywords": "str", "method": "str",
-               "color": "str"},
+               "color": "str", "higher_is": "str"},
         keep_default_na=False,
         na_values=[""],
     )
@@ -73,6 +73,10 @@ def load_indicators() -> pd.DataFrame:
     childless = table.loc[table["level"].ne("indicator") & ~table["indicator"].isin(parents), "indicator"].tolist()
     if childless:
         _refuse(INDICATORS_HINT, "indicators under every composite", f"none under {childless}")
+    directions = table.loc[table["level"].eq("dimension") & ~table["higher_is"].isin(["worse", "better"]),
+                           "indicator"].tolist()
+    if directions:
+        _refuse(INDICATORS_HINT, "higher_is worse or better for every dimension", f"none for {directions}")
     methods = table.loc[table["level"].ne("indicator") & ~table["method"].fillna("").str.startswith("mean of"),
                         "indicator"].tolist()
     if methods:
@@ -188,6 +192,12 @@ def composites_of(edition: int) -> tuple[str, ...]:
 
 
 @cache
+def higher_is_worse(ident: str) -> bool:
+    """Whether a higher score of an indicator or composite is worse: its dimension's ``higher_is`` in the
+    codebook (criminality: worse; resilience: better)."""
+    return str(_column("higher_is")[dimension_of(ident)]) == "worse"
+
+
 def _column(name: str) -> pd.Series:
     """One column of the indicator table, indexed by id."""
     return load_indicators().set_index("indicator")[name]

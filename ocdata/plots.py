@@ -21,7 +21,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ocdata.codebook import colors, composites, composites_bottom_up, dimension_of, label_of, metrics
+from ocdata.codebook import (
+    colors,
+    composites,
+    composites_bottom_up,
+    dimension_of,
+    higher_is_worse,
+    label_of,
+    metrics,
+)
 from ocdata.codebook import labels as codebook_labels
 from ocdata.views.display import BETTER, WORSE, direction
 from ocdata.views.svg import slim_svg
@@ -351,8 +359,8 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
     with _quiet():
         rows, cols = matrix.shape
         ids = list(pillars) if pillars is not None else _ids_of(matrix.index)
-        is_res = np.array([dimension_of(p) == "resilience" for p in ids])
-        parts = [(m, name) for m, name in ((~is_res, "criminality"), (is_res, "resilience")) if m.any()]
+        dims = np.array([dimension_of(p) for p in ids])
+        parts = [(dims == name, name) for name in metrics() if (dims == name).any()]
         heights = [int(m.sum()) for m, _ in parts]
         extra = 1.1 if cols > 6 else 0.35
         fig = _figure(max(5.5, 5.0 + 0.5 * cols), 1.0 + 0.22 * rows + 0.35 * len(parts) + extra, left=3.1,
@@ -364,10 +372,11 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
             ax = fig.add_subplot(grid[k])
             cbar_ax = fig.add_axes((1 - 1.05 / fig.get_figwidth(), ax.get_position().y0, 0.12 / fig.get_figwidth(),
                                     ax.get_position().height))
-            cmap = "rocket_r" if name == "criminality" else "rocket"
+            worse_high = higher_is_worse(name)
+            cmap = "rocket_r" if worse_high else "rocket"
             sns.heatmap(matrix[mask].astype("float64"), ax=ax, cbar_ax=cbar_ax, vmin=1, vmax=10, cmap=cmap,
                         annot=annotate, fmt=".1f", annot_kws={"fontsize": 7}, linewidths=0.4, linecolor="white")
-            cbar_ax.set_ylabel("higher, darker: worse" if name == "criminality" else "lower, darker: worse",
+            cbar_ax.set_ylabel("higher, darker: worse" if worse_high else "lower, darker: worse",
                                fontsize=8)
             ax.set_xlabel("")
             ax.set_ylabel("")

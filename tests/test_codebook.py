@@ -139,3 +139,10 @@ def _load_in_subprocess(tmp_path, *, indicators: pd.DataFrame | None = None, pri
         printed.to_csv(data / "printed_names.csv", index=False)
     run = subprocess.run([sys.executable, "-O", "-c", LOAD, str(data)], capture_output=True, text=True, check=False)
     return run.stdout.strip()
+
+
+def test_which_way_is_worse_comes_from_the_codebook():
+    from ocdata.codebook import higher_is_worse
+
+    assert higher_is_worse("criminality") and higher_is_worse("criminal_markets") and higher_is_worse("heroin_trade")
+    assert not higher_is_worse("resilience") and not higher_is_worse("law_enforcement")

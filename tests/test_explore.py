@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from corpus import known_raw
 
 import ocdata
 from ocdata import explore
@@ -20,8 +21,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return ocdata.load(workbook=False)
+def data(tmp_path_factory):
+    """The bundled documents these tests know only (``corpus.BUNDLED``): the defaults depend on every country."""
+    return ocdata.load(known_raw(tmp_path_factory.mktemp("known") / "raw"), workbook=False)
 
 
 @pytest.fixture(scope="module")
@@ -211,10 +213,11 @@ def test_the_notebook_has_typed_parameters_and_no_outputs():
 
 
 @pytest.mark.slow
-def test_the_executed_notebook_shows_widgets_and_the_default_figures(tmp_path: Path):
+def test_the_executed_notebook_shows_widgets_and_the_default_figures(tmp_path: Path, monkeypatch):
     import papermill
     from nbconvert import HTMLExporter
 
+    monkeypatch.setenv("OCDATA_RAW", str(known_raw(tmp_path / "raw")))  # the kernel's ocdata.load() reads it
     out = tmp_path / "explorer.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"country": "KAZ"}, progress_bar=False,
                                cwd=str(tmp_path))

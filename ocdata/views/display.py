@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ocdata.codebook import dimension_of, labels, previous_edition
+from ocdata.codebook import higher_is_worse, labels, previous_edition
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "display_names.csv"
 DASH = "—"
@@ -129,8 +129,7 @@ def direction(ident: str, change: float) -> str:
     """``worse``, ``better`` or ``""`` (no change) for a change of an indicator, pillar or dimension."""
     if pd.isna(change) or change == 0:
         return ""
-    higher_is_worse = dimension_of(ident) != "resilience"
-    return "worse" if (change > 0) == higher_is_worse else "better"
+    return "worse" if (change > 0) == higher_is_worse(ident) else "better"
 
 
 def color_of(way: str) -> str:

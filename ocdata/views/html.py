@@ -13,7 +13,7 @@ import pandas as pd
 
 from ocdata.templating import escape, render
 from ocdata.views.country import cited_sources, has_peers, headline, peer_scores, profile_facts
-from ocdata.views.display import BASIS_MARK, color_of, display_name, prepare, signed
+from ocdata.views.display import BASIS_MARK, color_of, direction, display_name, prepare, signed
 from ocdata.views.notes import RANK_RULE, indicator_set_note, lacks, rank_changes, rank_text
 from ocdata.views.params import Catalog, country_info
 
@@ -108,7 +108,7 @@ def headline_html(data, country: str, edition: int) -> Html:
                 "previous": None if pd.isna(row.previous_edition) else row.previous_edition,
                 "ranks": [rank_text(r) for r in ranks[ranks["metric"] == row.indicator].itertuples()]}
         if not pd.isna(row.change):
-            worse = (row.change > 0) if row.indicator != "resilience" else (row.change < 0)
+            worse = direction(row.indicator, row.change) == "worse"
             card["css"] = "oc-flat" if row.change == 0 else ("oc-worse" if worse else "oc-better")
             card["color"] = color_of("" if row.change == 0 else "worse" if worse else "better")
             card["word"] = "" if row.change == 0 else (" (worse)" if worse else " (better)")
