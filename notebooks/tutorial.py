@@ -22,6 +22,7 @@
 # %%
 import pandas as pd
 
+from ocdata import codebook as oc_codebook
 from ocdata import plots, views
 from ocdata.numbers import round_half_up
 
@@ -67,9 +68,10 @@ data.scores.query("iso3 == @country")[["iso3", "edition", "indicator", "pillar",
 
 # %%
 codebook = data.codebook
+added = set(oc_codebook.added_in(2023))  # the codebook says which indicators each edition added
 codebook.query("level == 'indicator'").groupby("pillar").agg(
     indicators=("indicator", "size"),
-    added_in_2023=("editions", lambda e: int((e == "2023 2025").sum())),
+    added_in_2023=("indicator", lambda ids: int(ids.isin(added).sum())),
 )
 
 # %%
@@ -149,7 +151,7 @@ data.scores["origin"].value_counts()
 # **2.** The indicators added in 2023:
 
 # %%
-codebook.loc[(codebook["level"] == "indicator") & (codebook["editions"] == "2023 2025"), "label"].tolist()
+codebook.loc[codebook["indicator"].isin(oc_codebook.added_in(2023)), "label"].tolist()
 
 # %% [markdown]
 # **3.** Kazakhstan's 2023 resilience, by hand, with the publisher's rounding:

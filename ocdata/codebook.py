@@ -249,6 +249,15 @@ def combines_unrounded(composite: str) -> bool:
 
 
 @cache
+def added_in(edition: int) -> tuple[str, ...]:
+    """The indicators an edition has that its previous edition did not (none for the first edition)."""
+    before = previous_edition(edition)
+    if before is None:
+        return ()
+    earlier = set(indicators_of(before))
+    return tuple(i for i in indicators_of(edition) if i not in earlier)
+
+
 def previous_edition(edition: int) -> int | None:
     """The edition before ``edition``, or None for the first."""
     row = load_editions().set_index("edition")["previous"].get(edition)

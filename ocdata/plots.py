@@ -13,6 +13,7 @@ import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -405,3 +406,12 @@ def change_bars(changes: pd.DataFrame, title: str = "") -> Figure:
         _title(fig, title)
         _worse_better(fig)
         return fig
+
+
+def world_map(values: pd.DataFrame, **options: Any) -> str:
+    """A choropleth of any composite or indicator (columns ``iso3, score``; ``ocdata.maps.map_values`` makes it
+    from ``scores``): deterministic SVG whose colours run darker for worse, with its legend. Options as for
+    :func:`ocdata.maps.world_map_svg` (``metric_label``, ``higher_is_worse``, ``links``, ``titles``, ``focus``)."""
+    from ocdata.maps import world_map_svg
+
+    return world_map_svg(values, **options)

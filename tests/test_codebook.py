@@ -146,3 +146,13 @@ def test_which_way_is_worse_comes_from_the_codebook():
 
     assert higher_is_worse("criminality") and higher_is_worse("criminal_markets") and higher_is_worse("heroin_trade")
     assert not higher_is_worse("resilience") and not higher_is_worse("law_enforcement")
+
+
+def test_the_indicators_an_edition_added():
+    from ocdata.codebook import added_in
+
+    assert added_in(2021) == ()
+    assert set(added_in(2023)) == {"extortion_and_protection_racketeering", "trade_in_counterfeit_goods",
+                                   "illicit_trade_in_excisable_goods", "cyber_dependent_crimes", "financial_crimes",
+                                   "private_sector_actors"}
+    assert added_in(2025) == ()

@@ -333,3 +333,12 @@ def test_helpers_pick_one_edition_and_indicator() -> None:
     assert map_values(scores, 2025, "criminality").to_dict("list") == {"iso3": ["KAZ", "KGZ"], "score": [5.5, 5.25]}
     assert score_titles(scores, 2025) == {"KAZ": "Kazakhstan: criminality 5.50",
                                           "KGZ": "Kyrgyzstan: criminality 5.25, resilience 3.79"}
+
+
+def test_the_map_figure_is_in_plots_too():
+    from ocdata import plots
+    from ocdata.maps import world_map_svg
+
+    values = pd.DataFrame({"iso3": ["KGZ", "KAZ"], "score": [5.32, 4.47]})
+    options = {"metric_label": "Criminality", "higher_is_worse": True}
+    assert plots.world_map(values, **options) == world_map_svg(values, **options)

@@ -44,7 +44,7 @@ codebook = data.codebook
 # comes from the new indicators, not from the old ones moving.
 
 # %%
-new = codebook[(codebook["level"] == "indicator") & ~codebook["editions"].str.contains("2021")]
+new = codebook[codebook["indicator"].isin(ocdata.codebook.added_in(2023))]  # what 2023 added to 2021
 new[["indicator", "label", "pillar", "editions"]]
 
 # %% [markdown]

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ocdata.codebook import children_of, indicators_of
+from ocdata.codebook import children_of, indicators_of, pillars
 from ocdata.numbers import round_half_up
 from ocdata.paths import raw_dir
 from ocdata.series import mean_annual_growth
-
-PILLARS = ("criminal_markets", "criminal_actors", "resilience")
-
 
 # --- helpers the lessons use too ------------------------------------------------------------------
 
@@ -37,15 +34,16 @@ def score_of(data, country: str, edition: int, indicator: str) -> float:
 def unrounded_means(data, country: str, edition: int) -> pd.Series:
     """The pillar means before rounding, and criminality as the mean of the unrounded criminality pillars."""
     scores = indicator_rows(data, country, edition).set_index("indicator")["score"]
-    means = pd.Series({p: scores[list(children_of(p, edition))].mean() for p in PILLARS}, dtype="float64")
-    means["criminality"] = (means["criminal_markets"] + means["criminal_actors"]) / 2
+    means = pd.Series({p: scores[list(children_of(p, edition))].mean() for p in pillars()}, dtype="float64")
+    means["criminality"] = means[list(children_of("criminality", edition))].mean()
     return means
 
 
 def naive_criminality(data, country: str, edition: int) -> float:
     """The usual mistake: criminality as the mean of the *rounded* pillar scores, rounded again."""
     means = unrounded_means(data, country, edition)
-    return round_half_up((round_half_up(means["criminal_markets"]) + round_half_up(means["criminal_actors"])) / 2)
+    parts = children_of("criminality", edition)
+    return round_half_up(sum(round_half_up(means[p]) for p in parts) / len(parts))
 
 
 def indicator_ranks(data, country: str, edition: int, pillar: str, method: str = "min", *,
@@ -87,7 +85,7 @@ def indicators_higher(data, first: str, second: str, edition: int, *, or_equal: 
 
 def infer_indicator(data, country: str, edition: int, indicator: str) -> float:
     """Solve one indicator from its printed pillar mean and the pillar's other indicators (0.5 grid)."""
-    pillar = next(p for p in PILLARS if indicator in children_of(p, edition))
+    pillar = next(p for p in pillars() if indicator in children_of(p, edition))
     members = children_of(pillar, edition)
     others = indicator_rows(data, country, edition, pillar)
     others = others.loc[others["indicator"] != indicator, "score"]
