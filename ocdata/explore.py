@@ -13,13 +13,9 @@ figures everywhere else (papermill, a static HTML export)::
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -28,7 +24,7 @@ from ocdata.codebook import composites, composites_of, indicators_of, labels
 from ocdata.countries import load_countries
 from ocdata.errors import ParameterError
 from ocdata.numbers import round_half_up
-from ocdata.plots import HIGHLIGHT, MUTED, PILLAR_COLORS, REGION_COLOR, SCORE_RANGE, STYLE, to_svg
+from ocdata.plots import HIGHLIGHT, MUTED, PILLAR_COLORS, REGION_COLOR, SCORE_RANGE, figure_style, to_svg
 
 SCOPES = ("world", "continent", "region")
 MANY = 40
@@ -197,17 +193,6 @@ def editions_side_by_side(data, sel: Selection) -> pd.DataFrame:
 # --- figures --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """The reports' figure style, with the deprecation warnings seaborn raises under pandas 3 kept out."""
-    from pandas.errors import Pandas4Warning
-
-    with warnings.catch_warnings(), mpl.rc_context(STYLE):
-        warnings.simplefilter("ignore", Pandas4Warning)
-        warnings.simplefilter("ignore", FutureWarning)
-        yield
-
-
 def _figure(width: float, height: float, left: float, bottom: float = 0.6) -> Figure:
     fig = Figure(figsize=(width, height), dpi=96)
     fig.subplots_adjust(left=left / width, right=1 - 0.25 / width, top=1 - 0.4 / height, bottom=bottom / height)
@@ -218,7 +203,7 @@ def scope_figure(table: pd.DataFrame, country: str) -> Figure:
     """The country's scores beside its scope's means (table from :func:`country_in_scope`)."""
     import seaborn as sns
 
-    with _quiet():
+    with figure_style():
         scope = str(table["scope"].iloc[0])
         long = pd.concat([
             pd.DataFrame({"label": table["label"], "score": table["score"], "who": country}),
@@ -241,7 +226,7 @@ def ranking_figure(table: pd.DataFrame, title: str) -> Figure:
     (table from :func:`indicator_across`)."""
     import seaborn as sns
 
-    with _quiet():
+    with figure_style():
         palette = {True: HIGHLIGHT, False: MUTED}
         many = len(table) > MANY
         if many:
@@ -272,7 +257,7 @@ def editions_figure(table: pd.DataFrame, title: str) -> Figure:
     (table from :func:`editions_side_by_side`)."""
     import seaborn as sns
 
-    with _quiet():
+    with figure_style():
         score_columns = [c for c in table.columns if c.startswith("score_")]
         long = table.melt(id_vars=["label"], value_vars=score_columns, var_name="edition", value_name="score")
         long["edition"] = long["edition"].str.removeprefix("score_")

@@ -71,8 +71,9 @@ UNPRINTED_HATCH = "////"
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
-    """The fixed style, with pandas' deprecation warnings from seaborn silenced."""
+def figure_style() -> Iterator[None]:
+    """The fixed style, with pandas' deprecation warnings from seaborn silenced: every figure of the package
+    is drawn inside it."""
     from pandas.errors import Pandas4Warning
 
     with warnings.catch_warnings(), mpl.rc_context(STYLE):
@@ -155,7 +156,7 @@ def indicator_bars(table: pd.DataFrame, title: str = "", previous_edition: int |
     """Every indicator as a horizontal bar, grouped by pillar and sorted by score, coloured by
     pillar; a black tick marks the previous edition's score; hatched bars were not printed (inferred or
     back-cast) (table from ``views.indicator_scores``)."""
-    with _quiet():
+    with figure_style():
         n = len(table)
         fig = _figure(8.0, 1.5 + 0.21 * max(n, 1), left=3.1, top=0.45, bottom=0.95)
         ax = fig.add_subplot()
@@ -186,7 +187,7 @@ def indicator_bars(table: pd.DataFrame, title: str = "", previous_edition: int |
 def pillar_bars(headline: pd.DataFrame, title: str = "", previous_edition: int | None = None) -> Figure:
     """The three pillars (and criminality) as bars with the previous edition marked
     (table from ``views.headline``)."""
-    with _quiet():
+    with figure_style():
         order = list(composites_bottom_up())  # each dimension after its pillars
         table = headline.set_index("indicator").reindex(order).reset_index()
         table = table[table["score"].notna()]
@@ -214,7 +215,7 @@ def composite_lines(history: pd.DataFrame, title: str = "") -> Figure:
     line per country in a colour-blind-safe palette (distinct up to eight)."""
     import seaborn as sns
 
-    with _quiet():
+    with figure_style():
         composites = list(dict.fromkeys(history["indicator"]))
         editions = sorted(int(e) for e in history["edition"].unique())
         countries = list(dict.fromkeys(history["country"]))
@@ -267,7 +268,7 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
                  title: str = "") -> Figure:
     """Criminality against resilience for every country of an edition (table from
     ``views.peer_scores``); ``region``'s countries coloured, ``highlight`` (ISO3) labelled."""
-    with _quiet():
+    with figure_style():
         fig = _figure(7.5, 5.6, left=0.7, top=0.45, bottom=0.95)
         ax = fig.add_subplot()
         y, x = metrics()  # criminality up, resilience across
@@ -294,7 +295,7 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
 
 def series_lines(series: pd.DataFrame, title: str = "") -> Figure:
     """Yearly series (table from ``views.country_series``), one panel per series."""
-    with _quiet():
+    with figure_style():
         names = list(dict.fromkeys(series["series"]))
         cols = 1 if len(names) == 1 else 2
         rows = int(np.ceil(len(names) / cols))
@@ -328,7 +329,7 @@ def difference_bars(differences: pd.DataFrame, title: str = "", n: int = 20) -> 
     """The ``n`` largest indicator differences (table from ``views.indicator_differences``): for two
     countries first minus second, coloured by whether the first country is worse off on that indicator;
     for more, the spread between highest and lowest (one colour: a spread has no direction)."""
-    with _quiet():
+    with figure_style():
         table = differences.head(n)
         fig = _figure(8.0, 1.6 + 0.24 * max(len(table), 1), left=3.1, top=0.45, bottom=0.95)
         ax = fig.add_subplot()
@@ -357,7 +358,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
     each with its own colour bar. ``pillars`` gives each row's pillar (else the rows' labels are looked up)."""
     import seaborn as sns
 
-    with _quiet():
+    with figure_style():
         rows, cols = matrix.shape
         ids = list(pillars) if pillars is not None else _ids_of(matrix.index)
         dims = np.array([dimension_of(p) for p in ids])
@@ -391,7 +392,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
 def change_bars(changes: pd.DataFrame, title: str = "") -> Figure:
     """The largest changes since the previous edition (table from ``views.largest_changes``),
     coloured by meaning: worse (criminality up, resilience down) or better."""
-    with _quiet():
+    with figure_style():
         fig = _figure(8.0, 1.6 + 0.24 * max(len(changes), 1), left=4.0, top=0.45, bottom=0.95)
         ax = fig.add_subplot()
         y = np.arange(len(changes))
