@@ -265,7 +265,7 @@ def test_bad_score_cell(tmp_path: Path, sheets: dict[str, list[list]], value: ob
     assert str(err.value).endswith(found)
 
 
-def test_the_briefs_example_message(tmp_path: Path, sheets: dict[str, list[list]]) -> None:
+def test_the_documented_example_message(tmp_path: Path, sheets: dict[str, list[list]]) -> None:
     row, column = locate(sheets, "2023_dataset", "Kyrgyzstan", "Human trafficking")
     sheets["2023_dataset"][row][column] = "abc"
     with pytest.raises(ParseError) as err:
