@@ -47,6 +47,11 @@ def write_export(plan: dict[Path, bytes]) -> list[Path]:
     """Write every file of ``plan`` atomically, after refusing (``InputError``) any existing file whose bytes
     differ or any path that is not a file; the files written (those already identical are left alone)."""
     for path, data in plan.items():
+        if path.is_symlink():
+            raise InputError("expected a new file or an identical earlier export, found a link (ocdata writes "
+                             "through no link: move it or choose another --out)", file=path)
+        if (path.parent.exists() or path.parent.is_symlink()) and not path.parent.is_dir():
+            raise InputError("expected a folder for the tables, found a file or a link to nothing", file=path.parent)
         if path.is_dir() or (path.exists() and not path.is_file()):
             raise InputError("expected a file to write the table to, found a folder or something else", file=path)
         if path.is_file() and path.read_bytes() != data:

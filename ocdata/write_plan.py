@@ -20,7 +20,8 @@ FOLDER_MODE = 0o755
 
 def check_folders(root: Path, targets: Iterable[Path]) -> None:
     """Refuse (``InputError`` naming it) ``root`` or any folder between it and a target that exists and is not a
-    folder (a file, a link to a file, a FIFO)."""
+    folder (a file, a link to a file, a FIFO), and any folder below ``root`` that is a link (writing through it
+    would put files wherever it points)."""
     root = Path(root)
     seen: set[Path] = set()
     for target in targets:
@@ -32,6 +33,10 @@ def check_folders(root: Path, targets: Iterable[Path]) -> None:
             if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
                 raise InputError("expected a folder (or nothing) here, found a file; move it away or choose another "
                                  "folder; nothing was written", file=folder)
+            if folder != root and folder.is_symlink():
+                raise InputError("expected a folder (or nothing) here, found a link to another place; ocdata writes "
+                                 "through no link: remove it or choose another folder; nothing was written",
+                                 file=folder)
 
 
 def make_folders(folder: Path) -> list[Path]:

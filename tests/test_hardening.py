@@ -463,3 +463,32 @@ def test_input_checks_open_nothing_that_is_not_a_regular_file(tmp_path: Path) ->
             sha256_file(path)
     assert check_input_file(sparse(tmp_path / "f", 10), 10) == 10
     assert stat.S_ISFIFO((tmp_path / "fifo").stat().st_mode)
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ocdata", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize(("command", "link"), [(("teach", "--out", "kit", "--no-html"), "kit/teacher"),
+                                               (("notebooks", "kit"), "kit/lessons")])
+def test_a_linked_subfolder_is_never_written_through(tmp_path: Path, command: tuple[str, ...], link: str) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mine.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "kit").mkdir()
+    (tmp_path / link).symlink_to(elsewhere)
+    result = _cli(*command, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and link.split("/")[-1] in result.stderr
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["mine.txt"]
+    assert [p.name for p in (tmp_path / "kit").iterdir()] == [link.split("/")[-1]]
+
+
+@pytest.mark.parametrize("out", ["dangling", "dangling.csv"])
+def test_export_never_writes_through_or_over_a_link(tmp_path: Path, out: str) -> None:
+    (tmp_path / out).symlink_to(tmp_path / "nowhere")
+    result = _cli("export", "--out", out, "--no-workbook", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert (tmp_path / out).is_symlink() and not (tmp_path / "nowhere").exists()
