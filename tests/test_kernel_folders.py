@@ -39,3 +39,15 @@ def test_folders_of_a_killed_batch_are_swept(temp_base: Path) -> None:
     assert not stale.exists()
     assert mine.is_dir() and (unowned / "notes.txt").is_file() and other.is_dir()
     assert (mine / kernel.OWNER_FILE).read_text(encoding="ascii").strip() == str(os.getpid())
+
+
+def test_a_batch_scratch_folder_is_removed_and_swept(temp_base: Path) -> None:
+    with kernel.scratch_folder() as scratch:
+        assert scratch.name.startswith(kernel.BATCH_PREFIX) and scratch.is_dir()
+        assert kernel.sweep_stale_kernel_folders() == []  # its owner (this process) is alive
+    assert not scratch.exists()
+    left = temp_base / f"{kernel.BATCH_PREFIX}killed"
+    left.mkdir()
+    (left / kernel.OWNER_FILE).write_text(f"{_dead_pid()}\n", encoding="ascii")
+    (left / "lesson_01.ipynb").write_text("{}", encoding="utf-8")
+    assert kernel.sweep_stale_kernel_folders() == [left]

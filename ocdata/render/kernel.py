@@ -13,7 +13,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,8 @@ get_ipython().execution_count = 1
 """
 
 
+BATCH_PREFIX = "ocdata-batch-"
+"""A batch's scratch folder (the student copies of lessons), swept like kernel folders."""
 OWNER_FILE = "owner.pid"
 """Inside a kernel folder: the pid of the process that made it, so that a later batch can tell the folders
 of a killed batch (owner gone) from those of a batch still running."""
@@ -57,11 +59,24 @@ def kernel_folder() -> Path:
     return folder
 
 
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A batch's scratch folder in the temporary directory, removed on leaving; it records the process that owns
+    it, so that a later batch removes it when this one was killed outright."""
+    folder = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX, dir=_kernel_base()))
+    try:
+        (folder / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def sweep_stale_kernel_folders() -> list[Path]:
-    """Remove the kernel folders that a killed batch left (their owner process is gone), killing any kernel
-    still running from one; only folders of ours (our prefix, our user, an owner file) are touched."""
+    """Remove the kernel and scratch folders that a killed batch left (their owner process is gone), killing any
+    kernel still running from one; only folders of ours (our prefixes, our user, an owner file) are touched."""
     removed = []
-    for folder in _kernel_base().glob(f"{KERNEL_PREFIX}*"):
+    base = _kernel_base()
+    for folder in sorted([*base.glob(f"{KERNEL_PREFIX}*"), *base.glob(f"{BATCH_PREFIX}*")]):
         try:
             if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
                 continue

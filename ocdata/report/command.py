@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from ocdata.errors import ParameterError
 from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
+from ocdata.render.kernel import scratch_folder
 from ocdata.render.pool import WorkerPool
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import write_index
@@ -145,7 +145,7 @@ def run_reports(
     progress = sys.stderr.isatty() if progress is None else progress
     size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_, overview))
     with (WorkerPool(size, progress=progress) as pool,  # worker processes import while the data loads
-          tempfile.TemporaryDirectory(prefix="ocdata-batch-") as scratch):
+          scratch_folder() as scratch):  # the lessons' student copies
         data, tables = load_checked(books, edition)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
                                all_=all_, overview=overview, workbook=book, tables=tables, with_code=with_code)
