@@ -25,7 +25,7 @@ from ocdata.errors import InputError, ParameterError, ValidationError
 from ocdata.input_files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
 from ocdata.manifest import FIELDS, KINDS, MANIFEST_NAME, file_key, read_document, read_manifest
 from ocdata.notebook_copy import make_folders
-from ocdata.paths import raw_dir, user_documents_dir
+from ocdata.paths import has_manifest, raw_dir, user_documents_dir
 
 HEADER = ("# Documents added with 'ocdata add' (remove them with 'ocdata remove ID').\n"
           "# Each file was checked when added; ocdata refuses one whose sha256 has changed since.\n")
@@ -38,7 +38,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]*")
 def list_documents(folder: Path | None = None) -> pd.DataFrame:
     """The added documents (the user folder's manifest as a table); empty when there are none."""
     folder = Path(folder) if folder is not None else user_documents_dir()
-    if not (folder / MANIFEST_NAME).is_file():
+    if not has_manifest(folder):
         return pd.DataFrame(columns=list(FIELDS))
     return read_manifest(folder)
 

@@ -174,7 +174,8 @@ def fetch(url: str, out) -> tuple[str, int]:
                 raise InputError(f"expected {expected} bytes (its Content-Length), found {size}: the download was cut "
                                  "short", file=url)
     except urllib.error.HTTPError as exc:
-        raise InputError(f"download failed: HTTP {exc.code} {exc.reason}", file=url) from None
+        reason = " ".join(str(exc.reason).split())  # one line, whatever urllib's text (a redirect loop has three)
+        raise InputError(f"download failed: HTTP {exc.code} {reason}", file=url) from None
     except urllib.error.URLError as exc:
         raise InputError(f"download failed: {' '.join(str(exc.reason).split())}", file=url) from None
     except InputError:

@@ -79,11 +79,18 @@ def user_documents_dir() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / "ocdata" / "documents"
 
 
+def has_manifest(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``sources.yaml`` of any kind (a link or a FIFO too: reading it then refuses
+    it by name, rather than passing over it in silence)."""
+    manifest = Path(folder) / "sources.yaml"
+    return manifest.exists() or manifest.is_symlink()
+
+
 def document_dirs() -> list[Path]:
     """Every folder of documents ``ocdata.load()`` reads by default: the bundled ones, then the user's
     (when ``ocdata add`` has made it: it holds a ``sources.yaml``)."""
     dirs = [raw_dir()]
     user = user_documents_dir()
-    if (user / "sources.yaml").is_file():
+    if has_manifest(user):
         dirs.append(user)
     return dirs

@@ -371,6 +371,11 @@ class Tricky(BaseHTTPRequestHandler):
     """``/ftp`` redirects to an ftp address; ``/short`` promises 1000 bytes and sends 10."""
 
     def do_GET(self) -> None:
+        if self.path.startswith("/loop"):
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.end_headers()
+            return
         if self.path.startswith("/ftp"):
             self.send_response(302)
             self.send_header("Location", "ftp://127.0.0.1/global_oc_index.xlsx")
@@ -400,6 +405,12 @@ def tricky_server() -> Iterator[str]:
 def test_a_redirect_out_of_http_is_refused(tricky_server: str, tmp_path: Path) -> None:
     result = ocdata("download", "--url", f"{tricky_server}/ftp/global_oc_index.xlsx", "--to", "dl", cwd=tmp_path)
     one_error(result, 2, "expected an http or https address", "ftp")
+    assert list((tmp_path / "dl").iterdir()) == []
+
+
+def test_a_redirect_loop_is_one_line(tricky_server: str, tmp_path: Path) -> None:
+    result = ocdata("download", "--url", f"{tricky_server}/loop/global_oc_index.xlsx", "--to", "dl", cwd=tmp_path)
+    one_error(result, 2, "download failed: HTTP 302", "infinite loop")
     assert list((tmp_path / "dl").iterdir()) == []
 
 
@@ -492,3 +503,15 @@ def test_export_never_writes_through_or_over_a_link(tmp_path: Path, out: str) ->
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert (tmp_path / out).is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_a_user_manifest_that_is_a_fifo_is_refused_not_passed_over(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    os.mkfifo(docs / "sources.yaml")
+    env = {**os.environ, "OCDATA_DOCUMENTS": str(docs)}
+    for command in (("build", "--out", "out", "--no-workbook"), ("add", "--list")):
+        result = subprocess.run([sys.executable, "-m", "ocdata", *command], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        one_error(result, 2, "sources.yaml", "FIFO")
+    assert stat.S_ISFIFO((docs / "sources.yaml").lstat().st_mode) and not (tmp_path / "out").exists()
