@@ -169,9 +169,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="parse the documents into tidy tables in data/processed")
-    build.add_argument("--raw", type=Path, default=None,
-                       help="folder of raw documents (default: the bundled documents plus the documents added with "
-                            "ocdata add)")
+    _raw_argument(build)
     build.add_argument("--out", type=Path, default=None,
                        help="output folder: missing, empty or an earlier ocdata build; it becomes a link to a version "
                             "folder .NAME.ocdata/ beside it (default: data/processed)")
@@ -190,9 +188,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help="the whole index of an edition: maps, ranking, distributions (overview_EDITION.html)")
     report.add_argument("--all", action="store_true",
                         help="every country, the comparisons, the overview, the tutorial and the lessons")
-    books = report.add_mutually_exclusive_group()
-    books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
-    books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
+    _workbook_arguments(report, edition=False)  # report's --edition is the edition of its reports
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N", help=JOBS_HELP)
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     report.add_argument("--with-code", action="store_true", help="keep code cells in the HTML")
@@ -207,9 +203,7 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, default=None, metavar="FILE_OR_DIR",
                         help="a file for the scores table, or a folder (an existing one, or a name without .csv or "
                              ".parquet) for every table (default: scores.csv here)")
-    export.add_argument("--raw", type=Path, default=None,
-                        help="folder of raw documents (default: the bundled documents plus the documents added with "
-                             "ocdata add)")
+    _raw_argument(export)
     _workbook_arguments(export)
     export.set_defaults(func=_export)
 
@@ -255,11 +249,21 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _workbook_arguments(command: argparse.ArgumentParser) -> None:
-    """``--workbook`` (repeatable) or ``--no-workbook``, and ``--edition`` for files that do not say theirs."""
+def _raw_argument(command: argparse.ArgumentParser) -> None:
+    """``--raw``: one folder of documents instead of the default ones."""
+    command.add_argument("--raw", type=Path, default=None,
+                         help="folder of raw documents (default: the bundled documents plus the documents added "
+                              "with ocdata add)")
+
+
+def _workbook_arguments(command: argparse.ArgumentParser, *, edition: bool = True) -> None:
+    """``--workbook`` (repeatable) or ``--no-workbook``, and (with ``edition``) ``--edition`` for files that do
+    not say theirs."""
     books = command.add_mutually_exclusive_group()
     books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
     books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
+    if not edition:
+        return
     command.add_argument("--edition", type=int, default=None, metavar="YEAR",
                          help="the edition of a workbook file that says nothing of its own (in no sheet name, column "
                               "or file name); files that do say keep theirs")
