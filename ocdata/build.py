@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ocdata.workbooks import Book
 
 __all__ = ["Dataset", "build", "check_rank_changes", "check_row", "describe_check", "ensure_built", "first_failure",
-           "load", "resolve_workbook", "resolve_workbooks", "run_build", "validate_scores"]
+           "load", "resolve_workbooks", "run_build", "validate_scores"]
 
 # The parsers, normalizers and checks are imported where a build runs: reading a saved build needs none of them.
 
@@ -255,17 +255,13 @@ def resolve_workbooks(workbook: WorkbookArg) -> list[Path]:
     if workbook is False:
         return []
     if workbook is None or workbook is True:
-        from ocdata import download
+        from ocdata.download import latest_workbook
 
-        latest = getattr(download, "latest_workbook", lambda: None)()
+        latest = latest_workbook()
         return [Path(latest)] if latest is not None else []
     return workbook_paths(workbook)
 
 
-def resolve_workbook(workbook: Path | str | bool | None) -> Path | None:
-    """The one workbook a build uses (see :func:`resolve_workbooks`), or ``None``."""
-    found = resolve_workbooks(workbook)
-    return found[0] if found else None
 
 
 def describe_build_inputs(folders: list[Path], books: list[Path], edition: int | None = None) -> list[dict]:
