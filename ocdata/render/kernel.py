@@ -233,6 +233,10 @@ class KernelSession:
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
+            if self._pending_reset is not None and not now:
+                # a reset still running when the kernel shuts down ends in a traceback on the kernel's stderr
+                with contextlib.suppress(Exception):
+                    self.wait_reply(self._pending_reset, timeout=RESET_TIMEOUT)
             with contextlib.suppress(Exception):
                 self.kc.stop_channels()
             self.kc = None
