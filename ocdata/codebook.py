@@ -195,12 +195,19 @@ def composites_of(edition: int) -> tuple[str, ...]:
 def higher_is_worse(ident: str) -> bool:
     """Whether a higher score of an indicator or composite is worse: its dimension's ``higher_is`` in the
     codebook (criminality: worse; resilience: better)."""
-    return str(_column("higher_is")[dimension_of(ident)]) == "worse"
+    return _lookup("higher_is")[dimension_of(ident)] == "worse"
 
 
 def _column(name: str) -> pd.Series:
     """One column of the indicator table, indexed by id."""
     return load_indicators().set_index("indicator")[name]
+
+
+@cache
+def _lookup(name: str) -> dict[str, str]:
+    """One column of the indicator table as a dict id -> text (the per-id lookups ask it thousands of times)."""
+    table = load_indicators()
+    return {i: str(v) for i, v in zip(table["indicator"].tolist(), table[name].tolist(), strict=True)}
 
 
 def levels() -> pd.Series:
@@ -210,17 +217,17 @@ def levels() -> pd.Series:
 
 def level_of(ident: str) -> str:
     """``dimension``, ``pillar`` or ``indicator``."""
-    return str(_column("level")[ident])
+    return _lookup("level")[ident]
 
 
 def pillar_of(ident: str) -> str:
     """The pillar an indicator belongs to (a composite's pillar is itself or, for a dimension, its name)."""
-    return str(_column("pillar")[ident])
+    return _lookup("pillar")[ident]
 
 
 def dimension_of(ident: str) -> str:
     """The dimension (criminality or resilience) an indicator or composite belongs to."""
-    return str(_column("dimension")[ident])
+    return _lookup("dimension")[ident]
 
 
 @cache
@@ -260,8 +267,13 @@ def added_in(edition: int) -> tuple[str, ...]:
 
 def previous_edition(edition: int) -> int | None:
     """The edition before ``edition``, or None for the first."""
-    row = load_editions().set_index("edition")["previous"].get(edition)
-    return None if row is None or pd.isna(row) else int(row)
+    return _previous_editions().get(edition)
+
+
+@cache
+def _previous_editions() -> dict[int, int | None]:
+    table = load_editions()
+    return {int(e): None if pd.isna(p) else int(p) for e, p in zip(table["edition"], table["previous"], strict=True)}
 
 
 # Printed names

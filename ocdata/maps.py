@@ -55,14 +55,17 @@ def map_values(scores: pd.DataFrame, edition: int, indicator: str) -> pd.DataFra
 def score_titles(scores: pd.DataFrame, edition: int,
                  indicators: Collection[str] = ("criminality", "resilience")) -> dict[str, str]:
     """Hover titles such as ``Kyrgyzstan: criminality 5.25, resilience 3.79`` for every country with a score."""
-    names = load_countries().set_index("iso3")["country"]
-    rows = scores.loc[(scores["edition"] == edition) & scores["indicator"].isin(list(indicators))]
-    table = rows.pivot_table(index="iso3", columns="indicator", values="score", aggfunc="first")
-    titles = {}
-    for iso3, row in table.iterrows():
-        parts = [f"{i.replace('_', ' ')} {row[i]:.2f}" for i in indicators if i in row and pd.notna(row[i])]
-        titles[str(iso3)] = f"{names.get(iso3, iso3)}: {', '.join(parts)}"
-    return titles
+    countries = load_countries()
+    names = dict(zip(countries["iso3"].tolist(), countries["country"].tolist(), strict=True))
+    rows = scores.loc[(scores["edition"] == edition) & scores["indicator"].isin(list(indicators))
+                      & scores["score"].notna()]
+    parts: dict[str, dict[str, float]] = {}
+    for iso3, indicator, score in zip(rows["iso3"].tolist(), rows["indicator"].tolist(), rows["score"].tolist(),
+                                      strict=True):
+        parts.setdefault(str(iso3), {}).setdefault(str(indicator), float(score))
+    return {iso3: f"{names.get(iso3, iso3)}: "
+                  + ", ".join(f"{i.replace('_', ' ')} {found[i]:.2f}" for i in indicators if i in found)
+            for iso3, found in sorted(parts.items())}
 
 
 def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: bool,

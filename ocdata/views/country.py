@@ -55,6 +55,11 @@ def headline(data, country: str, edition: int) -> pd.DataFrame:
     ``change`` is the printed change where the document prints one, else the difference of the
     two published scores (``change_basis`` says which).
     """
+    return per_dataset(data, ("headline", country, int(edition)), lambda: _headline(data, country, edition)).copy(
+        deep=False)
+
+
+def _headline(data, country: str, edition: int) -> pd.DataFrame:
     prev = previous_edition(edition)
     eds = [edition] if prev is None else [edition, prev]
     table = scores_of(data, [country], eds)

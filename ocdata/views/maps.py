@@ -57,7 +57,8 @@ def locator_map(data, country: str, edition: int) -> Html:
     region = region_countries(data, country, edition)
     values = map_values(data.scores, edition, "criminality").dropna()
     values = values[values["iso3"].isin(region)]
-    titles = {c: t for c, t in score_titles(data.scores, edition).items() if c in set(region)}
+    members = set(region)
+    titles = {c: t for c, t in score_titles(data.scores, edition).items() if c in members}
     svg = world_map_svg(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
                         titles=titles, highlight=[country], focus=region,
                         width=LOCATOR_WIDTH, domain=map_domain(data, edition, "criminality"),

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ocdata.codebook import composites, load_editions
 from ocdata.errors import ParameterError
@@ -67,20 +66,23 @@ class Catalog:
 
     @classmethod
     def _build(cls, data) -> Catalog:
-        info = {str(row["iso3"]): {"iso3": str(row["iso3"]), "country": str(row["country"]),
-                                   "continent": str(row["continent"]), "region": str(row["region"])}
-                for row in data.countries[["iso3", "country", "continent", "region"]].to_dict("records")}
+        countries = data.countries
+        info = {str(iso3): {"iso3": str(iso3), "country": str(name), "continent": str(continent),
+                            "region": str(region)}
+                for iso3, name, continent, region in zip(*(countries[c].tolist() for c in (
+                    "iso3", "country", "continent", "region")), strict=True)}
         scores = data.scores
         labels = scores[["iso3", "edition", "continent", "region"]].dropna().drop_duplicates(["iso3", "edition"])
-        groups = {(str(c), int(e)): (str(k), str(r)) for c, e, k, r in labels.itertuples(index=False)}
+        groups = {(str(c), int(e)): (str(k), str(r)) for c, e, k, r in zip(
+            *(labels[c].tolist() for c in ("iso3", "edition", "continent", "region")), strict=True)}
+        pairs = scores[["iso3", "edition"]].dropna().drop_duplicates()
         editions: dict[str, set[int]] = {}
-        for iso3, edition in zip(scores["iso3"], scores["edition"], strict=True):
-            if not pd.isna(edition):
-                editions.setdefault(str(iso3), set()).add(int(edition))
+        for iso3, edition in zip(pairs["iso3"].tolist(), pairs["edition"].tolist(), strict=True):
+            editions.setdefault(str(iso3), set()).add(int(edition))
         heads = scores[scores["indicator"].isin(composites())]
         lookup: dict[tuple[str, int], dict[str, float]] = {}
-        for iso3, edition, indicator, score in zip(heads["iso3"], heads["edition"], heads["indicator"],
-                                                   heads["score"], strict=True):
+        for iso3, edition, indicator, score in zip(*(heads[c].tolist() for c in ("iso3", "edition", "indicator",
+                                                                                 "score")), strict=True):
             lookup.setdefault((str(iso3), int(edition)), {})[str(indicator)] = float(score)
         return cls(info, {k: sorted(v) for k, v in editions.items()}, lookup, groups)
 
