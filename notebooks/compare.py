@@ -23,7 +23,7 @@
 # %%
 from IPython.display import display
 
-from ocdata import plots, views
+from ocdata import charts, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
@@ -66,9 +66,9 @@ views.export_table(headline, edition=edition)
 
 # %%
 differences = views.indicator_differences(data, countries, edition)
-plots.show(plots.difference_bars(differences, title=f"{group}: indicator differences, {edition}"),
-           alt=f"The {min(len(differences), 20)} largest differences between the indicator scores of "
-               f"{len(countries)} countries in {edition}")
+charts.show(charts.difference_bars(differences, title=f"{group}: indicator differences, {edition}"),
+            alt=f"The {min(len(differences), 20)} largest differences between the indicator scores of "
+                f"{len(countries)} countries in {edition}")
 views.table_html(differences, definitions=views.definitions(data))
 
 # %% [markdown]
@@ -79,17 +79,17 @@ views.table_html(differences, definitions=views.definitions(data))
 
 # %%
 matrix = views.indicator_matrix(data, countries, edition)
-plots.show(plots.heatmap(matrix, title=f"{group}: indicator scores, {edition}"),
-           alt=f"Heat map of {len(matrix)} indicator scores of {len(countries)} countries in {edition}, "
-               "criminality and resilience apart, darker is worse")
+charts.show(charts.heatmap(matrix, title=f"{group}: indicator scores, {edition}"),
+            alt=f"Heat map of {len(matrix)} indicator scores of {len(countries)} countries in {edition}, "
+                "criminality and resilience apart, darker is worse")
 
 # %% [markdown]
 # ## The composites across editions
 
 # %%
 history = views.composite_history(data, countries)
-plots.show(plots.composite_lines(history, title=f"{group}: composites by edition"),
-           alt=f"The four composite scores of {len(countries)} countries in each edition the data has")
+charts.show(charts.composite_lines(history, title=f"{group}: composites by edition"),
+            alt=f"The four composite scores of {len(countries)} countries in each edition the data has")
 
 # %%
 changes = views.largest_changes(data, countries, edition)
@@ -97,9 +97,9 @@ if not changes.empty:
     display(views.section_html("What changed most", "The largest changes since the previous edition, among all "
                                "the countries' indicators and composites: red is worse (criminality up, "
                                "resilience down), blue is better."))
-    plots.show(plots.change_bars(changes, title=f"Largest changes since {views.previous_edition(edition)}"),
-               alt=f"The {len(changes)} largest score changes from {views.previous_edition(edition)} to "
-                   f"{edition} among the countries compared, coloured worse or better")
+    charts.show(charts.change_bars(changes, title=f"Largest changes since {views.previous_edition(edition)}"),
+                alt=f"The {len(changes)} largest score changes from {views.previous_edition(edition)} to "
+                    f"{edition} among the countries compared, coloured worse or better")
     display(views.table_html(changes[["country", "label", "pillar", "previous_score", "score", "change", "origin",
                                       "indicator"]], edition=edition))
     for note in filter(None, (views.indicator_set_note(c, edition) for c in ("criminality", "criminal_markets",
@@ -113,10 +113,10 @@ if views.has_peers(data, edition):
     display(views.section_html("Among all countries", "Criminality against resilience for every country the "
                                "data has for this edition, with the compared countries labelled; then the "
                                "ranking of each of their regions."))
-    plots.show(plots.peer_scatter(peers, countries, regions[0] if len(regions) == 1 else None,
-                                  title=f"{len(peers)} countries, {edition} edition"),
-               alt=f"Criminality against resilience for {len(peers)} countries in {edition}, the "
-                   f"{len(countries)} compared countries labelled")
+    charts.show(charts.peer_scatter(peers, countries, regions[0] if len(regions) == 1 else None,
+                                   title=f"{len(peers)} countries, {edition} edition"),
+                alt=f"Criminality against resilience for {len(peers)} countries in {edition}, the "
+                    f"{len(countries)} compared countries labelled")
     for region in regions:
         display(views.note_html(f"{region}: ranking among its countries"))
         display(views.table_html(views.region_ranking(data, region, edition).drop(columns="iso3")))

@@ -23,7 +23,7 @@
 # %%
 from IPython.display import display
 
-from ocdata import plots, views
+from ocdata import charts, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
@@ -65,9 +65,9 @@ views.table_html(headline[["label", "score", "previous_score", "change", "change
 # pillar of its own. The black tick is the previous edition.
 
 # %%
-plots.show(plots.pillar_bars(headline, title=f"{name}: pillars, {edition}", previous_edition=previous),
-           alt=f"{name}'s criminal markets, criminal actors, criminality and resilience scores in {edition}"
-               + (f", with {previous}'s marked" if previous else ""))
+charts.show(charts.pillar_bars(headline, title=f"{name}: pillars, {edition}", previous_edition=previous),
+            alt=f"{name}'s criminal markets, criminal actors, criminality and resilience scores in {edition}"
+                + (f", with {previous}'s marked" if previous else ""))
 
 # %% [markdown]
 # ## Every indicator
@@ -78,9 +78,9 @@ plots.show(plots.pillar_bars(headline, title=f"{name}: pillars, {edition}", prev
 
 # %%
 indicators = views.indicator_scores(data, country, edition)
-plots.show(plots.indicator_bars(indicators, title=f"{name}: indicators, {edition}", previous_edition=previous),
-           alt=f"{name}'s {len(indicators)} indicator scores in {edition}, by pillar"
-               + (f", with {previous}'s marked" if previous else ""))
+charts.show(charts.indicator_bars(indicators, title=f"{name}: indicators, {edition}", previous_edition=previous),
+            alt=f"{name}'s {len(indicators)} indicator scores in {edition}, by pillar"
+                + (f", with {previous}'s marked" if previous else ""))
 
 # %%
 main_table = indicators[["label", "pillar", "score", "previous_score", "change", "change_basis", "origin",
@@ -97,9 +97,9 @@ views.export_table(indicators[["indicator", "label", "pillar", "score", "previou
 
 # %%
 history = views.composite_history(data, [country])
-plots.show(plots.composite_lines(history, title=f"{name}: composites by edition"),
-           alt=f"{name}'s four composite scores in each edition the data has "
-               f"({', '.join(str(e) for e in sorted(history['edition'].unique()))})")
+charts.show(charts.composite_lines(history, title=f"{name}: composites by edition"),
+            alt=f"{name}'s four composite scores in each edition the data has "
+                f"({', '.join(str(e) for e in sorted(history['edition'].unique()))})")
 views.table_html(views.composite_table(history))
 
 # %%
@@ -108,10 +108,10 @@ if views.has_peers(data, edition):
     display(views.section_html("Among its peers", "Criminality against resilience for every country the data "
                                "has for this edition, the country's region highlighted; then the region's "
                                "ranking and means."))
-    plots.show(plots.peer_scatter(peers, [country], info["region"],
-                                  title=f"{len(peers)} countries, {edition} edition"),
-               alt=f"Criminality against resilience for {len(peers)} countries in {edition}, {name} labelled "
-                   f"and {info['region']} highlighted")
+    charts.show(charts.peer_scatter(peers, [country], info["region"],
+                                   title=f"{len(peers)} countries, {edition} edition"),
+                alt=f"Criminality against resilience for {len(peers)} countries in {edition}, {name} labelled "
+                    f"and {info['region']} highlighted")
     display(views.note_html(f"{info['region']}: ranking among its countries (rank 1 has the highest score)"))
     display(views.table_html(views.region_ranking(data, info["region"], edition)))
     means = views.region_means(data, country, edition)
@@ -126,8 +126,8 @@ series = views.country_series(data, country)
 if not series.empty:
     display(views.section_html("Historical series", "Figures from background documents, and the growth rates "
                                "their text claims, recomputed from the figures themselves."))
-    plots.show(plots.series_lines(series),
-               alt=f"{series['series'].nunique()} yearly series about {name} from background documents")
+    charts.show(charts.series_lines(series),
+                alt=f"{series['series'].nunique()} yearly series about {name} from background documents")
     display(views.note_html("Growth-rate claims checked against the series"))
     display(views.table_html(views.country_claims(data, country)))
     display(views.note_html("Single figures"))

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -27,7 +29,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
-from ocdata import plots, views
+from ocdata import charts, plots, views
 from ocdata.views import maps, overview
 
 # %% tags=["parameters"]
@@ -64,8 +66,8 @@ else:
 # resilience to withstand it.
 
 # %%
-plots.show(plots.peer_scatter(table, [], title=f"{len(table)} countries, {edition} edition"),
-           alt="criminality against resilience for every country")
+charts.show(charts.peer_scatter(table, [], title=f"{len(table)} countries, {edition} edition"),
+            alt="criminality against resilience for every country")
 
 
 # %% [markdown]

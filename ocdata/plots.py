@@ -1,5 +1,7 @@
 """Figures for the reports: each function takes a table from :mod:`ocdata.views` and returns a
 matplotlib :class:`~matplotlib.figure.Figure`; :func:`show` displays one in a notebook as PNG.
+The reports draw the same figures straight to SVG with :mod:`ocdata.charts` (same names, same tables);
+these Figures are for restyling or saving as PNG.
 
 Figures are built without pyplot (no global figure state, nothing shown twice, nothing to close),
 inside a fixed style, and drawn without randomness (seaborn's error bars are off), so the same
