@@ -76,7 +76,7 @@ def _bars(canvas: Canvas, ax: Axes, values: Sequence[float], colours: Sequence[s
             continue
         y = ax.y(k)
         over = bool(hatched) and hatched[k]
-        canvas.rect(x0, y - half, ax.x(value) - x0, 2 * half, colour, "" if over else title)
+        canvas.rect(x0, y - half, ax.x(value) - x0, 2 * half, colour, title)
         if over:
             canvas.rect(x0, y - half, ax.x(value) - x0, 2 * half, hatch(canvas), title)
 
@@ -164,15 +164,17 @@ def change_colors(idents: Sequence[str], changes: Sequence[float]) -> list[str]:
 def _diverging(canvas: Canvas, ax: Axes, values: Sequence[float], colours: Sequence[str], titles: Sequence[str],
                labels: Sequence[str], xlabel: str) -> None:
     """Bars from zero either way, with the zero line."""
-    x_axis(canvas, ax, nice_ticks(*ax.xlim), label=xlabel)
+    x_axis(canvas, ax, nice_ticks(*ax.xlim, most=10), label=xlabel)
     _bars(canvas, ax, values, colours, 0.7, titles)
     canvas.line(ax.x(0), ax.top, ax.x(0), ax.bottom, ZERO_LINE, 0.8 * PT)
     y_axis(canvas, ax, list(range(len(values))), labels, grid=False)
 
 
 def _limits(values: Sequence[float]) -> tuple[float, float]:
+    """Limits of bars from zero, padded on the sides away from zero (where bars end, as matplotlib's)."""
     finite = [v for v in values if not math.isnan(v)] or [0.0]
-    return padded(min(0.0, *finite), max(0.0, *finite))
+    lo, hi = padded(min(0.0, *finite), max(0.0, *finite))
+    return (0.0 if min(finite) >= 0 else lo), (0.0 if max(finite) <= 0 else hi)
 
 
 def difference_bars(differences: pd.DataFrame, title: str = "", n: int = 20) -> Chart:

@@ -1,0 +1,217 @@
+"""ocdata.charts: the reports' figures drawn straight to SVG look like ocdata.plots' (the same bars, order,
+colours, labels and legends), are safe to inline in a page, carry hover titles, and give the same bytes
+every time."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from report_fixtures import REGION, bundled, with_peers
+
+from ocdata import charts, plots, views
+from ocdata.charts import core
+from ocdata.render.export import inline_svg
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def builders():
+    """(name, arguments) of every chart the notebooks draw, on the real bundled data; ``arguments`` builds the
+    arguments that ``charts.NAME`` and ``plots.NAME`` both take."""
+    data, peers = bundled(), with_peers()
+    twelve = pd.concat([views.composite_history(data, ["KAZ"]).assign(country=f"Country {i}") for i in range(12)])
+    return [
+        ("indicator_bars", lambda: (views.indicator_scores(data, "KGZ", 2025), "KGZ", 2023)),
+        ("indicator_bars", lambda: (views.indicator_scores(data, "KGZ", 2021), "KGZ")),
+        ("pillar_bars", lambda: (views.headline(data, "KGZ", 2025), "Kyrgyzstan: pillars, 2025", 2023)),
+        ("pillar_bars", lambda: (views.headline(data, "KGZ", 2021),)),
+        ("composite_lines", lambda: (views.composite_history(data, ["KGZ"]),)),
+        ("composite_lines", lambda: (views.composite_history(data, ["KAZ", "KGZ"]), "t")),
+        ("composite_lines", lambda: (twelve, "A title long enough to wrap over two lines: twelve countries and their "
+                                             "composites by edition")),
+        ("peer_scatter", lambda: (views.peer_scores(peers, 2023), ["KGZ"], REGION)),
+        ("peer_scatter", lambda: (views.peer_scores(peers, 2023), ["KAZ", "CCC", "BBB"])),
+        ("series_lines", lambda: (views.country_series(data, "KAZ"), "KAZ")),
+        ("difference_bars", lambda: (views.indicator_differences(data, ["KAZ", "KGZ"], 2023),)),
+        ("difference_bars", lambda: (views.indicator_differences(peers, ["KAZ", "KGZ", "AAA"], 2023),)),
+        ("heatmap", lambda: (views.indicator_matrix(data, ["KAZ", "KGZ"], 2023), "t")),
+        ("change_bars", lambda: (views.largest_changes(data, ["KAZ", "KGZ"], 2023),)),
+    ]
+
+
+CASES = builders()
+IDS = [f"{name}-{k}" for k, (name, _) in enumerate(CASES)]
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def titled(svg: str, tag: str = "rect") -> list[tuple[str, str]]:
+    """(fill, hover title) of every ``tag`` element with a title, in drawing order (hatching left out)."""
+    found = []
+    for el in parse(svg).iter(NS + tag):
+        title = el.find(NS + "title")
+        if title is not None and not el.get("fill", "").startswith("url("):
+            found.append((el.get("fill"), title.text))
+    return found
+
+
+def texts(svg: str) -> list[str]:
+    return [el.text for el in parse(svg).iter(NS + "text")]
+
+
+def tick_labels(fig, axis: str = "y") -> list[str]:
+    ax = fig.axes[0]
+    return [t.get_text() for t in (ax.get_yticklabels() if axis == "y" else ax.get_xticklabels())]
+
+
+@pytest.mark.parametrize(("name", "arguments"), CASES, ids=IDS)
+def test_chart_is_deterministic_safe_svg_that_the_page_inlines(name, arguments):
+    chart = getattr(charts, name)(*arguments())
+    again = getattr(charts, name)(*arguments())
+    assert isinstance(chart, charts.Chart) and chart.width > 0 and chart.height > 0
+    svg = chart.svg("A <chart> & its \"alt\"")
+    assert svg == again.svg("A <chart> & its \"alt\""), "the same table gives the same bytes"
+    assert re.match(r'<svg class="oc-svg" role="img" aria-label="A &lt;chart&gt; &amp; its &quot;alt&quot;" '
+                    r'xmlns="http://www.w3.org/2000/svg" width="[\d.]+px" height="[\d.]+px" viewBox="0 0 [\d.]+ '
+                    r'[\d.]+"><title>A &lt;chart&gt; &amp; its &quot;alt&quot;</title><style>', svg)
+    assert "<script" not in svg and not re.search(r"\son\w+=", svg) and "<a " not in svg
+    assert svg.count("font-family") == 1, "the font stack is declared once"
+    assert not re.search(r"\d\.\d{3,}", svg), "coordinates are cut to 0.01"
+    root = parse(svg)
+    assert root.find(NS + "title").text == 'A <chart> & its "alt"'
+    assert inline_svg(svg) == svg, "the page template inlines it"
+    ids = [el.get("id") for el in root.iter() if el.get("id")]
+    assert all(f"url(#{i})" in svg for i in ids), "ids only where referenced"
+    assert all(re.fullmatch(r"c[0-9a-f]{8}-\w+", i) for i in ids)
+    assert titled(svg) or titled(svg, "circle"), "every bar, point or cell has a hover title"
+
+
+def test_constants_are_those_of_plots():
+    for name in ("PILLAR_COLORS", "PILLAR_LABELS", "SERIES_COLOR", "REGION_COLOR", "HIGHLIGHT", "MUTED",
+                 "SCORE_RANGE", "MAX_LINES"):
+        assert getattr(core, name) == getattr(plots, name), name
+    assert core.PX == plots.DPI
+
+
+def test_indicator_bars_match_plots_bar_for_bar():
+    table = views.indicator_scores(bundled(), "KGZ", 2025)
+    svg = charts.indicator_bars(table, "KGZ", 2023).svg("a")
+    fig = plots.indicator_bars(table, "KGZ", 2023)
+    bars = titled(svg)
+    assert len(bars) == len(table) == 32
+    assert [t.split(":")[0] for _, t in bars] == tick_labels(fig) == list(table["label"])
+    assert [f.lower() for f, _ in bars] == [to_hex(p.get_facecolor()) for p in fig.axes[0].patches][: len(table)]
+    labels = texts(svg)
+    assert all(label in labels for label in table["label"]), "every indicator labelled on the axis"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["Criminal markets", "Criminal actors", "Resilience", "not printed", "2023 score"]
+    assert labels[-len(legend):] == legend, "the same legend entries, in the same order"
+    marks = [el for el in parse(svg).iter(NS + "line") if el.get("stroke") == core.HIGHLIGHT]
+    assert len(marks) == table["previous_score"].notna().sum() + 1  # and the legend's handle
+    hatched = [el for el in parse(svg).iter(NS + "rect") if el.get("fill", "").startswith("url(")]
+    assert len(hatched) == table["origin"].isin(["inferred", "backcast"]).sum() + 1 == 3
+
+
+def test_hover_titles_carry_the_values():
+    table = views.indicator_scores(bundled(), "KGZ", 2025)
+    bars = dict((t.split(":")[0], t) for _, t in titled(charts.indicator_bars(table, "", 2023).svg("a")))
+    assert bars["Heroin trade"] == "Heroin trade: 7.00 (2023: 7.50)"
+    assert bars["Mafia-style groups"].startswith("Mafia-style groups: 5.50, inferred (2023: ")
+    pillars = [t for _, t in titled(charts.pillar_bars(views.headline(bundled(), "KGZ", 2025), "", 2023).svg("a"))]
+    assert pillars[2] == "Criminality: 5.25 (2023: 5.32)"
+    points = [t for _, t in titled(charts.composite_lines(views.composite_history(bundled(), ["KGZ"])).svg("a"),
+                                   "circle")]
+    assert "Kyrgyzstan, Criminality 2025: 5.25" in points
+    cells = [t for _, t in titled(charts.heatmap(views.indicator_matrix(bundled(), ["KAZ", "KGZ"], 2023)).svg("a"))]
+    assert cells[:2] == ["Human trafficking, Kazakhstan: 6.00", "Human trafficking, Kyrgyzstan: 7.00"]
+
+
+def test_pillar_bars_match_plots():
+    headline = views.headline(bundled(), "KGZ", 2025)
+    svg = charts.pillar_bars(headline, "t", 2023).svg("a")
+    fig = plots.pillar_bars(headline, "t", 2023)
+    assert [f.lower() for f, _ in titled(svg)] == [to_hex(p.get_facecolor()) for p in fig.axes[0].patches]
+    labels = texts(svg)
+    assert [label for label in labels if label in tick_labels(fig)] == tick_labels(fig)
+    assert "Criminal markets  4.90" in labels and 'xml:space="preserve"' in svg
+    assert labels[-1] == "2023 score"
+
+
+def test_heatmap_cells_have_seaborns_colours_criminality_and_resilience_apart():
+    matrix = views.indicator_matrix(bundled(), ["KAZ", "KGZ"], 2023)
+    svg = charts.heatmap(matrix, "t").svg("a")
+    fig = plots.heatmap(matrix, "t")
+    expected = [to_hex(c) for ax in fig.axes if ax.get_title(loc="left") for c in ax.collections[0].get_facecolors()]
+    cells = titled(svg)
+    assert len(cells) == matrix.size == len(expected)
+    assert [f for f, _ in cells] == expected
+    labels = texts(svg)
+    assert "Criminality indicators" in labels and "Resilience indicators" in labels
+    assert "higher, darker: worse" in labels and "lower, darker: worse" in labels
+    assert labels.count("6.0") == int((matrix == 6.0).sum().sum()), "each cell annotated"
+    gradients = parse(svg).findall(f".//{NS}linearGradient")
+    assert len(gradients) == 2, "a colour bar per dimension"
+
+
+def test_peer_scatter_labels_the_chosen_countries_and_escapes_names():
+    peers = views.peer_scores(with_peers(), 2023)
+    svg = charts.peer_scatter(peers, ["KGZ", "AAA", "BBB"], REGION).svg("a")
+    bold = [el.text for el in parse(svg).iter(NS + "text") if el.get("font-weight") == "bold"]
+    assert sorted(bold[:-1]) == ["Aland", "Bland <b>bold</b>", "Kyrgyzstan"]  # the last is the title
+    assert "<b>" not in svg and "Bland &lt;b&gt;bold&lt;/b&gt;" in svg
+    points = titled(svg, "circle")
+    assert len([p for p in points if p[0] != "none"]) == len(peers)
+    assert ("none", "Kyrgyzstan: criminality 5.32, resilience 3.83") in points
+    assert {f for f, _ in points} == {core.MUTED, core.REGION_COLOR, "none"}
+    assert texts(svg)[-2:] == ["other countries", REGION]
+
+
+def test_a_few_countries_share_panels_in_plots_palette_and_many_become_small_multiples():
+    history = views.composite_history(bundled(), ["KAZ", "KGZ"])
+    svg = charts.composite_lines(history, "t").svg("a")
+    fig = plots.composite_lines(history, "t")
+    colours = [to_hex(line.get_color()).upper() for line in fig.axes[0].lines]
+    assert [el.get("stroke") for el in parse(svg).iter(NS + "polyline")][:2] == colours
+    assert texts(svg)[-2:] == [t.get_text() for t in fig.legends[0].get_texts()] == ["Kazakhstan", "Kyrgyzstan"]
+    many = pd.concat([history.assign(country=f"Country {i}") for i in range(12)], ignore_index=True)
+    labels = texts(charts.composite_lines(many, "Twelve").svg("a"))
+    assert [t for t in labels if t.startswith("Country ")] == [f"Country {i}" for i in range(12)]
+    assert labels[-4:] == ["Criminality", "Criminal markets", "Criminal actors", "Resilience"]
+
+
+def test_changes_and_differences_are_coloured_worse_or_better():
+    changes = views.largest_changes(bundled(), ["KAZ", "KGZ"], 2023)
+    svg = charts.change_bars(changes).svg("a")
+    fig = plots.change_bars(changes)
+    assert [f for f, _ in titled(svg)] == [to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches]
+    assert texts(svg)[-2:] == ["worse", "better"]
+    assert [t.split(":")[0] for _, t in titled(svg)] == tick_labels(fig)
+    differences = views.indicator_differences(bundled(), ["KAZ", "KGZ"], 2023)
+    svg = charts.difference_bars(differences).svg("a")
+    fig = plots.difference_bars(differences)
+    assert [f for f, _ in titled(svg)] == [to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches]
+    assert texts(svg)[-2:] == [t.get_text() for t in fig.legends[0].get_texts()]
+    assert titled(svg)[0][1] == "Mafia-style groups: Kazakhstan 4.00, Kyrgyzstan 6.50, difference -2.50"
+
+
+def test_two_charts_on_a_page_never_share_an_id():
+    table = views.indicator_scores(bundled(), "KGZ", 2025)
+    one, two = (charts.indicator_bars(table, title).svg("a") for title in ("one", "two"))
+    first, second = ({el.get("id") for el in parse(s).iter() if el.get("id")} for s in (one, two))
+    assert first and second and not first & second
+
+
+def test_show_displays_svg_with_its_alt_text(monkeypatch):
+    shown = []
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
+    charts.show(charts.pillar_bars(views.headline(bundled(), "KGZ", 2025)), alt="pillars")
+    (bundle,), options = shown[0]
+    assert options == {"raw": True} and bundle["text/plain"] == "pillars"
+    assert bundle["image/svg+xml"].startswith('<svg class="oc-svg" role="img" aria-label="pillars"')
+    assert "<title>pillars</title>" in bundle["image/svg+xml"]
