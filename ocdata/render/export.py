@@ -155,6 +155,7 @@ class HtmlWriter:
                 exclude_input_prompt=True,
                 exclude_output_prompt=True,
                 exclude_anchor_links=True,
+                optimistic_validation=True,  # validate once, after every preprocessor, not after each
             )
             exporter.register_filter("ocdata_outline", outline_page)
             exporter.register_filter("ocdata_svg_url", svg_data_url)

@@ -16,9 +16,19 @@ import warnings
 from typing import Any
 
 from ocdata.teach.checks import EXERCISES, assess, check, reference_answers
-from ocdata.teach.kit import find_lessons, write_kit
 
 __all__ = ["EXERCISES", "assess", "check", "find_lessons", "reference_answers", "setup", "write_kit"]
+
+
+def __getattr__(name: str) -> Any:
+    """The kit's functions, imported on first use: a lesson's ``from ocdata import teach`` needs only the
+    checks, and the kit's nbformat (with jsonschema's format checkers) takes longer to import than a lesson
+    takes to run."""
+    if name in ("find_lessons", "write_kit"):
+        from ocdata.teach import kit
+
+        return getattr(kit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def setup() -> None:
