@@ -149,7 +149,7 @@ def pillar_bars(headline: pd.DataFrame, title: str = "", previous_edition: int |
     return _finish(canvas, lines, keys)
 
 
-def _ids_of(labels: Sequence[str]) -> list[str]:
+def ids_of(labels: Sequence[str]) -> list[str]:
     """Indicator ids of codebook labels."""
     by_label = {label: ident for ident, label in codebook_labels().items()}
     return [by_label[str(label)] for label in labels]
@@ -191,7 +191,7 @@ def difference_bars(differences: pd.DataFrame, title: str = "", n: int = 20) -> 
                                bottom=0.95, title=title, keys=keys, xlim=_limits(values))
     labels = [str(v) for v in table["indicator"]]
     if two:
-        colours = change_colors(_ids_of(labels), values)
+        colours = change_colors(ids_of(labels), values)
         a, b = countries
         titles = [f"{label}: {a} {score(x)}, {b} {score(y)}, difference {d:+.2f}"
                   for label, x, y, d in zip(labels, table[a], table[b], values, strict=True)]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ocdata.charts.bars import _ids_of
+from ocdata.charts.bars import ids_of
 from ocdata.charts.core import (
     FONT,
     PILLAR_LABELS,
@@ -70,7 +70,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
     criminality's indicators on one scale (high is dark), resilience's on the reverse (low is dark), each with its
     own colour bar. ``pillars`` gives each row's pillar (else the rows' labels are looked up)."""
     rows, cols = matrix.shape
-    ids = list(pillars) if pillars is not None else _ids_of(matrix.index)
+    ids = list(pillars) if pillars is not None else ids_of(matrix.index)
     dims = np.array([dimension_of(p) for p in ids])
     parts = [(dims == name, name) for name in metrics() if (dims == name).any()]
     heights = [int(m.sum()) for m, _ in parts]
