@@ -24,28 +24,28 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ocdata.charts.core import (  # the look the reports' SVG charts share
+    HIGHLIGHT,
+    MAX_LINES,
+    MUTED,
+    PILLAR_COLORS,
+    PILLAR_LABELS,
+    PX,
+    REGION_COLOR,
+    SCORE_RANGE,
+    SERIES_COLOR,
+)
 from ocdata.codebook import (
-    colors,
-    composites,
     composites_bottom_up,
     dimension_of,
     higher_is_worse,
-    label_of,
     metrics,
 )
 from ocdata.codebook import labels as codebook_labels
 from ocdata.views.display import BETTER, WORSE, direction
 from ocdata.views.svg import slim_svg
 
-PILLAR_COLORS = colors()
-"""Composite id -> colour (the codebook's ``color`` column), pillars first: the order of legends."""
-PILLAR_LABELS = {c: label_of(c) for c in composites()}
-"""Composite id -> label, from the codebook."""
-SERIES_COLOR = "#D55E00"
-REGION_COLOR = "#0072B2"
-HIGHLIGHT = "#111111"
-MUTED = "#B8BEC6"
-DPI = 96
+DPI = PX
 STYLE = {
     "font.size": 9,
     "axes.titlesize": 10,
@@ -65,9 +65,6 @@ STYLE = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
 }
-SCORE_RANGE = (0, 10)
-MAX_LINES = 8
-"""More countries than this and a line chart becomes small multiples (a palette stops being distinct)."""
 UNPRINTED_HATCH = "////"
 """The hatching of a bar whose score was not printed (inferred or back-cast)."""
 

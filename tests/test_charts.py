@@ -90,13 +90,6 @@ def test_chart_is_deterministic_safe_svg_that_the_page_inlines(name, arguments):
     assert titled(svg) or titled(svg, "circle"), "every bar, point or cell has a hover title"
 
 
-def test_constants_are_those_of_plots():
-    for name in ("PILLAR_COLORS", "PILLAR_LABELS", "SERIES_COLOR", "REGION_COLOR", "HIGHLIGHT", "MUTED",
-                 "SCORE_RANGE", "MAX_LINES"):
-        assert getattr(core, name) == getattr(plots, name), name
-    assert core.PX == plots.DPI
-
-
 def test_indicator_bars_match_plots_bar_for_bar():
     table = views.indicator_scores(bundled(), "KGZ", 2025)
     svg = charts.indicator_bars(table, "KGZ", 2023).svg("a")

@@ -26,8 +26,7 @@ PILLAR_COLORS = colors()
 """Composite id -> colour (the codebook's ``color`` column, as ``plots.PILLAR_COLORS``), pillars first."""
 PILLAR_LABELS = {c: label_of(c) for c in composites()}
 """Composite id -> label, from the codebook."""
-# The same values as ocdata.plots (a test holds them equal); read here so that a report need not import
-# matplotlib's figure machinery to draw a chart.
+# Shared with ocdata.plots (which reads them from here): a report need not import matplotlib to draw a chart.
 SERIES_COLOR = "#D55E00"
 REGION_COLOR = "#0072B2"
 HIGHLIGHT = "#111111"

@@ -100,8 +100,9 @@ _ACTIVE = re.compile(r"<script|<foreignObject|<iframe|<object|<embed|\son\w+\s*=
 
 def inline_svg(svg: str | list[str]) -> str:
     """A figure's SVG to place inline in the page (smaller than a data URL and its text selectable), or ``""``:
-    only the SVG :func:`ocdata.plots.to_svg` writes (its class, ``role="img"``, an accessible name, ids
-    prefixed per figure) and nothing in it that could run or link out; anything else stays an ``<img>``."""
+    only the SVG :func:`ocdata.plots.to_svg` and :meth:`ocdata.charts.Chart.svg` write (their class,
+    ``role="img"``, an accessible name, ids prefixed per figure) and nothing in it that could run or link
+    out; anything else stays an ``<img>``."""
     text = ("".join(svg) if isinstance(svg, list) else str(svg)).strip()
     return text if _OURS.match(text) and not _ACTIVE.search(text) else ""
 

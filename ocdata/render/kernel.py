@@ -127,6 +127,7 @@ class KernelSession:
         self._given = Path(folder) if folder is not None else None
         self._dir: Path | None = None
         self._pending_reset: str | None = None
+        self._language_info: dict | None = None
 
     def start(self) -> KernelSession:
         """Start the kernel and a client on it, and wait until it answers."""
@@ -221,8 +222,9 @@ class KernelSession:
         client = self.client
         client.nb = nb
         client.reset_execution_trackers()
-        info = client.wait_for_reply(self.kc.kernel_info())
-        nb.metadata["language_info"] = info["content"]["language_info"]
+        if self._language_info is None:  # asked once per kernel: it does not change
+            self._language_info = client.wait_for_reply(self.kc.kernel_info())["content"]["language_info"]
+        nb.metadata["language_info"] = copy.deepcopy(self._language_info)
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         return nb
@@ -242,6 +244,7 @@ class KernelSession:
             self.kc = None
         self.client = None
         self._pending_reset = None
+        self._language_info = None
         if self.km is not None:
             with contextlib.suppress(Exception):
                 if run_sync(self.km.is_alive)():
