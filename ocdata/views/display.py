@@ -149,6 +149,10 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+LONG_TEXT = ((60, "20rem"), (24, "12rem"))
+"""(characters, width): a text cell longer than that keeps its column at least that wide."""
+
+
 @dataclass
 class Cell:
     """One cell of a displayed table."""
@@ -158,6 +162,14 @@ class Cell:
     details: str = ""
     color: str = ""
     code: bool = False
+
+    @property
+    def min_width(self) -> str:
+        """The width a column keeps for long text (a long name, a list of countries), ``""`` for none: in a
+        table wider than the screen the browser would otherwise squeeze it into a column a word wide."""
+        if self.numeric:
+            return ""
+        return next((width for length, width in LONG_TEXT if len(self.text) > length), "")
 
 
 @dataclass
