@@ -298,6 +298,15 @@ def test_table_html_formats_and_drops_empty_columns():
     assert '<th style="text-align:right">Value</th>' in body
 
 
+def test_long_text_keeps_a_column_wide_enough_to_read():
+    lowest = "Dominica, Grenada, St. Kitts and Nevis, St. Lucia and St. Vincent and the Grenadines"
+    table = pd.DataFrame({"label": ["Extortion and protection racketeering", "Cocaine trade"],
+                          "lowest": [lowest, "Cuba"], "difference": [8.0, 1.0]})
+    cells = re.findall(r"<td[^>]*>", views.table_html(table))
+    assert "min-width:12rem" in cells[0] and "min-width:20rem" in cells[1]
+    assert not any("min-width" in c for c in cells[2:]), "short text and numbers keep their natural width"
+
+
 def test_table_html_uses_plain_names_signed_changes_and_notes():
     data = bundled()
     table = views.indicator_scores(data, "KGZ", 2025)
