@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -109,8 +111,9 @@ views.recompute_composites(data, country, edition)
 # %% [markdown]
 # ## 4. Plotting
 #
-# The figures of the reports come from `ocdata.plots`; each takes a table from `ocdata.views` and
-# returns a matplotlib figure, which `plots.show` displays.
+# Each figure takes a table from `ocdata.views`. `ocdata.plots` returns a matplotlib figure, which you
+# can restyle or save as PNG and which `plots.show` displays; the reports draw the same figures with
+# `ocdata.charts` (same names and tables), written as SVG with each bar's value in its hover title.
 
 # %%
 indicators = views.indicator_scores(data, country, edition)
