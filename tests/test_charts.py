@@ -188,7 +188,7 @@ def test_changes_and_differences_are_coloured_worse_or_better():
     fig = plots.difference_bars(differences)
     assert [f for f, _ in titled(svg)] == [to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches]
     assert texts(svg)[-2:] == [t.get_text() for t in fig.legends[0].get_texts()]
-    assert titled(svg)[0][1] == "Mafia-style groups: Kazakhstan 4.00, Kyrgyzstan 6.50, difference -2.50"
+    assert titled(svg)[0][1] == "Mafia-style groups: Kazakhstan 4.00, Kyrgyzstan 6.50, difference \u22122.50"
 
 
 def test_two_charts_on_a_page_never_share_an_id():
@@ -208,3 +208,86 @@ def test_show_displays_svg_with_its_alt_text(monkeypatch):
     assert options == {"raw": True} and bundle["text/plain"] == "pillars"
     assert bundle["image/svg+xml"].startswith('<svg class="oc-svg" role="img" aria-label="pillars"')
     assert "<title>pillars</title>" in bundle["image/svg+xml"]
+
+
+def assert_safe(chart: charts.Chart) -> str:
+    """The chart's SVG, checked: it parses, the page inlines it, and no coordinate is NaN or infinite."""
+    svg = chart.svg("a")
+    parse(svg)
+    assert inline_svg(svg) == svg
+    markup = re.sub(r"<title>[^<]*</title>|>[^<]*<", "><", svg)
+    assert not re.search(r"nan|inf", markup, re.I), "no NaN or infinity in an attribute"
+    return svg
+
+
+def bar_ends(svg: str) -> list[tuple[float, float]]:
+    """(left, right) in px of every bar with a hover title."""
+    return [(float(el.get("x")), float(el.get("x")) + float(el.get("width"))) for el in parse(svg).iter(NS + "rect")
+            if el.find(NS + "title") is not None and not el.get("fill", "").startswith("url(")]
+
+
+def test_bars_of_length_zero_or_none_draw_an_axis_around_zero_as_plots():
+    differences = views.indicator_differences(bundled(), ["KAZ", "KGZ"], 2023)
+    same = differences.assign(difference=0.0)
+    svg = assert_safe(charts.difference_bars(same, "Two countries alike"))
+    assert [label for label in texts(svg) if label in ("\u22120.04", "0.00", "0.04")] == ["\u22120.04", "0.00", "0.04"]
+    assert plots.difference_bars(same).axes[0].get_xlim() == pytest.approx((-0.055, 0.055))
+    assert all(right - left == 0 for left, right in bar_ends(svg))
+    assert "difference 0.00" in titled(svg)[0][1], "no signed zero in a hover title"
+    first = views.largest_changes(bundled(), ["KAZ", "KGZ"], 2021)
+    assert first.empty, "the first edition has no changes"
+    assert not bar_ends(assert_safe(charts.change_bars(first, "No changes")))
+    assert not bar_ends(assert_safe(charts.difference_bars(differences.head(0))))
+    flat = views.largest_changes(bundled(), ["KAZ", "KGZ"], 2023).head(2).assign(change=[-0.0, 0.0])
+    assert [t.endswith("(0.00)") for _, t in titled(assert_safe(charts.change_bars(flat)))] == [True, True]
+
+
+def test_long_labels_widen_the_chart_instead_of_leaving_it():
+    changes = views.largest_changes(bundled(), ["KAZ", "KGZ"], 2023)
+    short = charts.change_bars(changes)
+    long = changes.assign(country=["St. Vincent and the Grenadines"] * len(changes),
+                          label=["Extortion and protection racketeering"] * len(changes))
+    chart = charts.change_bars(long)
+    svg = assert_safe(chart)
+    label = "St. Vincent and the Grenadines \u00b7 Extortion and protection racketeering"
+    ticks = [el for el in parse(svg).iter(NS + "text") if el.text == label]
+    assert ticks and all(float(el.get("x")) - core.text_width(label, core.FONT) > 0 for el in ticks), \
+        "every label inside the chart"
+    assert chart.width > short.width, "the chart grows, the plot keeps its width"
+    plot = [right - left for left, right in bar_ends(svg)]
+    assert plot == pytest.approx([right - left for left, right in bar_ends(assert_safe(short))], abs=0.02)
+    table = views.indicator_scores(bundled(), "KGZ", 2025)
+    assert charts.indicator_bars(table, "t", 2023).width == 8 * core.PX, "the indicators' labels fit as they are"
+
+
+def test_text_width_is_dejavu_sans_for_ascii_and_accented_names():
+    assert core.text_width("Government transparency and accountability", 12) == pytest.approx(274.5, abs=3)
+    assert core.text_width("S\u00e3o Tom\u00e9", 10) == core.text_width("Sao Tome", 10)
+    assert core.text_width("iiii", 10) < core.text_width("WWWW", 10)
+
+
+def test_heatmap_country_names_fit_below_their_columns():
+    data = bundled()
+    matrix = views.indicator_matrix(data, ["KAZ", "KGZ"], 2023)
+    names = ["St. Vincent and the Grenadines", "S\u00e3o Tom\u00e9 and Pr\u00edncipe & <Co>"]
+    long = matrix.set_axis(names, axis=1)
+    chart = charts.heatmap(long, "t")
+    svg = assert_safe(chart)
+    placed = [el for el in parse(svg).iter(NS + "text") if el.text in names]
+    assert len(placed) == 2 and all("rotate(-90" in el.get("transform", "") for el in placed), \
+        "names too wide for their columns read upwards"
+    for el in placed:
+        assert float(el.get("y")) + core.text_width(el.text, core.FONT) < chart.height, "and end inside the chart"
+    assert chart.height > charts.heatmap(matrix, "t").height
+    upright = [el for el in parse(charts.heatmap(matrix, "t").svg("a")).iter(NS + "text") if el.text == "Kazakhstan"]
+    assert upright and "transform" not in upright[0].attrib, "short names stay level"
+
+
+def test_series_with_a_missing_value_draw_the_rest():
+    series = views.country_series(bundled(), "KAZ")
+    first = series[series["series"] == series["series"].iloc[0]]
+    gap = first.assign(value=[float("nan"), *first["value"].iloc[1:]])
+    svg = assert_safe(charts.series_lines(gap, "t"))
+    points = titled(svg, "circle")
+    assert len(points) == len(first) - 1 and all(t for _, t in points)
+    assert_safe(charts.series_lines(first.assign(value=float("nan")), "t"))

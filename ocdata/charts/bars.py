@@ -28,6 +28,7 @@ from ocdata.charts.core import (
     nice_ticks,
     padded,
     score,
+    text_width,
     title_room,
     wrap_title,
     x_axis,
@@ -35,7 +36,7 @@ from ocdata.charts.core import (
 )
 from ocdata.codebook import composites_bottom_up
 from ocdata.codebook import labels as codebook_labels
-from ocdata.views.display import BETTER, WORSE, direction
+from ocdata.views.display import BETTER, WORSE, direction, signed
 
 UNPRINTED = ("inferred", "backcast")
 """Origins of a score that was not printed: its bar is hatched."""
@@ -46,10 +47,14 @@ _LABEL_ROOM = 2.6 * FONT
 
 def _frame(width: float, height: float, n: int, bar: float, *, left: float, top: float, bottom: float,
            right: float = 0.25, title: str = "", keys: Sequence[Key] = (), xlim: tuple[float, float] = SCORE_RANGE,
-           ) -> tuple[Canvas, Axes, list[str]]:
+           labels: Sequence[str] = ()) -> tuple[Canvas, Axes, list[str]]:
     """A canvas ``width`` × ``height`` inches with fixed margins (inches), grown where the legend needs more
-    room, and the axes of ``n`` bars of relative thickness ``bar``, the first on top."""
-    w, h = width * PX, height * PX
+    room, and the axes of ``n`` bars of relative thickness ``bar``, the first on top. The canvas grows wider (the
+    plot keeps its width) where the longest of the bars' ``labels`` needs more room than ``left``."""
+    wide = max((text_width(label, FONT) for label in labels), default=0.0) + 7 * PT + 0.08 * PX
+    grow_left = max(0.0, wide - left * PX)
+    w, h = width * PX + grow_left, height * PX
+    left += grow_left / PX
     lines = wrap_title(title, w)
     top_px = title_room(lines, top * PX)
     room = bottom * PX - _LABEL_ROOM - 0.35 * PX
@@ -114,7 +119,7 @@ def indicator_bars(table: pd.DataFrame, title: str = "", previous_edition: int |
     if marked:
         keys.append(_previous_key(previous_edition))
     canvas, ax, lines = _frame(8.0, 1.5 + 0.21 * max(n, 1), n, 0.72, left=3.1, top=0.45, bottom=0.95, title=title,
-                               keys=keys)
+                               keys=keys, labels=[str(label) for label in table["label"]])
     ticks = list(range(SCORE_RANGE[0], SCORE_RANGE[1] + 1, 2))
     x_axis(canvas, ax, ticks, label="score (1 = lowest, 10 = highest)")
     titles = [f"{label}: {score(s)}" + (f", {_ORIGIN_WORDS[o]}" if h else "") + _was(p, previous_edition)
@@ -136,15 +141,15 @@ def pillar_bars(headline: pd.DataFrame, title: str = "", previous_edition: int |
     marked = any(not math.isnan(p) for p in previous)
     keys = [_previous_key(previous_edition)] if marked else []
     extra = 0.3 if marked else 0
+    labels = [f"{label}  {s:.2f}" for label, s in zip(table["label"], table["score"], strict=True)]
     canvas, ax, lines = _frame(6.5, 2.5 + extra, len(table), 0.62, left=1.8, top=0.45, bottom=0.55 + extra,
-                               title=title, keys=keys)
+                               title=title, keys=keys, labels=labels)
     x_axis(canvas, ax, list(range(SCORE_RANGE[0], SCORE_RANGE[1] + 1, 2)))
     titles = [f"{label}: {score(s)}{_was(p, previous_edition)}"
               for label, s, p in zip(table["label"], table["score"], previous, strict=True)]
     _bars(canvas, ax, list(table["score"]), [PILLAR_COLORS[i] for i in table["indicator"]], 0.62, titles)
     if marked:
         _ticks(canvas, ax, previous, 200 ** 0.5 * PT, 2 * PT)
-    labels = [f"{label}  {s:.2f}" for label, s in zip(table["label"], table["score"], strict=True)]
     y_axis(canvas, ax, list(range(len(table))), labels, grid=False, pre=True)
     return _finish(canvas, lines, keys)
 
@@ -172,7 +177,9 @@ def _diverging(canvas: Canvas, ax: Axes, values: Sequence[float], colours: Seque
 
 def _limits(values: Sequence[float]) -> tuple[float, float]:
     """Limits of bars from zero, padded on the sides away from zero (where bars end, as matplotlib's)."""
-    finite = [v for v in values if not math.isnan(v)] or [0.0]
+    finite = [v for v in values if not math.isnan(v)]
+    if not any(finite):  # no bars, or all of length zero: matplotlib's limits around zero
+        return padded(-0.05, 0.05)
     lo, hi = padded(min(0.0, *finite), max(0.0, *finite))
     return (0.0 if min(finite) >= 0 else lo), (0.0 if max(finite) <= 0 else hi)
 
@@ -187,13 +194,13 @@ def difference_bars(differences: pd.DataFrame, title: str = "", n: int = 20) -> 
                  if c not in {"indicator", "indicator_id", "pillar", "difference", "highest", "lowest"}]
     two = "highest" not in table and len(countries) == 2
     keys = [Key(f"{countries[0]} worse off", WORSE), Key(f"{countries[0]} better off", BETTER)] if two else []
-    canvas, ax, lines = _frame(8.0, 1.6 + 0.24 * max(len(table), 1), len(table), 0.7, left=3.1, top=0.45,
-                               bottom=0.95, title=title, keys=keys, xlim=_limits(values))
     labels = [str(v) for v in table["indicator"]]
+    canvas, ax, lines = _frame(8.0, 1.6 + 0.24 * max(len(table), 1), len(table), 0.7, left=3.1, top=0.45,
+                               bottom=0.95, title=title, keys=keys, xlim=_limits(values), labels=labels)
     if two:
         colours = change_colors(ids_of(labels), values)
         a, b = countries
-        titles = [f"{label}: {a} {score(x)}, {b} {score(y)}, difference {d:+.2f}"
+        titles = [f"{label}: {a} {score(x)}, {b} {score(y)}, difference {signed(d)}"
                   for label, x, y, d in zip(labels, table[a], table[b], values, strict=True)]
         xlabel = f"{a} minus {b}"
     else:
@@ -213,10 +220,10 @@ def change_bars(changes: pd.DataFrame, title: str = "") -> Chart:
     meaning: worse (criminality up, resilience down) or better."""
     values = [float(v) for v in changes["change"]]
     keys = [Key("worse", WORSE), Key("better", BETTER)]
-    canvas, ax, lines = _frame(8.0, 1.6 + 0.24 * max(len(changes), 1), len(changes), 0.7, left=4.0, top=0.45,
-                               bottom=0.95, title=title, keys=keys, xlim=_limits(values))
     labels = [f"{c} · {label}" for c, label in zip(changes["country"], changes["label"], strict=True)]
-    titles = [f"{label}: {score(p)} to {score(s)} ({d:+.2f})"
+    canvas, ax, lines = _frame(8.0, 1.6 + 0.24 * max(len(changes), 1), len(changes), 0.7, left=4.0, top=0.45,
+                               bottom=0.95, title=title, keys=keys, xlim=_limits(values), labels=labels)
+    titles = [f"{label}: {score(p)} to {score(s)} ({signed(d)})"
               for label, p, s, d in zip(labels, changes["previous_score"], changes["score"], values, strict=True)]
     _diverging(canvas, ax, values, change_colors(list(changes["indicator"]), values), titles, labels,
                "change in score since the previous edition")

@@ -21,6 +21,7 @@ from ocdata.charts.core import (
     esc,
     num,
     score,
+    text_width,
     title_room,
     wrap_title,
 )
@@ -74,8 +75,12 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
     dims = np.array([dimension_of(p) for p in ids])
     parts = [(dims == name, name) for name in metrics() if (dims == name).any()]
     heights = [int(m.sum()) for m, _ in parts]
-    extra = 1.1 if cols > 6 else 0.35
+    countries = [str(c) for c in matrix.columns]
     w = max(5.5, 5.0 + 0.5 * cols) * PX
+    widest = max((text_width(c, FONT) for c in countries), default=0.0)
+    # Country names read upwards where they would not fit side by side under their columns.
+    upright = cols > 6 or widest > 0.95 * (w - 4.4 * PX) / max(cols, 1)
+    extra = max(1.1, (widest + 7 * PT) / PX + 0.05) if upright else 0.35
     h = (1.0 + 0.22 * rows + 0.35 * len(parts) + extra) * PX
     lines = wrap_title(title, w)
     top = title_room(lines, 0.75 * PX, True)
@@ -84,7 +89,6 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
     mean = (bottom - top) / (len(parts) + hspace * (len(parts) - 1)) if parts else 0
     unit = mean * len(parts) / max(sum(heights), 1)
     canvas = Canvas(w, h)
-    countries = [str(c) for c in matrix.columns]
     labels = [str(i) for i in matrix.index]
     values = matrix.to_numpy(dtype="float64", na_value=np.nan)
     annotate = cols <= 14
@@ -116,7 +120,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
             for c, country in enumerate(countries):
                 xc = left + (c + 0.5) * cell_w
                 canvas.line(xc, ax.bottom, xc, ax.bottom + 3.5 * PT, "#000")
-                if cols > 6:
+                if upright:
                     canvas.add(f'<text x="{num(xc)}" y="{num(ax.bottom + 7 * PT)}" font-size="{num(FONT)}" '
                                f'text-anchor="end" transform="rotate(-90 {num(xc)} {num(ax.bottom + 7 * PT)})" '
                                f'dy="0.36em">{esc(country)}</text>')

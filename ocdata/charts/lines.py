@@ -149,8 +149,9 @@ def series_lines(series: pd.DataFrame, title: str = "") -> Chart:
         part = series[series["series"] == name]
         years = [int(y) for y in part["year"]]
         values = [float(v) for v in part["value"]]
+        known = [v for v in values if not math.isnan(v)] or [0.0]
         xlim = padded(min(years), max(years))
-        ylim = padded(min(values), max(values))
+        ylim = padded(min(known), max(known))
         ax = Axes(*box, xlim, ylim)
         xticks = [t for t in nice_ticks(*xlim, most=7) if float(t).is_integer()]
         yticks = nice_ticks(*ylim, most=7)
@@ -161,6 +162,6 @@ def series_lines(series: pd.DataFrame, title: str = "") -> Chart:
         _panel_title(canvas, ax, name.replace("_", " ").capitalize())
         unit = str(part["unit"].iloc[0])
         _plot(canvas, ax, years, values, SERIES_COLOR, 1.5 * PT, 1.5 * PT,
-              [f"{y}: {v:,.0f} {unit}" for y, v in zip(years, values, strict=True)])
+              [f"{y}: {v:,.0f} {unit}" if not math.isnan(v) else "" for y, v in zip(years, values, strict=True)])
     draw_title(canvas, lines)
     return canvas.chart()
