@@ -291,3 +291,20 @@ def test_series_with_a_missing_value_draw_the_rest():
     points = titled(svg, "circle")
     assert len(points) == len(first) - 1 and all(t for _, t in points)
     assert_safe(charts.series_lines(first.assign(value=float("nan")), "t"))
+
+
+def test_small_multiples_keep_long_country_names_inside_their_panels():
+    history = views.composite_history(bundled(), ["KAZ", "KGZ"])
+    names = ["St. Vincent and the Grenadines", "Bosnia and Herzegovina", "Central African Republic",
+             "S\u00e3o Tom\u00e9 and Pr\u00edncipe", "Trinidad and Tobago", "Papua New Guinea", "Antigua and Barbuda",
+             "C\u00f4te d'Ivoire", "Kazakhstan"]
+    many = pd.concat([history[history["iso3"] == "KAZ"].assign(country=n) for n in names], ignore_index=True)
+    svg = assert_safe(charts.composite_lines(many, "Nine"))
+    titles = [el for el in parse(svg).iter(NS + "text") if el.get("font-weight") == "bold" and el.text != "Nine"]
+    assert sorted(el.text for el in titles) == sorted(names)
+    first, second = (el for el in titles if el.text in names[:2])
+    right_of_first = float(first.get("x")) + core.text_width(first.text, float(first.get("font-size")), bold=True) / 2
+    left_of_second = float(second.get("x")) - core.text_width(second.text, float(second.get("font-size")),
+                                                              bold=True) / 2
+    assert right_of_first < left_of_second, "neighbouring panel titles do not run into each other"
+    assert float(first.get("font-size")) < core.FONT == float(second.get("font-size"))

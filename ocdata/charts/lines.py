@@ -45,8 +45,22 @@ def panel_boxes(left: float, top: float, right: float, bottom: float, rows: int,
              top + r * h * (1 + hspace) + h) for r in range(rows) for c in range(cols)]
 
 
-def _panel_title(canvas: Canvas, ax: Axes, text: str) -> None:
-    canvas.text((ax.left + ax.right) / 2, ax.top - 6 * PT, text, FONT, "middle", bold=True)
+def _panel_title(canvas: Canvas, ax: Axes, text: str, room: float = 0.0) -> None:
+    """The panel's title centred above it, in a smaller font or on two lines where it is wider than ``room`` px
+    (the panel and half the gaps beside it), so that neighbours' titles never run into each other."""
+    room = room or ax.width
+    size = max(7 * PT, min(FONT, FONT * room / max(text_width(text, FONT, bold=True), 1)))
+    lines = [text]
+    if text_width(text, size, bold=True) > room:
+        words, lines = text.split(), [""]
+        for word in words:
+            joined = f"{lines[-1]} {word}".strip()
+            if lines[-1] and text_width(joined, size, bold=True) > room:
+                lines.append(word)
+            else:
+                lines[-1] = joined
+    for k, line in enumerate(reversed(lines)):
+        canvas.text((ax.left + ax.right) / 2, ax.top - 6 * PT - k * 1.15 * size, line, size, "middle", bold=True)
 
 
 def _plot(canvas: Canvas, ax: Axes, xs: Sequence[float], ys: Sequence[float], colour: str, width: float,
@@ -114,7 +128,8 @@ def composite_lines(history: pd.DataFrame, title: str = "") -> Chart:
         y_axis(canvas, ax, yticks, tick_labels=first, label="score" if first or every_label else "",
                label_offset=text_width("10", FONT) if first else 0)
         if titled:
-            _panel_title(canvas, ax, str(name))
+            gap = boxes[1][0] - boxes[0][2] if cols > 1 else 0.0
+            _panel_title(canvas, ax, str(name), ax.width + gap * 0.9)
         for _, colour, key in series:
             part = groups.get(key)
             if part is None:
