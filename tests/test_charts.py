@@ -308,3 +308,23 @@ def test_small_multiples_keep_long_country_names_inside_their_panels():
                                                               bold=True) / 2
     assert right_of_first < left_of_second, "neighbouring panel titles do not run into each other"
     assert float(first.get("font-size")) < core.FONT == float(second.get("font-size"))
+
+
+def test_labels_of_close_points_do_not_overlap():
+    peers = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC", "DDD", "EEE"],
+                          "country": ["Alpha Land", "Beta Republic", "Gamma", "Delta Isles", "Epsilon"],
+                          "continent": "X", "region": "R", "criminality": [5.0, 5.05, 5.1, 4.95, 2.0],
+                          "resilience": [5.0, 5.1, 4.9, 5.05, 8.0]})
+    svg = charts.peer_scatter(peers, ["AAA", "BBB", "CCC", "DDD"], "R").svg("peers")
+    boxes = []
+    for x, y, anchor, name in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" font-size="[\d.]+"( text-anchor="end")?'
+                                         r' font-weight="bold">([^<]+)</text>', svg):
+        if name not in set(peers["country"]):
+            continue  # the title
+        width = core.text_width(name, core.SMALL, bold=True)
+        left = float(x) - width if anchor else float(x)
+        boxes.append((left, float(y) - core.SMALL * 0.8, left + width, float(y) + core.SMALL * 0.2))
+    assert len(boxes) == 4
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)

@@ -37,6 +37,33 @@ def _radius(area: float) -> float:
     return area**0.5 / 2 * PT
 
 
+Box = tuple[float, float, float, float]
+"""A label's box in px: left, top, right, bottom."""
+
+
+def _place_label(cx: float, cy: float, width: float, right_edge: float, taken: list[Box]) -> tuple[float, float, str]:
+    """Where a point's label goes (x, baseline y, text anchor): the first of above right, below right, above left,
+    below left that stays inside the chart and clears the labels placed before it (else the first inside);
+    its box is added to ``taken``."""
+    gap, rise, height = 6 * PT, 5 * PT, SMALL
+    spots = [(cx + gap, cy - rise, "start"), (cx + gap, cy + rise + height * 0.8, "start"),
+             (cx - gap, cy - rise, "end"), (cx - gap, cy + rise + height * 0.8, "end")]
+
+    def box(x: float, y: float, anchor: str) -> Box:
+        left = x if anchor == "start" else x - width
+        return left, y - height * 0.8, left + width, y + height * 0.2
+
+    inside = [s for s in spots if box(*s)[0] >= 0 and box(*s)[2] <= right_edge] or spots
+    free = [s for s in inside if not any(_overlap(box(*s), other) for other in taken)]
+    x, y, anchor = (free or inside)[0]
+    taken.append(box(x, y, anchor))
+    return x, y, anchor
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | None = None, title: str = "") -> Chart:
     """Criminality against resilience for every country of an edition (table from ``views.peer_scores``);
     ``region``'s countries coloured, ``highlight`` (ISO3) labelled."""
@@ -64,13 +91,13 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
                 canvas.circle(ax.x(x), ax.y(y), _radius(area), colour, t)
     chosen = set(highlight)
     ring = f' stroke="{HIGHLIGHT}" stroke-width="{1.5 * PT:.2f}"'
+    taken: list[Box] = []
     for iso3, n, x, y, t in zip(peers["iso3"], names, xs, ys, hover, strict=True):
         if iso3 in chosen and x == x and y == y:
             cx, cy = ax.x(x), ax.y(y)
             canvas.circle(cx, cy, _radius(70), "none", t, ring)
-            right = cx + 6 * PT + text_width(n, SMALL) * 1.1 > w
-            canvas.text(cx - 6 * PT if right else cx + 6 * PT, cy - 5 * PT, n, SMALL, "end" if right else "start",
-                        bold=True)
+            lx, ly, anchor = _place_label(cx, cy, text_width(n, SMALL, bold=True), w, taken)
+            canvas.text(lx, ly, n, SMALL, anchor, bold=True)
     draw_title(canvas, lines)
     draw_legend(canvas, keys)
     return canvas.chart()
