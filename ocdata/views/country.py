@@ -276,12 +276,13 @@ def cited_sources(data, countries: Sequence[str], editions: Iterable[int] | None
     """
     ids: set[str] = set()
     editions = None if editions is None else [int(e) for e in editions]
-    for name in ("scores", "ranks", "narratives", "profiles"):
+    ids.update(_split_sources(scores_of(data, countries)["source"]))  # every edition's: changes cite them
+    for name in ("ranks", "narratives", "profiles"):
         table = getattr(data, name)
         if table.empty:
             continue
         mask = table["iso3"].isin(list(countries))
-        if editions is not None and name != "scores":
+        if editions is not None:
             mask &= table["edition"].isin(editions)
         ids.update(_split_sources(table.loc[mask, "source"]))
     for name in ("series", "claims"):

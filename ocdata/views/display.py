@@ -167,9 +167,9 @@ class Cell:
     def min_width(self) -> str:
         """The width a column keeps for long text (a long name, a list of countries), ``""`` for none: in a
         table wider than the screen the browser would otherwise squeeze it into a column a word wide."""
-        if self.numeric:
+        if self.numeric or len(self.text) <= LONG_TEXT[-1][0]:
             return ""
-        return next((width for length, width in LONG_TEXT if len(self.text) > length), "")
+        return next(width for length, width in LONG_TEXT if len(self.text) > length)
 
 
 @dataclass
