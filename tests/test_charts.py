@@ -328,3 +328,9 @@ def test_labels_of_close_points_do_not_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_with_no_country_singled_out_the_legend_says_what_a_dot_is():
+    peers = views.peer_scores(with_peers(), 2023)
+    assert ">a country</text>" in charts.peer_scatter(peers, []).svg("peers")
+    assert ">other countries</text>" in charts.peer_scatter(peers, ["KGZ"]).svg("peers")

@@ -68,8 +68,9 @@ def peer_scatter(peers: pd.DataFrame, highlight: Sequence[str], region: str | No
     """Criminality against resilience for every country of an edition (table from ``views.peer_scores``);
     ``region``'s countries coloured, ``highlight`` (ISO3) labelled."""
     y_metric, x_metric = metrics()  # criminality up, resilience across
-    keys = [Key("other countries", MUTED, "dot")]
     in_region = (peers["region"] == region).tolist() if region else [False] * len(peers)
+    singled_out = any(in_region) or peers["iso3"].isin(list(highlight)).any()
+    keys = [Key("other countries" if singled_out else "a country", MUTED, "dot")]
     if any(in_region):
         keys.append(Key(str(region), REGION_COLOR, "dot"))
     w, h = 7.5 * PX, 5.6 * PX
