@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Collection
 from functools import lru_cache
@@ -216,28 +217,34 @@ def _quantum(view_width: float, width: int | None) -> float:
     return max((q for q in (0.1, 0.2, 0.5, 1.0, 2.0) if q <= limit), default=0.1)
 
 
-def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas–Peucker: the points of a closed ring that keep it within ``tolerance``."""
-    if len(points) < 4:
-        return points
+def keep_indices(points: list[tuple[float, float]], tolerance: float) -> list[int]:
+    """Douglas–Peucker: the indices of the points kept, ends included; a closed arc is measured from its start.
+    (``scripts/world_shapes.py`` simplifies the shipped shapes with it too.)"""
+    if len(points) < 3:
+        return list(range(len(points)))
     keep = [False] * len(points)
     keep[0] = keep[-1] = True
     stack = [(0, len(points) - 1)]
     while stack:
         first, last = stack.pop()
-        (x0, y0), (x1, y1) = points[first], points[last]
-        dx, dy = x1 - x0, y1 - y0
-        norm = (dx * dx + dy * dy) ** 0.5
-        worst, index = 0.0, 0
+        (x1, y1), (x2, y2) = points[first], points[last]
+        dx, dy = x2 - x1, y2 - y1
+        norm = math.hypot(dx, dy)
+        worst, index = -1.0, -1
         for i in range(first + 1, last):
             px, py = points[i]
-            dist = abs(dy * (px - x0) - dx * (py - y0)) / norm if norm else ((px - x0) ** 2 + (py - y0) ** 2) ** 0.5
-            if dist > worst:
-                worst, index = dist, i
-        if worst > tolerance:
+            d = abs(dy * (px - x1) - dx * (py - y1)) / norm if norm else math.hypot(px - x1, py - y1)
+            if d > worst:
+                worst, index = d, i
+        if index > 0 and worst > tolerance:
             keep[index] = True
-            stack.extend(((first, index), (index, last)))
-    return [p for p, k in zip(points, keep, strict=True) if k]
+            stack += [(first, index), (index, last)]
+    return [i for i, k in enumerate(keep) if k]
+
+
+def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """The points of a closed ring that keep it within ``tolerance`` (a ring of three points as it is)."""
+    return points if len(points) < 4 else [points[i] for i in keep_indices(points, tolerance)]
 
 
 @lru_cache(maxsize=4096)

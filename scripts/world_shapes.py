@@ -32,6 +32,7 @@ import tarfile
 from pathlib import Path
 
 from ocdata.atomic import write_text_atomic
+from ocdata.maps import keep_indices
 
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "ocdata" / "data"
 SOURCE_MEMBER = "package/countries-50m.json"
@@ -105,35 +106,6 @@ def project(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
         x, y = equal_earth(lon, lat)
         out.append(((x + X_MAX) * SCALE, -y * SCALE))
     return out
-
-
-def keep_indices(points: list[tuple[float, float]], tolerance: float) -> list[int]:
-    """Douglas–Peucker: the indices of the points kept, ends included; a closed arc is measured from its start."""
-    if len(points) < 3:
-        return list(range(len(points)))
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x1, y1), (x2, y2) = points[first], points[last]
-        dx, dy = x2 - x1, y2 - y1
-        norm = math.hypot(dx, dy)
-        worst, index = -1.0, -1
-        for i in range(first + 1, last):
-            px, py = points[i]
-            d = abs(dy * (px - x1) - dx * (py - y1)) / norm if norm else math.hypot(px - x1, py - y1)
-            if d > worst:
-                worst, index = d, i
-        if index > 0 and worst > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    return [i for i, k in enumerate(keep) if k]
-
-
-def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """The points Douglas–Peucker keeps at ``tolerance``."""
-    return [points[i] for i in keep_indices(points, tolerance)]
 
 
 def cut_antimeridian(ring: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
