@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
@@ -69,12 +70,69 @@ def score_titles(scores: pd.DataFrame, edition: int,
             for iso3, found in sorted(parts.items())}
 
 
-def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: bool,
-                  links: dict[str, str] | None = None, titles: dict[str, str] | None = None,
-                  highlight: Collection[str] = (), focus: Collection[str] | None = None,
-                  width: int | None = None, domain: tuple[float, float] | None = None,
-                  cmap: str | None = None, caption: str | None = None, unlisted: str = "no data") -> str:
-    """An SVG choropleth of ``values`` (columns ``iso3``, ``score``), darker where worse.
+@dataclass(frozen=True)
+class MapLegend:
+    """What a map's legend says, one model for both drawings (inside the SVG, or HTML under it): the title, the
+    colour steps from ``low`` to ``high``, what grey land is, and the countries without data (names, in order)."""
+
+    title: str
+    low: float
+    high: float
+    higher_is_worse: bool
+    colours: tuple[str, ...]
+    grey: str
+    missing: tuple[str, ...]
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        """The colour bar's end labels, such as ``1.62 (better)`` and ``8.15 (worse)``."""
+        low_word, high_word = ("better", "worse") if self.higher_is_worse else ("worse", "better")
+        return f"{self.low:.2f} ({low_word})", f"{self.high:.2f} ({high_word})"
+
+    @property
+    def no_data(self) -> str:
+        """The hatched swatch's words, with the count of countries without data."""
+        return f"no data ({len(self.missing)})"
+
+    @property
+    def named(self) -> str:
+        """``No data: ...`` naming the first countries without data (``""`` when every country has a score)."""
+        if not self.missing:
+            return ""
+        named = ", ".join(self.missing[:MAX_NAMED])
+        named += f" and {len(self.missing) - MAX_NAMED} more" if len(self.missing) > MAX_NAMED else ""
+        return f"No data: {named}"
+
+
+SMALL_COUNTRY = "small country (a dot)"
+
+
+@dataclass(frozen=True)
+class WorldMap:
+    """A drawn map: the SVG and its legend's model; ``legend_inside`` says whether the SVG draws the legend
+    (otherwise :meth:`html` adds :func:`legend_html` under it)."""
+
+    svg: str
+    legend: MapLegend
+    legend_inside: bool
+
+    def html(self) -> str:
+        """The SVG, then the HTML legend where the SVG has none."""
+        return self.svg if self.legend_inside else self.svg + legend_html(self.legend)
+
+
+def world_map_svg(values: pd.DataFrame, **options) -> str:
+    """The SVG of :func:`draw_world_map` (the same options); with ``legend="html"`` it has no legend."""
+    return draw_world_map(values, **options).svg
+
+
+def draw_world_map(values: pd.DataFrame, *, metric_label: str, higher_is_worse: bool,
+                   links: dict[str, str] | None = None, titles: dict[str, str] | None = None,
+                   highlight: Collection[str] = (), focus: Collection[str] | None = None,
+                   width: int | None = None, domain: tuple[float, float] | None = None,
+                   cmap: str | None = None, caption: str | None = None, unlisted: str = "no data",
+                   legend: str = "svg") -> WorldMap:
+    """An SVG choropleth of ``values`` (columns ``iso3``, ``score``), darker where worse, and its legend.
 
     ``links`` wraps a country in ``<a href>``; ``titles`` replaces its hover title (default: name and score);
     ``highlight`` outlines countries; ``focus`` crops the map to a set of countries; ``width`` sets the
@@ -84,7 +142,12 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     legend) or ``"background"`` (plain land, for maps of a few countries among their neighbours) or ``"land"``
     (as ``"background"`` inside ``focus``; outside it plain land drawn with the land outside the index, without
     titles: the smallest locator maps).
+    ``legend``: ``"svg"`` draws the legend inside the SVG, in map units (it shrinks with the map: a notebook's
+    map, a standalone file); ``"html"`` leaves it out (the viewBox ends at the map) for the page to place
+    :func:`legend_html` under the map, at the page's text size.
     """
+    if legend not in ("svg", "html"):
+        raise ParameterError(f"legend: expected 'svg' or 'html', found {legend!r}")
     if unlisted not in ("no data", "background", "land"):
         raise ParameterError(f"unlisted: expected 'no data', 'background' or 'land', found {unlisted!r}")
     shapes = load_shapes()
@@ -116,8 +179,10 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
     missing = sorted((iso3 for iso3, v in scores.items() if v is None and iso3 in listed),
                      key=lambda c: names.get(c, c))
     grey = "not in the index" if unlisted == "no data" else "no report here" if links else "other land"
-    legend, legend_height = _legend(metric_label, higher_is_worse, low, high, colour,
-                                    [names.get(c, c) for c in missing], vx, vy + vh, u, grey)
+    model = MapLegend(title=metric_label, low=low, high=high, higher_is_worse=higher_is_worse,
+                      colours=tuple(colour(low + (high - low) * (i + 0.5) / LEGEND_STEPS) for i in range(LEGEND_STEPS)),
+                      grey=grey, missing=tuple(names.get(c, c) for c in missing))
+    drawn, legend_height = _legend(model, vx, vy + vh, u) if legend == "svg" else ("", 0.0)
     p = _PREFIX
     head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(vx)} {_f(vy)} {_f(vw)} {_f(vh + legend_height)}"'
@@ -166,9 +231,9 @@ def world_map_svg(values: pd.DataFrame, *, metric_label: str, higher_is_worse: b
             body.append(f'<a href="{escape(href)}" {attrs}>' + "".join(parts) + "</a>")
         else:
             body.append(f"<g {attrs}>" + "".join(parts) + "</g>")
-    svg = "\n".join([*head, "<g>", *body, "</g></g>", legend, "</svg>"]) + "\n"
+    svg = "\n".join([*head, "<g>", *body, "</g></g>", *([drawn] if drawn else []), "</svg>"]) + "\n"
     prefix = "m" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:8]
-    return svg.replace(_PREFIX, prefix)
+    return WorldMap(svg=svg.replace(_PREFIX, prefix), legend=model, legend_inside=legend == "svg")
 
 
 def _scores(values: pd.DataFrame, known: dict) -> dict[str, float | None]:
@@ -321,15 +386,13 @@ def _view(shapes: dict, focus: Collection[str] | None) -> tuple[float, float, fl
     return round(x0, 1), round(y0, 1), round(w, 1), round(h, 1)
 
 
-def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, missing: list[str],
-            x: float, y: float, u: float, grey: str = "not in the index") -> tuple[str, float]:
-    """The legend below the map, and its height: the colour bar with its ends (better, worse), then the
-    swatches for no data, grey land (``grey`` says what it is) and small countries, then the countries without
-    data."""
+def _legend(legend: MapLegend, x: float, y: float, u: float) -> tuple[str, float]:
+    """The legend drawn inside the SVG below the map, and its height: the colour bar with its ends (better,
+    worse), then the swatches for no data, grey land and small countries, then the countries without data."""
     font, bar_w, bar_h = 19 * u, 330 * u, 13 * u
     left = x + 10 * u
     step = bar_w / LEGEND_STEPS
-    low_word, high_word = ("better", "worse") if higher_is_worse else ("worse", "better")
+    low_text, high_text = legend.ends
     label_y = y + 10 * u + font
     bar_y = label_y + 0.4 * font
     ticks_y = bar_y + bar_h + font * 1.05
@@ -337,21 +400,21 @@ def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, 
     sw = 20 * u
     out = [
         f'<g class="ocdata-map-legend" font-size="{_f(font)}" fill="#222">',
-        f'<text x="{_f(left)}" y="{_f(label_y)}" font-weight="bold">{escape(label)}</text>',
+        f'<text x="{_f(left)}" y="{_f(label_y)}" font-weight="bold">{escape(legend.title)}</text>',
         "".join(
             f'<rect x="{_f(left + i * step)}" y="{_f(bar_y)}" width="{_f(step + 0.2 * u)}" height="{_f(bar_h)}"'
-            f' fill="{colour(low + (high - low) * (i + 0.5) / LEGEND_STEPS)}"/>'
-            for i in range(LEGEND_STEPS)
+            f' fill="{fill}"/>'
+            for i, fill in enumerate(legend.colours)
         ),
-        f'<text x="{_f(left)}" y="{_f(ticks_y)}">{low:.2f} ({low_word})</text>',
-        f'<text x="{_f(left + bar_w)}" y="{_f(ticks_y)}" text-anchor="end">{high:.2f} ({high_word})</text>',
+        f'<text x="{_f(left)}" y="{_f(ticks_y)}">{escape(low_text)}</text>',
+        f'<text x="{_f(left + bar_w)}" y="{_f(ticks_y)}" text-anchor="end">{escape(high_text)}</text>',
     ]
     swatches = [
         (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="url(#{_PREFIX}-n)" stroke="#888"'
-         f' stroke-width="{_f(0.5 * u)}"/>', f"no data ({len(missing)})", 150),
-        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="{OUTSIDE}"/>', grey, 175),
+         f' stroke-width="{_f(0.5 * u)}"/>', legend.no_data, 150),
+        (f'<rect width="{_f(sw)}" height="{_f(bar_h)}" fill="{OUTSIDE}"/>', legend.grey, 175),
         (f'<circle cx="{_f(sw / 2)}" cy="{_f(bar_h / 2)}" r="{_f(DOT_RADIUS * 1.3 * u)}" fill="#bbb" stroke="#333"'
-         f' stroke-width="{_f(0.5 * u)}"/>', "small country (a dot)", 0),
+         f' stroke-width="{_f(0.5 * u)}"/>', SMALL_COUNTRY, 0),
     ]
     sx = left
     for mark, text, advance in swatches:
@@ -359,13 +422,46 @@ def _legend(label: str, higher_is_worse: bool, low: float, high: float, colour, 
                    f'<text x="{_f(sw + 6 * u)}" y="{_f(bar_h - 1 * u)}">{escape(text)}</text></g>')
         sx += (sw + 6 * u) + advance * u
     height = row_y + bar_h - y + 8 * u
-    if missing:
-        named = ", ".join(missing[:MAX_NAMED])
-        named += f" and {len(missing) - MAX_NAMED} more" if len(missing) > MAX_NAMED else ""
-        out.append(f'<text x="{_f(left)}" y="{_f(row_y + bar_h + font * 1.3)}">No data: {escape(named)}</text>')
+    if legend.named:
+        out.append(f'<text x="{_f(left)}" y="{_f(row_y + bar_h + font * 1.3)}">{escape(legend.named)}</text>')
         height += font * 1.3
     out.append("</g>")
     return "\n".join(out), height
+
+
+_SWATCH = ("display:inline-block;box-sizing:border-box;width:1.5em;height:0.9em;vertical-align:-0.1em;"
+           "margin-right:0.35em")
+
+
+def legend_html(legend: MapLegend) -> str:
+    """The legend as HTML for under a map drawn with ``legend="html"``: text at the page's size that wraps on a
+    narrow screen, the same colour steps, end labels and swatches as the SVG legend; inline styles only (no
+    script, no class the page must define), every text escaped."""
+    low_text, high_text = legend.ends
+    bar = "".join(f'<span style="flex:1 1 0;background:{fill}"></span>' for fill in legend.colours)
+    hatch = (f"background:repeating-linear-gradient(45deg,#8c8c8c 0 1px,{NO_DATA} 1px 4px);"
+             "border:1px solid #888")
+    dot = ("display:inline-block;box-sizing:border-box;width:0.6em;height:0.6em;border-radius:50%;"
+           "background:#bbb;border:1px solid #333;margin:0 0.45em 0 0.45em")
+    swatches = [(f"{_SWATCH};{hatch}", legend.no_data), (f"{_SWATCH};background:{OUTSIDE}", legend.grey),
+                (dot, SMALL_COUNTRY)]
+    out = [
+        '<div class="oc-map-legend" style="display:flex;flex-wrap:wrap;align-items:center;gap:0.3rem 1.5rem;'
+        'font-size:0.85rem;line-height:1.35;color:#222;margin:0.4rem 0">',
+        f'<strong style="flex:0 0 auto">{escape(legend.title)}</strong>',
+        '<div style="flex:0 1 18rem;min-width:12rem">'
+        f'<div aria-hidden="true" style="display:flex;height:0.8rem">{bar}</div>'
+        '<div style="display:flex;justify-content:space-between;gap:0.5rem">'
+        f"<span>{escape(low_text)}</span><span>{escape(high_text)}</span></div></div>",
+        '<div style="display:flex;flex-wrap:wrap;gap:0.2rem 1.2rem">'
+        + "".join(f'<span style="white-space:nowrap"><span aria-hidden="true" style="{style}"></span>'
+                  f"{escape(text)}</span>" for style, text in swatches)
+        + "</div>",
+    ]
+    if legend.named:
+        out.append(f'<div style="flex:1 1 100%">{escape(legend.named)}</div>')
+    out.append("</div>")
+    return "".join(out)
 
 
 def _description(label: str, higher_is_worse: bool, scores: dict[str, float | None], names: dict[str, str],

@@ -67,8 +67,9 @@ def _map_edition(entries: dict[str, dict], profiles: dict[str, dict]) -> tuple[i
 
 def index_map(entries: dict[str, dict]) -> dict | None:
     """The index's map: criminality of one edition, each country with a profile in ``entries`` a link to it
-    (the map's edition, else its latest) with a hover title of its scores; None without any profile."""
-    from ocdata.maps import load_shapes, world_map_svg
+    (the map's edition, else its latest) with a hover title of its scores, and its legend as HTML for under it
+    (``svg``, ``legend``); None without any profile."""
+    from ocdata.maps import draw_world_map, legend_html, load_shapes
 
     known = load_shapes()["countries"]
     kinds = report_kinds()
@@ -100,13 +101,13 @@ def index_map(entries: dict[str, dict]) -> dict | None:
         rows.append({"iso3": iso3, "score": float("nan") if crim is None else float(crim)})
     table = pd.DataFrame(rows, columns=["iso3", "score"])
     few = table["score"].notna().sum() < MIN_SPAN  # two countries would span the whole scale between them
-    svg = world_map_svg(table, metric_label=f"Criminality {year}", domain=(1.0, 10.0) if few else None,
-                        higher_is_worse=True, links=links, titles=titles,
-                        caption=f"Criminality {year}: each country with a report here links to it",
-                        unlisted="background")
+    drawn = draw_world_map(table, metric_label=f"Criminality {year}", domain=(1.0, 10.0) if few else None,
+                           higher_is_worse=True, links=links, titles=titles,
+                           caption=f"Criminality {year}: each country with a report here links to it",
+                           unlisted="background", legend="html")
     editions = sorted({e["edition"] for e in profiles.values()})
-    return {"svg": Markup(svg), "edition": year, "editions": editions, "linked": len(links),
-            "overview": f"{overview}.html" if overview else ""}
+    return {"svg": Markup(drawn.svg), "legend": Markup(legend_html(drawn.legend)), "edition": year,
+            "editions": editions, "linked": len(links), "overview": f"{overview}.html" if overview else ""}
 
 
 def _names() -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Maps for the reports: a dataset in, an inline SVG (:class:`~ocdata.views.html.Html`) out.
+"""Maps for the reports: a dataset in, an inline SVG with an HTML legend under it (:class:`~ocdata.views.html.Html`)
+out; the legend is page text, readable on a phone however small the map is drawn.
 
 Every country shape carries a hover title with its scores (``Kyrgyzstan: criminality 5.25, resilience 3.79``);
 no script. The colour scale spans the edition's scores of every country the data has (1 to 10 when it has
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from ocdata.countries import load_groups
-from ocdata.maps import map_values, score_titles, world_map_svg
+from ocdata.maps import draw_world_map, map_values, score_titles
 from ocdata.views.html import Html
 
 __all__ = ["LOCATOR_WIDTH", "MIN_SPAN", "has_scores", "locator_map", "map_domain", "region_countries", "region_map",
@@ -45,8 +46,8 @@ def region_countries(data, country: str, edition: int) -> list[str]:
     return sorted(groups.loc[groups["region"] == region.iloc[0], "iso3"])
 
 
-def _figure(svg: str, caption: str) -> Html:
-    return Html(f'<figure class="oc-map" style="margin:0 0 1rem 0">{svg}'
+def _figure(figure: str, caption: str) -> Html:
+    return Html(f'<figure class="oc-map" style="margin:0 0 1rem 0">{figure}'
                 f'<figcaption style="font-size:0.85em;color:#57606a">{escape(caption)}</figcaption></figure>')
 
 
@@ -59,13 +60,13 @@ def locator_map(data, country: str, edition: int) -> Html:
     values = values[values["iso3"].isin(region)]
     members = set(region)
     titles = {c: t for c, t in score_titles(data.scores, edition).items() if c in members}
-    svg = world_map_svg(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
-                        titles=titles, highlight=[country], focus=region,
-                        width=LOCATOR_WIDTH, domain=map_domain(data, edition, "criminality"),
-                        caption=f"{names.get(country, country)} in its region, criminality {edition}",
-                        unlisted="land")
-    return _figure(svg, f"{names.get(country, country)} (outlined) among the countries of its region; "
-                        f"colour: criminality {edition}, darker is worse; other land grey.")
+    figure = draw_world_map(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
+                            titles=titles, highlight=[country], focus=region,
+                            width=LOCATOR_WIDTH, domain=map_domain(data, edition, "criminality"),
+                            caption=f"{names.get(country, country)} in its region, criminality {edition}",
+                            unlisted="land", legend="html").html()
+    return _figure(figure, f"{names.get(country, country)} (outlined) among the countries of its region; "
+                           f"colour: criminality {edition}, darker is worse; other land grey.")
 
 
 def region_map(data, countries: Sequence[str], edition: int) -> Html:
@@ -73,12 +74,13 @@ def region_map(data, countries: Sequence[str], edition: int) -> Html:
     codes = sorted(set(countries))
     values = map_values(data.scores, edition, "criminality")
     values = values[values["iso3"].isin(codes)]
-    svg = world_map_svg(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
-                        titles={c: t for c, t in score_titles(data.scores, edition).items() if c in codes},
-                        focus=codes, domain=map_domain(data, edition, "criminality"),
-                        caption=f"{len(codes)} countries, criminality {edition}", unlisted="background")
-    return _figure(svg, f"The {len(codes)} countries compared, coloured by criminality {edition} "
-                        "(darker is worse); hover a country for its scores.")
+    figure = draw_world_map(values, metric_label=f"Criminality {edition}", higher_is_worse=True,
+                            titles={c: t for c, t in score_titles(data.scores, edition).items() if c in codes},
+                            focus=codes, domain=map_domain(data, edition, "criminality"),
+                            caption=f"{len(codes)} countries, criminality {edition}", unlisted="background",
+                            legend="html").html()
+    return _figure(figure, f"The {len(codes)} countries compared, coloured by criminality {edition} "
+                           "(darker is worse); hover a country for its scores.")
 
 
 def world_maps(data, edition: int, links: dict[str, str] | None = None) -> Html:
@@ -88,11 +90,11 @@ def world_maps(data, edition: int, links: dict[str, str] | None = None) -> Html:
     figures = []
     for indicator, label, worse in METRICS:
         values = map_values(data.scores, edition, indicator)
-        svg = world_map_svg(values, metric_label=f"{label} {edition}", higher_is_worse=worse,
-                            links=links, titles=titles, domain=map_domain(data, edition, indicator),
-                            caption=f"{label} by country, {edition}")
+        figure = draw_world_map(values, metric_label=f"{label} {edition}", higher_is_worse=worse,
+                                links=links, titles=titles, domain=map_domain(data, edition, indicator),
+                                caption=f"{label} by country, {edition}", legend="html").html()
         note = "higher is worse" if worse else "higher is better"
-        figures.append(f'<figure class="oc-map" style="flex:1 1 36rem;min-width:0;margin:0">{svg}'
+        figures.append(f'<figure class="oc-map" style="flex:1 1 36rem;min-width:0;margin:0">{figure}'
                        f'<figcaption style="font-size:0.85em;color:#57606a">{escape(label)} {edition} ({note}); '
                        "hover a country for its scores.</figcaption></figure>")
     return Html('<div class="oc-maps" style="display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:1rem">'
