@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgb
 
 from ocdata.countries import load_countries, load_numeric_codes
 from ocdata.errors import ParameterError
-from ocdata.maps import load_shapes, map_values, score_titles, world_map_svg
+from ocdata.maps import draw_world_map, legend_html, load_shapes, map_values, score_titles, world_map_svg
 from ocdata.paths import PACKAGE_DATA, PROJECT_DIR
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -342,3 +342,82 @@ def test_the_map_figure_is_in_plots_too():
     values = pd.DataFrame({"iso3": ["KGZ", "KAZ"], "score": [5.32, 4.47]})
     options = {"metric_label": "Criminality", "higher_is_worse": True}
     assert plots.world_map(values, **options) == world_map_svg(values, **options)
+
+
+# --- the legend: inside the SVG or as HTML under it ----------------------------------------------
+
+
+def _svg_legend(svg: str) -> dict:
+    """What the legend drawn inside an SVG says: title, end labels, swatch words, the names line, bar colours."""
+    group = next(g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "ocdata-map-legend")
+    texts = ["".join(t.itertext()) for t in group.iter(f"{SVG}text")]
+    bar = [r.get("fill") for r in group.findall(f"{SVG}rect")]
+    return {"title": texts[0], "ends": texts[1:3], "swatches": texts[3:6], "named": texts[6:], "colours": bar}
+
+
+def _html_legend(html: str) -> dict:
+    """The same from the HTML legend (well-formed, so the XML parser reads it)."""
+    root = ET.fromstring(html)
+    title, bar_block, swatches, *named = list(root)
+    bar, ends = list(bar_block)
+    colours = [re.search(r"background:(#[0-9a-f]{6})", s.get("style")).group(1) for s in bar]
+    return {"title": "".join(title.itertext()), "ends": ["".join(e.itertext()) for e in ends],
+            "swatches": ["".join(s.itertext()) for s in swatches], "named": ["".join(n.itertext()) for n in named],
+            "colours": colours}
+
+
+@pytest.mark.parametrize("higher_is_worse", [True, False])
+def test_the_html_legend_says_what_the_svg_legend_says(higher_is_worse: bool) -> None:
+    values = _values()
+    values.loc[values["iso3"].isin(["BRA", "KGZ"]), "score"] = float("nan")
+    options = {"metric_label": "Criminality 2023", "higher_is_worse": higher_is_worse, "links": {"KAZ": "k.html"},
+               "unlisted": "background"}
+    inside = world_map_svg(values, **options)
+    drawn = draw_world_map(values, legend="html", **options)
+    assert "ocdata-map-legend" in inside and "ocdata-map-legend" not in drawn.svg
+    assert not list(ET.fromstring(drawn.svg).iter(f"{SVG}text"))  # no words drawn in map units
+    box_in = [float(v) for v in ET.fromstring(inside).get("viewBox").split()]
+    box_out = [float(v) for v in ET.fromstring(drawn.svg).get("viewBox").split()]
+    assert box_out[:3] == box_in[:3] and box_out[3] == load_shapes()["height"] < box_in[3]  # ends at the map
+    assert _countries(drawn.svg).keys() == _countries(inside).keys()
+    assert ET.fromstring(drawn.svg).find(f"{SVG}title").text == ET.fromstring(inside).find(f"{SVG}title").text
+    svg_says, html_says = _svg_legend(inside), _html_legend(legend_html(drawn.legend))
+    assert html_says == svg_says
+    assert svg_says["swatches"] == ["no data (2)", "no report here", "small country (a dot)"]
+    assert svg_says["named"] == ["No data: Brazil, Kyrgyzstan"]
+    words = ("better", "worse") if higher_is_worse else ("worse", "better")
+    assert [e.split(" (")[1].rstrip(")") for e in svg_says["ends"]] == list(words)
+    assert len(set(svg_says["colours"])) > 10  # a ramp, not one colour
+    assert drawn.html() == drawn.svg + legend_html(drawn.legend)
+    assert draw_world_map(values, **options).html() == inside  # the SVG legend: nothing added under it
+
+
+def test_the_html_legend_escapes_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    countries = load_countries()
+    hostile = countries.assign(country=countries["country"].where(countries["iso3"] != "KGZ",
+                                                                  '<img src=x onerror="alert(1)">&'))
+    monkeypatch.setattr("ocdata.maps.load_countries", lambda: hostile)
+    values = _values()
+    values.loc[values["iso3"] == "KGZ", "score"] = float("nan")
+    drawn = draw_world_map(values, metric_label="<b>crime</b>", higher_is_worse=True, legend="html")
+    html = legend_html(drawn.legend)
+    assert "<img" not in html and "<b>" not in html and "<script" not in html
+    said = _html_legend(html)
+    assert said["title"] == "<b>crime</b>"
+    assert said["named"] == ['No data: <img src=x onerror="alert(1)">&']
+
+
+def test_the_html_legend_is_deterministic_and_names_at_most_a_few() -> None:
+    values = _values()
+    values.loc[values.index[:12], "score"] = float("nan")
+    first = draw_world_map(values, metric_label="Resilience", higher_is_worse=False, legend="html")
+    second = draw_world_map(values.sample(frac=1, random_state=1), metric_label="Resilience", higher_is_worse=False,
+                            legend="html")
+    assert first == second and legend_html(first.legend) == legend_html(second.legend)
+    assert first.legend.named.endswith(" and 4 more") and first.legend.no_data == "no data (12)"
+    assert "<script" not in legend_html(first.legend)
+
+
+def test_an_unknown_legend_placement_is_a_parameter_error() -> None:
+    with pytest.raises(ParameterError, match=r"legend: expected 'svg' or 'html', found 'below'"):
+        world_map_svg(_values(), metric_label="m", higher_is_worse=True, legend="below")
