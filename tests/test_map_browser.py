@@ -1,5 +1,6 @@
 """The index's map in Chromium: a rendered folder's index.html, a click on a country's shape lands on that
-country's report; the overview and the index are byte-identical on a second run and under 3 MB."""
+country's report; the overview and the index are byte-identical on a second run and under 3 MB; on a phone the
+maps' legends are page text at a readable size, inside the screen."""
 
 from __future__ import annotations
 
@@ -74,3 +75,45 @@ def test_clicking_a_country_on_the_index_map_opens_its_report(folders: tuple[Pat
             assert errors == []
         finally:
             browser.close()
+
+
+LEGEND_TEXT = """() => {
+  const found = [];
+  for (const legend of document.querySelectorAll('.oc-map-legend')) {
+    const walker = document.createTreeWalker(legend, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const box = range.getBoundingClientRect();
+      found.push({text: node.textContent, size: parseFloat(getComputedStyle(node.parentElement).fontSize),
+                  left: box.left, right: box.right, width: box.width});
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("name", ["index.html", "KGZ_2025.html"])
+def test_on_a_phone_the_map_legend_is_readable_text_inside_the_screen(folders: tuple[Path, Path], name: str) -> None:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            page.goto((folders[0] / name).as_uri(), wait_until="load")
+            assert page.locator("svg.ocdata-map").count() >= 1
+            assert page.locator("svg.ocdata-map .ocdata-map-legend").count() == 0  # not drawn in map units
+            texts = page.evaluate(LEGEND_TEXT)
+            width = page.evaluate("() => document.documentElement.clientWidth")
+        finally:
+            browser.close()
+    said = " ".join(t["text"] for t in texts)
+    assert "Criminality" in said and "(worse)" in said and "no data (" in said and "small country" in said
+    for text in texts:
+        assert text["size"] >= 12, text
+        assert text["width"] > 0 and text["left"] >= 0 and text["right"] <= width, text
