@@ -108,3 +108,6 @@ def test_a_few_countries_are_coloured_on_the_whole_scale() -> None:
     entries = {p.job.name: p.entry for p in plan_reports(bundled(), countries=["KAZ", "KGZ"], overview=True)}
     page = index_html(entries)
     assert "1.00 (better)" in page and "10.00 (worse)" in page  # not KAZ's 4.47 to KGZ's 5.32
+    # the legend is page text under the map, not drawn in map units that shrink with it on a phone
+    assert "ocdata-map-legend" not in page
+    assert page.index("</svg>") < page.index('class="oc-map-legend"') < page.index("<figcaption>")

@@ -119,6 +119,10 @@ def test_locator_and_region_maps_carry_titles_and_no_script() -> None:
     assert titles["KAZ"] == "Kazakhstan: criminality 4.47, resilience 4.54"
     assert titles["UZB"] == "Uzbekistan"  # a neighbour: plain land, no score claimed
     assert "no data (0)" in region
+    for html in (locator, region):  # the legend is page text under the map, the same words as inside an SVG
+        assert "ocdata-map-legend" not in html and html.count('class="oc-map-legend"') == 1
+        assert html.index("</svg>") < html.index('class="oc-map-legend"') < html.index("<figcaption")
+        assert (">Criminality 2023<" if html is region else ">Criminality 2025<") in html  # its title
 
 
 def test_world_maps_show_both_dimensions_for_every_country() -> None:
@@ -126,6 +130,7 @@ def test_world_maps_show_both_dimensions_for_every_country() -> None:
     assert html.count("<svg") == 2 and "Criminality 2023" in html and "Resilience 2023" in html
     assert 'href="KGZ_2023.html"' in html and "<script" not in html
     assert len(_svg_countries(html)) == 193
+    assert html.count('class="oc-map-legend"') == 2 and "ocdata-map-legend" not in html
 
 
 # --- registry, plan, student lessons, files a report may write -----------------------------------
