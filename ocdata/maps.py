@@ -383,7 +383,27 @@ def _view(shapes: dict, focus: Collection[str] | None) -> tuple[float, float, fl
         x0, w = x0 - (1.4 * h - w) / 2, 1.4 * h
     if h < w / 2.4:
         y0, h = y0 - (w / 2.4 - h) / 2, w / 2.4
+    top, bottom = _land_rows()
+    if h >= bottom - top:  # countries far apart: no sea or empty frame above or below the land
+        y0, h = top, bottom - top
+    else:  # slid inside the land's rows, never past them
+        y0 = min(max(y0, top), bottom - h)
     return round(x0, 1), round(y0, 1), round(w, 1), round(h, 1)
+
+
+@lru_cache(maxsize=1)
+def _land_rows() -> tuple[float, float]:
+    """The top and bottom of the drawn land (shapes, dots and the land outside the index), with a dot's margin."""
+    shapes = load_shapes()
+    tops, bottoms = [], []
+    for d in [c["d"] for c in shapes["countries"].values()] + [o["d"] for o in shapes["other"]]:
+        if d:
+            _, y0, _, y1 = _extent(d)
+            tops.append(y0)
+            bottoms.append(y1)
+    dots = [c["centroid"][1] for c in shapes["countries"].values() if c["dot"]]
+    margin = 2 * DOT_RADIUS
+    return min(tops + dots) - margin, max(bottoms + dots) + margin
 
 
 def _legend(legend: MapLegend, x: float, y: float, u: float) -> tuple[str, float]:

@@ -421,3 +421,18 @@ def test_the_html_legend_is_deterministic_and_names_at_most_a_few() -> None:
 def test_an_unknown_legend_placement_is_a_parameter_error() -> None:
     with pytest.raises(ParameterError, match=r"legend: expected 'svg' or 'html', found 'below'"):
         world_map_svg(_values(), metric_label="m", higher_is_worse=True, legend="below")
+
+
+FAR_APART = [["CAN", "FIN", "MEX", "NOR", "RUS"],
+             ["ARG", "AUS", "BRA", "CHL", "IDN", "IND", "KEN", "MEX", "NGA", "NZL", "PER", "ZAF"]]
+
+
+@pytest.mark.parametrize("focus", FAR_APART)
+def test_a_crop_of_countries_far_apart_shows_no_empty_band_above_or_below_the_land(focus: list[str]) -> None:
+    svg = world_map_svg(_values(), metric_label="m", higher_is_worse=True, focus=focus, legend="html")
+    _, y, _, h = (float(v) for v in ET.fromstring(svg).get("viewBox").split())
+    shapes = load_shapes()
+    assert y >= -8 and y + h <= shapes["height"] + 8  # the frame's land runs from its top to its bottom edge
+    for iso3 in focus:  # and every country compared is still in view
+        _, top, _, bottom = shapes["countries"][iso3]["bbox"]
+        assert y <= top and bottom <= y + h, iso3
