@@ -4,6 +4,8 @@ The shapes come from ``ocdata/data/world_shapes.json`` (Natural Earth via the ``
 Equal Earth projection; provenance in ``world_shapes.meta.yaml``, made by ``scripts/world_shapes.py``).
 Every country of the index is drawn: its shape, and a marked dot where the shape is too small to see.
 Colours run from light to dark as scores get worse, whichever way "worse" points for the metric.
+The legend is one model (:class:`MapLegend`) drawn inside the SVG in map units (a notebook's map, a standalone
+file) or as HTML under it (:func:`legend_html`, the reports and the index: page text, readable on a phone).
 The output is a pure function of the input: the same values give the same bytes.
 """
 
