@@ -93,8 +93,8 @@ class MapLegend:
 
     @property
     def no_data(self) -> str:
-        """The hatched swatch's words, with the count of countries without data."""
-        return f"no data ({len(self.missing)})"
+        """The hatched swatch's words, with the count of countries without data (``""``: none, so no swatch)."""
+        return f"no data ({len(self.missing)})" if self.missing else ""
 
     @property
     def named(self) -> str:
@@ -439,7 +439,7 @@ def _legend(legend: MapLegend, x: float, y: float, u: float) -> tuple[str, float
          f' stroke-width="{_f(0.5 * u)}"/>', SMALL_COUNTRY, 0),
     ]
     sx = left
-    for mark, text, advance in swatches:
+    for mark, text, advance in (s for s in swatches if s[1]):
         out.append(f'<g transform="translate({_f(sx)} {_f(row_y)})">{mark}'
                    f'<text x="{_f(sw + 6 * u)}" y="{_f(bar_h - 1 * u)}">{escape(text)}</text></g>')
         sx += (sw + 6 * u) + advance * u
@@ -477,7 +477,7 @@ def legend_html(legend: MapLegend) -> str:
         f"<span>{escape(low_text)}</span><span>{escape(high_text)}</span></div></div>",
         '<div style="display:flex;flex-wrap:wrap;gap:0.2rem 1.2rem">'
         + "".join(f'<span style="white-space:nowrap"><span aria-hidden="true" style="{style}"></span>'
-                  f"{escape(text)}</span>" for style, text in swatches)
+                  f"{escape(text)}</span>" for style, text in swatches if text)
         + "</div>",
     ]
     if legend.named:
