@@ -2,8 +2,8 @@
 the title, the legend below the plot, and :class:`Chart` with its envelope.
 
 Sizes follow :mod:`ocdata.plots` (inches × 96 px, font sizes in points × 4/3). Text is written as text and
-cannot be measured, so margins are fixed and widths are estimated (about 0.6 em per character) only where
-text must wrap or be spaced. The same input gives the same bytes: no randomness, coordinates to 0.01 px.
+cannot be measured in the page, so margins are fixed and widths are estimated from DejaVu Sans' advances
+(:func:`text_width`) only where text must wrap, be spaced or fit. The same input gives the same bytes: no randomness, coordinates to 0.01 px.
 """
 
 from __future__ import annotations
