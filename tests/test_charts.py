@@ -334,3 +334,8 @@ def test_with_no_country_singled_out_the_legend_says_what_a_dot_is():
     peers = views.peer_scores(with_peers(), 2023)
     assert ">a country</text>" in charts.peer_scatter(peers, []).svg("peers")
     assert ">other countries</text>" in charts.peer_scatter(peers, ["KGZ"]).svg("peers")
+
+
+def test_a_chart_at_the_end_of_a_cell_shows_itself_as_svg():
+    chart = charts.pillar_bars(views.headline(bundled(), "KGZ", 2025))
+    assert chart._repr_svg_() == chart.svg() and chart._repr_svg_().startswith('<svg class="oc-svg"')

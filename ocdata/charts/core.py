@@ -3,7 +3,8 @@ the title, the legend below the plot, and :class:`Chart` with its envelope.
 
 Sizes follow :mod:`ocdata.plots` (inches × 96 px, font sizes in points × 4/3). Text is written as text and
 cannot be measured in the page, so margins are fixed and widths are estimated from DejaVu Sans' advances
-(:func:`text_width`) only where text must wrap, be spaced or fit. The same input gives the same bytes: no randomness, coordinates to 0.01 px.
+(:func:`text_width`) only where text must wrap, be spaced or fit. The same input gives the same bytes: no
+randomness, coordinates to 0.01 px.
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ class Chart:
         style = (f"<style>.oc-svg text{{font-family: {FONT_STACK}}} "
                  ".oc-svg{stroke-linejoin: round; stroke-linecap: butt}</style>")
         return f"{head}{title}{style}{self.body}</svg>"
+
+    def _repr_svg_(self) -> str:
+        """Shown as SVG when a notebook cell ends with a chart (without alt text: :func:`show` gives one)."""
+        return self.svg()
 
 
 @dataclass
