@@ -276,6 +276,56 @@ def _interrupt(private: Path, out: Path, when: str, signum: int) -> None:
         assert not list(out.glob(".*.tmp"))
 
 
+_SIGTERM_STORM = """
+import os, signal, sys, time
+from pathlib import Path
+from ocdata.render.pool import WorkerPool
+
+def catches_sigterm(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+with WorkerPool(1, progress=False) as pool:
+    worker = pool.workers[0].process
+    deadline = time.monotonic() + 60
+    while not catches_sigterm(worker.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert catches_sigterm(worker.pid), "the worker never set up its SIGTERM handling"
+    time.sleep(0.5)  # now waiting for its warm-up code
+    for _ in range(400):  # a terminal's signal, then the pool's terminate(), and more, through the worker's exit
+        try:
+            os.kill(worker.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            break
+        time.sleep(0.002)
+    worker.join(timeout=30)
+    print(worker.exitcode)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc to see a worker's signal handling")
+def test_a_worker_sent_sigterm_again_while_it_stops_prints_nothing():
+    run = subprocess.run([sys.executable, "-c", _SIGTERM_STORM], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "0", run.stdout  # its clean-up ran to the end (143: a later SIGTERM cut it short)
+    assert run.stderr == "", run.stderr
+
+
+def test_the_worker_sigterm_handler_ignores_the_next_one():
+    from ocdata.render import pool
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            pool._stop_worker(signal.SIGTERM, None)
+        assert stopped.value.code == 143
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # --- reports cannot change each other's data -----------------------------------------------------
 
 

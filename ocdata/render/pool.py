@@ -102,10 +102,7 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
     """One worker: wait for the warm-up code, start a kernel in ``folder`` and warm it, then render
     ``(job, out_dir)`` tasks one at a time until ``None``. SIGTERM stops it and kills its kernel."""
 
-    def stop(*_: object) -> None:
-        raise SystemExit(143)
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, _stop_worker)
     _skip_slow_imports()
     session = KernelSession(cwd=Path(cwd), folder=Path(folder))
     now = False
@@ -137,8 +134,16 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
             conn.send(("crashed", traceback.format_exc(limit=3)))
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the kernel's shutdown finish
-        session.close(now=now)
+        with contextlib.suppress(Exception):  # the pool kills a kernel left over and removes its folder
+            session.close(now=now)
         conn.close()
+
+
+def _stop_worker(*_: object) -> None:
+    """SIGTERM in a worker: stop, once. A terminal's signal reaches the whole process group and the pool then
+    terminates each worker too; that second SIGTERM must not break the kernel's shutdown (a traceback)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(143)
 
 
 def _quiet_abandoned_tasks() -> None:
