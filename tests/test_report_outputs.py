@@ -64,6 +64,30 @@ def test_files_listed_in_our_index_may_be_replaced(tmp_path):
         check_writable(tmp_path, ["KAZ_2023.html"])
 
 
+def test_files_a_stopped_batch_was_writing_may_be_replaced_whatever_their_bytes(tmp_path):
+    from ocdata.report.index import claim_files
+
+    entry = {"kind": "profile", "title": "Kyrgyzstan", "edition": 2025, "scores": [], "files": ["KGZ_2025.html"]}
+    (tmp_path / "KGZ_2025.html").write_text("a report")
+    report.write_index(tmp_path, {"KGZ_2025": {**entry, "sha256": {"KGZ_2025.html": "0" * 64}}})
+    with pytest.raises(ParameterError, match="changed since"):  # as ocdata wrote it? no: someone edited it
+        check_writable(tmp_path, ["KGZ_2025.html"])
+    claim_files(tmp_path, read_index_reports(tmp_path), ["KGZ_2025.html", "KAZ_2023.html", "KAZ_2023.csv"])
+    (tmp_path / "KAZ_2023.html").write_text("a page the batch wrote before it was killed")
+    index = check_writable(tmp_path, ["KGZ_2025.html", "KAZ_2023.html", "KAZ_2023.csv"])
+    assert index["partial"] is True and index["writing"] == ["KAZ_2023.csv", "KAZ_2023.html", "KGZ_2025.html"]
+    assert set(index["reports"]) == {"KGZ_2025"}
+    (tmp_path / "TJK_2023.html").write_text("not ours")
+    with pytest.raises(ParameterError, match=r"TJK_2023\.html"):
+        check_writable(tmp_path, ["TJK_2023.html"])
+    report.write_index(tmp_path, read_index_reports(tmp_path))  # a batch that finished claims nothing
+    assert "writing" not in json.loads((tmp_path / "index.json").read_text())
+
+
+def read_index_reports(out: Path) -> dict:
+    return report.read_index(out)["reports"]
+
+
 def test_an_index_json_of_someone_else_is_refused(tmp_path):
     (tmp_path / "index.json").write_text(json.dumps({"title": "my project"}))
     with pytest.raises(InputError, match=r"index\.json"):
@@ -274,6 +298,52 @@ def _interrupt(private: Path, out: Path, when: str, signum: int) -> None:
         page = (out / "index.html").read_text()
         assert "Partial batch" in page and all(f'href="{name}.html"' in page for name in finished)
         assert not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see child processes")
+def test_a_batch_killed_outright_is_rerun_into_the_same_folder(tmp_path):
+    private = Path(tempfile.mkdtemp(prefix="ock", dir="/tmp"))  # short: kernel sockets go there
+    try:
+        _kill_and_rerun(private, tmp_path / "out")
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _kill_and_rerun(private: Path, out: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(private)}
+    command = [sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if [p for p in out.glob("*.html") if p.name != "index.html"]:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the batch ended before it could be killed"
+        process.kill()
+    finally:
+        process.communicate()
+    killed = json.loads((out / "index.json").read_text())
+    assert killed["partial"] is True and killed["writing"], "the killed batch claimed nothing"
+    written = {p.name for p in out.glob("*.html")}
+    assert written and written <= set(killed["writing"])
+
+    rerun = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    index = json.loads((out / "index.json").read_text())
+    pages = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
+    assert index["partial"] is False and "writing" not in index and sorted(index["reports"]) == pages
+    assert not list(out.glob(".*.tmp"))
+    time.sleep(0.5)
+    assert not _mentioning(str(private)), "a kernel of the killed batch is still running"
+    assert not list(private.glob("ocdata-*")), "kernel folders left behind"
+
+    digests = {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")}
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")} == digests
 
 
 _SIGTERM_STORM = """

@@ -14,7 +14,7 @@ from ocdata.render.jobs import RenderResult
 from ocdata.render.kernel import scratch_folder
 from ocdata.render.pool import WorkerPool
 from ocdata.report.capacity import cap_jobs
-from ocdata.report.index import write_index
+from ocdata.report.index import claim_files, write_index
 from ocdata.report.outdir import check_out_dir, check_writable, file_sha256, make_out_dir, report_files
 from ocdata.report.plan import Planned, plan_reports
 from ocdata.report.registry import report_kinds
@@ -154,7 +154,8 @@ def run_reports(
         make_out_dir(out)
         pool.shrink(cap_jobs(jobs, len(planned)))
         pool.start(warmup_code(book, tables))
-        results = _render(pool, planned, out, dict(index["reports"]) if index else {})
+        results = _render(pool, planned, out, dict(index["reports"]) if index else {},
+                          list(index["writing"]) if index else [])
     failed = [r for r in results if not r.ok]
     print(f"wrote {len(results) - len(failed)} report(s) to {out}{os.sep} (index: {out / 'index.html'})")
     for result in failed:
@@ -162,21 +163,32 @@ def run_reports(
     return 1 if failed else 0
 
 
-def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[str, dict]) -> list[RenderResult]:
+def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[str, dict],
+            writing: list[str]) -> list[RenderResult]:
     """Run the batch, adding each finished report to ``entries``; write the index at the end, or, when the
-    batch stops early, with what it finished, marked partial."""
+    batch stops early, with what it finished, marked partial. Before anything is written the index claims
+    every file the batch may write (and those ``writing`` a killed batch left); the files of reports it did not
+    finish stay claimed (a page written as the batch stopped, a killed batch's page of a report that failed)."""
     by_name = {p.job.name: p for p in planned}
+    claimed = {p.job.name: report_files(p.job.name) for p in planned}
+    left = set(writing)  # a killed batch's files that this batch does not write again
 
     def finished(result: RenderResult) -> None:
         if result.ok:
             files = [result.path.name, *result.files]
             entries[result.name] = {**by_name[result.name].entry, "files": files,
                                     "sha256": {f: file_sha256(out / f) for f in files}}
+            left.difference_update(claimed.pop(result.name))
 
+    def unfinished() -> list[str]:
+        return [*left, *(f for files in claimed.values() for f in files)]
+
+    claim_files(out, entries, unfinished())
+    left.difference_update(f for files in claimed.values() for f in files)
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
-    except BaseException:
-        write_index(out, entries, partial=True)
+    except BaseException:  # workers may still be writing: every unfinished file stays claimed
+        write_index(out, entries, partial=True, writing=unfinished())
         raise
-    write_index(out, entries)
+    write_index(out, entries, writing=[f for f in unfinished() if (out / f).exists()])
     return results

@@ -5,6 +5,7 @@ the registry declares, from ``templates/index.html.j2``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from markupsafe import Markup
 
 from ocdata.atomic import write_text_atomic
 from ocdata.render.jobs import output_path
-from ocdata.report.outdir import GENERATOR, INDEX_HTML, INDEX_JSON
+from ocdata.report.outdir import GENERATOR, INDEX_HTML, INDEX_JSON, WRITING
 from ocdata.report.registry import report_kinds
 from ocdata.templating import render
 from ocdata.views.maps import MIN_SPAN
@@ -30,13 +31,27 @@ def existing(out: Path, entries: dict[str, dict]) -> dict[str, dict]:
     return kept
 
 
-def write_index(out: Path, entries: dict[str, dict], *, partial: bool = False) -> Path:
-    """Write ``index.json`` and ``index.html`` into ``out``; ``partial`` marks a batch that stopped early."""
+def write_index(out: Path, entries: dict[str, dict], *, partial: bool = False, writing: Iterable[str] = ()) -> Path:
+    """Write ``index.json`` and ``index.html`` into ``out``; ``partial`` marks a batch that stopped early,
+    ``writing`` the files it may have left that no entry lists (see :func:`claim_files`)."""
     entries = existing(out, entries)
-    content = {"generator": GENERATOR, "partial": partial, "reports": entries}
-    write_text_atomic(out / INDEX_JSON, json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    write_text_atomic(out / INDEX_JSON, _index_json(entries, partial, writing))
     write_text_atomic(out / INDEX_HTML, index_html(entries, partial=partial))
     return out / INDEX_HTML
+
+
+def claim_files(out: Path, entries: dict[str, dict], writing: Iterable[str]) -> Path:
+    """Before a batch writes anything: ``index.json`` keeps ``entries`` and claims ``writing`` (the files the
+    batch may write, listed or not), so that, were the batch killed outright, the next one knows those files are
+    ocdata's, whatever bytes it left in them."""
+    return write_text_atomic(out / INDEX_JSON, _index_json(existing(out, entries), True, writing))
+
+
+def _index_json(entries: dict[str, dict], partial: bool, writing: Iterable[str]) -> str:
+    content: dict = {"generator": GENERATOR, "partial": partial, "reports": entries}
+    if writing := sorted(set(writing)):
+        content[WRITING] = writing
+    return json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _num(value) -> str:

@@ -2,7 +2,9 @@
 
 A folder of reports holds ``index.json``, which lists every file each report wrote with its sha256; a file
 there is ours when that index lists it (``index.html`` is ours when ``index.json`` is), and a report file is
-replaced only while it still has the bytes ocdata wrote (a report you edited is yours). Everything is checked before
+replaced only while it still has the bytes ocdata wrote (a report you edited is yours). Before a batch writes
+anything, the index claims the files it is about to write (``writing``); a batch killed outright leaves that
+claim, so the next batch may replace what it had written. Everything is checked before
 any kernel starts, and nothing is touched when a check fails.
 """
 
@@ -17,6 +19,8 @@ from pathlib import Path
 from ocdata.errors import InputError, ParameterError
 
 INDEX_JSON = "index.json"
+WRITING = "writing"
+"""The key of ``index.json`` listing the files a batch was writing when it stopped (killed, interrupted)."""
 INDEX_HTML = "index.html"
 GENERATOR = "ocdata report"
 REPORT_SUFFIXES = (".html", ".csv")
@@ -47,7 +51,8 @@ def check_out_dir(out: Path | str) -> Path:
 
 
 def read_index(out: Path) -> dict | None:
-    """Our ``index.json`` in ``out`` as ``{"partial": bool, "reports": {name: entry}}``; None when there is none.
+    """Our ``index.json`` in ``out`` as ``{"partial": bool, "reports": {name: entry}, "writing": [file]}``; None
+    when there is none.
 
     An index that ocdata did not write (not JSON, or not shaped like ours) raises InputError: the folder is
     someone else's. An index of earlier versions (a plain mapping of report entries) counts as ours.
@@ -71,7 +76,9 @@ def read_index(out: Path) -> dict | None:
         digests = entry.get("sha256")
         entry["sha256"] = {f: d for f, d in digests.items() if f in entry["files"] and isinstance(d, str)} \
             if isinstance(digests, dict) else {}
-    return {"partial": bool(content.get("partial", False)), "reports": entries}
+    writing = content.get(WRITING)
+    writing = sorted({f for f in writing if isinstance(f, str) and _plain(f)}) if isinstance(writing, list) else []
+    return {"partial": bool(content.get("partial", False)), "reports": entries, "writing": writing}
 
 
 def file_sha256(path: Path) -> str:
@@ -82,10 +89,12 @@ def file_sha256(path: Path) -> str:
 
 def recorded_digests(index: dict | None) -> dict[str, str]:
     """The sha256 the index records for each report file ocdata wrote (files of older indexes have none; the
-    index page itself is regenerated on every batch)."""
+    index page itself is regenerated on every batch); none for a file a stopped batch was writing."""
     if index is None:
         return {}
-    return {f: d for entry in index["reports"].values() for f, d in entry.get("sha256", {}).items()}
+    writing = set(index.get("writing", ()))
+    return {f: d for entry in index["reports"].values() for f, d in entry.get("sha256", {}).items()
+            if f not in writing}
 
 
 def report_files(name: str) -> list[str]:
@@ -99,10 +108,12 @@ def _plain(name: str) -> bool:
 
 
 def owned_files(index: dict | None) -> set[str]:
-    """The files of a folder of reports that ocdata wrote: those its index lists, the index itself."""
+    """The files of a folder of reports that ocdata wrote: those its index lists, those a stopped batch was
+    writing, the index itself."""
     if index is None:
         return set()
-    return {f for entry in index["reports"].values() for f in entry["files"]} | {INDEX_JSON, INDEX_HTML}
+    listed = {f for entry in index["reports"].values() for f in entry["files"]}
+    return listed | set(index.get("writing", ())) | {INDEX_JSON, INDEX_HTML}
 
 
 def check_writable(out: Path, files: Iterable[str]) -> dict | None:
