@@ -346,6 +346,55 @@ def _kill_and_rerun(private: Path, out: Path) -> None:
     assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")} == digests
 
 
+class _PageWriter:
+    def page(self, nb, **_):
+        return render.export.Page(html="<html></html>\n", csv="a,b\n1,2\n")
+
+
+def test_a_full_disk_stops_the_batch_in_one_line_a_bad_notebook_does_not(tmp_path, monkeypatch):
+    import errno
+
+    from ocdata.render import pool
+
+    job = render.ReportJob("KGZ_2025", tmp_path / "profile.ipynb")
+    failing = {"error": OSError(errno.ENOSPC, "No space left on device")}
+
+    def write(path, text):  # as ocdata.atomic fails: the errno, naming the target
+        raise OSError(failing["error"].errno, failing["error"].strerror, str(path))
+
+    monkeypatch.setattr(pool, "write_text_atomic", write)
+    full = pool.write_report(job, tmp_path / "KGZ_2025.html", nbformat.v4.new_notebook(), _PageWriter(), 0.0)
+    assert not full.ok and full.stops_batch
+    assert full.error == f"{tmp_path / 'KGZ_2025.csv'}: expected a folder the reports can be written to, found no " \
+                         "space left on device"
+    failing["error"] = OSError(errno.ENAMETOOLONG, "File name too long")
+    odd = pool.write_report(job, tmp_path / "KGZ_2025.html", nbformat.v4.new_notebook(), _PageWriter(), 0.0)
+    assert not odd.ok and not odd.stops_batch
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs a file size limit (POSIX)")
+def test_a_batch_that_cannot_write_its_pages_stops_in_one_line(tmp_path):
+    import resource
+
+    out = tmp_path / "out"
+    warm = _ocdata("report", "KGZ", "--no-workbook", "--out", str(tmp_path / "warm"))  # the tables get built
+    assert warm.returncode == 0, warm.stderr
+
+    def small_files() -> None:  # a disk with room for the index, not for a page: writes fail with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    run = subprocess.run([sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1",
+                          "--out", str(out)], capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+    assert run.returncode == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "expected a folder the reports can be written to, found file too large" in run.stderr
+    assert not list(out.glob(".*.tmp"))
+    index = json.loads((out / "index.json").read_text())
+    assert index["partial"] is True and index["writing"]
+
+
 _SIGTERM_STORM = """
 import os, signal, sys, time
 from pathlib import Path

@@ -34,7 +34,8 @@ class RenderResult:
     """What became of one job: ``ok`` with the written ``path``, or the ``error`` that stopped it.
 
     ``files``: the other files written beside the page (``("KGZ_2025.csv",)``); ``seconds``: the worker's time
-    on it (execution and export); ``compute``: the time its cells ran inside the kernel."""
+    on it (execution and export); ``compute``: the time its cells ran inside the kernel; ``stops_batch``: its
+    files could not be written for a reason every later report shares (a full or read-only disk)."""
 
     name: str
     path: Path
@@ -43,6 +44,7 @@ class RenderResult:
     files: tuple[str, ...] = ()
     seconds: float = 0.0
     compute: float = 0.0
+    stops_batch: bool = False
 
 
 def output_path(out_dir: Path, name: str) -> Path:

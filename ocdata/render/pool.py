@@ -9,6 +9,7 @@ worker, kills any kernel that outlived its worker and removes the kernels' tempo
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ocdata.atomic import write_text_atomic
+from ocdata.errors import InputError
 from ocdata.render.export import HtmlWriter, load_notebook
 from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
 from ocdata.render.kernel import (
@@ -37,6 +39,9 @@ from ocdata.render.kernel import (
 
 STOP_GRACE = 5
 """Seconds a stopped worker gets to shut its kernel down before it is killed."""
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Errors writing a report that every later report would meet too (a full, read-only or forbidden folder): the
+batch stops at the first, in one line, instead of failing each report."""
 
 
 def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter) -> RenderResult:
@@ -66,6 +71,14 @@ def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start:
             write_text_atomic(csv_path, page.csv)
             files = (csv_path.name,)
         write_text_atomic(path, page.html)
+    except OSError as exc:
+        if exc.errno not in STOP_ERRNOS:
+            return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start,
+                                compute=compute)
+        reason = (exc.strerror or errno.errorcode.get(exc.errno, "error")).lower()
+        return RenderResult(job.name, path, False, f"{exc.filename or path}: expected a folder the reports can be "
+                            f"written to, found {reason}", seconds=time.perf_counter() - start, compute=compute,
+                            stops_batch=True)
     except Exception as exc:
         return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start,
                             compute=compute)
@@ -289,8 +302,9 @@ class WorkerPool:
     def run(self, jobs: Sequence[ReportJob], out_dir: Path,
             on_result: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:
         """Render ``jobs`` into ``out_dir``; results in job order. A job whose notebook fails, or whose
-        worker dies, is reported in its result; the rest of the batch goes on. ``on_result`` is called
-        with each result as it comes."""
+        worker dies, is reported in its result; the rest of the batch goes on, unless a page cannot be written
+        for a reason every later one shares (a full or read-only disk: InputError). ``on_result`` is called with
+        each result as it comes."""
         from tqdm.auto import tqdm
 
         jobs, out_dir = list(jobs), Path(out_dir)
@@ -345,6 +359,8 @@ class WorkerPool:
                         worker.ready = started_once = True
                         dispatch(worker)
                     elif kind == "done":
+                        if payload.stops_batch:
+                            raise InputError(payload.error)
                         record(payload)
                         dispatch(worker)
                     else:

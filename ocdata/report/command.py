@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -188,7 +189,8 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
     except BaseException:  # workers may still be writing: every unfinished file stays claimed
-        write_index(out, entries, partial=True, writing=unfinished())
+        with contextlib.suppress(OSError):  # a full disk: the claim made before stays, the first error is told
+            write_index(out, entries, partial=True, writing=unfinished())
         raise
     write_index(out, entries, writing=[f for f in unfinished() if (out / f).exists()])
     return results
