@@ -346,6 +346,40 @@ def _kill_and_rerun(private: Path, out: Path) -> None:
     assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")} == digests
 
 
+class _FinishingPool:
+    """Stands in for the worker pool: every job's page is written and reported finished."""
+
+    def run(self, jobs, out, on_result):
+        results = []
+        for job in jobs:
+            (out / f"{job.name}.html").write_text(f"<html>{job.name}</html>\n")
+            results.append(render.RenderResult(job.name, out / f"{job.name}.html", True))
+            on_result(results[-1])
+        return results
+
+
+def test_an_interruption_while_the_index_is_written_at_the_end_still_lists_every_report(tmp_path, monkeypatch):
+    from ocdata.report import command
+    from ocdata.report.plan import Planned
+
+    real = command.write_index
+
+    def interrupted(out, entries, *, partial=False, writing=()):
+        if not partial:  # Ctrl-C as the batch's last index is being written
+            raise KeyboardInterrupt
+        return real(out, entries, partial=partial, writing=writing)
+
+    monkeypatch.setattr(command, "write_index", interrupted)
+    planned = [Planned(render.ReportJob(name, tmp_path / "nb.ipynb"), {"kind": "profile", "title": name,
+                                                                        "edition": 2023, "scores": []})
+               for name in ("KAZ_2023", "KGZ_2023")]
+    with pytest.raises(KeyboardInterrupt):
+        command._render(_FinishingPool(), planned, tmp_path, {}, [])
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["partial"] is True and sorted(index["reports"]) == ["KAZ_2023", "KGZ_2023"]
+    assert "Partial batch" in (tmp_path / "index.html").read_text()
+
+
 class _PageWriter:
     def page(self, nb, **_):
         return render.export.Page(html="<html></html>\n", csv="a,b\n1,2\n")

@@ -188,9 +188,9 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     left.difference_update(f for files in claimed.values() for f in files)
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
+        write_index(out, entries, writing=[f for f in unfinished() if (out / f).exists()])
     except BaseException:  # workers may still be writing: every unfinished file stays claimed
         with contextlib.suppress(OSError):  # a full disk: the claim made before stays, the first error is told
             write_index(out, entries, partial=True, writing=unfinished())
         raise
-    write_index(out, entries, writing=[f for f in unfinished() if (out / f).exists()])
     return results
