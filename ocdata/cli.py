@@ -289,9 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     Exit codes: 0 success, 1 a validation check failed, 2 input that cannot be read or parsed, an
     environment problem or a bad parameter, 3 an internal error, 130 interrupted (Ctrl-C or SIGTERM).
     SIGTERM is turned into Ctrl-C first thing, and every import happens inside the handling, so an
-    interruption at any moment (even while pandas loads) is one line and exit 130.
+    interruption at any moment (even while pandas loads) is one line and exit 130. Run as the process's
+    command line (``argv`` None, as the ``ocdata`` script does), signals are ignored once the command is done,
+    so that a Ctrl-C as the interpreter exits neither prints a traceback nor changes the exit code.
     """
     in_main = threading.current_thread() is threading.main_thread()
+    command_line = in_main and argv is None
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     previous_int = signal.getsignal(signal.SIGINT) if in_main else None
     debug = False
@@ -300,7 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         parser = make_parser()
         args = parser.parse_args(argv)
         debug = args.debug
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        if command_line:
+            _ignore_signals()
+        return code
     except OcdataError as exc:
         if debug:
             traceback.print_exc()
@@ -325,9 +331,16 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return _internal(exc)
     finally:
-        if in_main:
+        if command_line:  # the work is done: a signal now changes nothing
+            _ignore_signals()
+        elif in_main:
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
+
+
+def _ignore_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _internal(exc: BaseException) -> int:

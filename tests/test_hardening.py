@@ -283,6 +283,24 @@ def test_a_signal_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, silent_
     assert not (tmp_path / "dl").exists() or list((tmp_path / "dl").iterdir()) == []
 
 
+def test_a_signal_as_the_ocdata_script_exits_changes_nothing(tmp_path: Path) -> None:
+    # as the installed `ocdata` script runs: sys.exit(main()); a Ctrl-C or SIGTERM once the command is done
+    code = ("import os, signal, sys, time\n"
+            "from ocdata.cli import main\n"
+            "sys.argv = ['ocdata', 'report']\n"
+            "code = main()\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "os.kill(os.getpid(), signal.SIGTERM)\n"
+            "time.sleep(0.2)\n"
+            "print(code)\n"
+            "sys.exit(code)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
+                            cwd=tmp_path, check=False)
+    assert result.returncode == 2 and result.stdout.strip() == "2", result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ocdata: error: nothing to render"), result.stderr
+
+
 def test_import_ocdata_is_light_and_load_still_works() -> None:
     code = ("import sys, ocdata; assert 'pandas' not in sys.modules, 'pandas imported';"
             "from ocdata import load, Dataset, OcdataError;"
