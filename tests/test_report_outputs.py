@@ -380,6 +380,34 @@ def test_an_interruption_while_the_index_is_written_at_the_end_still_lists_every
     assert "Partial batch" in (tmp_path / "index.html").read_text()
 
 
+class _FailingPool:
+    """Stands in for the worker pool: every job fails."""
+
+    def run(self, jobs, out, on_result):
+        results = [render.RenderResult(job.name, out / f"{job.name}.html", False, "ValueError: no") for job in jobs]
+        for result in results:
+            on_result(result)
+        return results
+
+
+def test_a_batch_keeps_claiming_only_the_files_it_left_unrecorded(tmp_path):
+    from ocdata.report import command
+    from ocdata.report.outdir import file_sha256
+    from ocdata.report.plan import Planned
+
+    (tmp_path / "KGZ_2023.html").write_text("as ocdata wrote it")
+    (tmp_path / "KAZ_2023.html").write_text("written by a batch that was killed")
+    entry = {"kind": "profile", "title": "Kyrgyzstan", "edition": 2023, "scores": []}
+    entries = {"KGZ_2023": {**entry, "files": ["KGZ_2023.html"],
+                            "sha256": {"KGZ_2023.html": file_sha256(tmp_path / "KGZ_2023.html")}}}
+    planned = [Planned(render.ReportJob(name, tmp_path / "nb.ipynb"), entry) for name in ("KAZ_2023", "KGZ_2023")]
+    command._render(_FailingPool(), planned, tmp_path, entries, ["KAZ_2023.html", "KAZ_2023.csv", "TJK_2023.html"])
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["partial"] is False and sorted(index["reports"]) == ["KGZ_2023"]
+    assert index["writing"] == ["KAZ_2023.html"]  # no entry lists it; KGZ's page is protected by its sha256
+    check_writable(tmp_path, ["KAZ_2023.html", "KGZ_2023.html"])
+
+
 class _PageWriter:
     def page(self, nb, **_):
         return render.export.Page(html="<html></html>\n", csv="a,b\n1,2\n")

@@ -188,9 +188,16 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     left.difference_update(f for files in claimed.values() for f in files)
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
-        write_index(out, entries, writing=[f for f in unfinished() if (out / f).exists()])
+        write_index(out, entries, writing=_still_claimed(out, entries, unfinished()))
     except BaseException:  # workers may still be writing: every unfinished file stays claimed
         with contextlib.suppress(OSError):  # a full disk: the claim made before stays, the first error is told
             write_index(out, entries, partial=True, writing=unfinished())
         raise
     return results
+
+
+def _still_claimed(out: Path, entries: dict[str, dict], files: list[str]) -> list[str]:
+    """Of the files a finished batch claimed but did not write, those it must keep claiming: present, and not
+    holding the bytes an entry records (a file as recorded stays protected by its sha256)."""
+    recorded = {f: d for entry in entries.values() for f, d in entry.get("sha256", {}).items()}
+    return [f for f in files if (out / f).is_file() and recorded.get(f) != file_sha256(out / f)]
