@@ -494,6 +494,13 @@ def test_a_worker_sent_sigterm_again_while_it_stops_prints_nothing():
     assert run.stderr == "", run.stderr
 
 
+def test_a_worker_interrupted_mid_import_stops_without_a_traceback(monkeypatch):
+    from ocdata.render import pool
+
+    monkeypatch.setitem(sys.modules, "jupyter_core.utils", None)  # as an import a SIGTERM cut short
+    pool._quiet_abandoned_tasks()
+
+
 def test_the_worker_sigterm_handler_ignores_the_next_one():
     from ocdata.render import pool
 

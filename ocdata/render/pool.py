@@ -115,8 +115,9 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
     """One worker: wait for the warm-up code, start a kernel in ``folder`` and warm it, then render
     ``(job, out_dir)`` tasks one at a time until ``None``. SIGTERM stops it and kills its kernel."""
 
-    signal.signal(signal.SIGTERM, _stop_worker)
     _skip_slow_imports()
+    _import_kernel_machinery()  # before SIGTERM is caught: a SIGTERM here ends the worker, never half an import
+    signal.signal(signal.SIGTERM, _stop_worker)
     session = KernelSession(cwd=Path(cwd), folder=Path(folder))
     now = False
     try:
@@ -162,10 +163,17 @@ def _stop_worker(*_: object) -> None:
 def _quiet_abandoned_tasks() -> None:
     """After an interrupt, a half-run cell is a task left on the event loop; when the kernel is shut
     down it ends with an error nobody reads. Keep asyncio from printing it."""
-    from jupyter_core.utils import ensure_event_loop
+    with contextlib.suppress(Exception):  # an import the interrupt cut short fails again: nothing to quiet
+        from jupyter_core.utils import ensure_event_loop
 
-    with contextlib.suppress(Exception):
         ensure_event_loop().set_exception_handler(lambda *_: None)
+
+
+def _import_kernel_machinery() -> None:
+    """Import what starting and driving a kernel needs (asyncio, zmq, jupyter_client, nbclient)."""
+    import jupyter_client.manager  # noqa: F401
+    import jupyter_core.utils  # noqa: F401
+    import nbclient  # noqa: F401
 
 
 def _skip_slow_imports() -> None:
