@@ -21,8 +21,8 @@ def write_atomic_with(path: Path | str, write: Callable[[Path], object]) -> Path
     path = Path(path)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _naming(exc, path, None) from exc
+    except OSError as exc:  # mkstemp names the temporary file it could not make: name the target instead
+        raise _naming(exc, path, Path(exc.filename) if exc.filename is not None else None) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:

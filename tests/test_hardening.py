@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -370,6 +371,17 @@ def test_an_atomic_write_that_fails_names_its_target(tmp_path: Path) -> None:
         write_atomic_with(target, full)
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
     assert target.read_bytes() == b"before\n" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_folder_that_cannot_hold_a_new_file_is_named_by_its_target_not_the_temporary_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_only(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".index.json.uo0yp6jf.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(OSError) as caught:
+        write_atomic_with(tmp_path / "index.json", lambda tmp: tmp.write_text("{}"))
+    assert caught.value.errno == errno.EROFS and caught.value.filename == str(tmp_path / "index.json")
 
 
 def test_a_full_disk_message_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
