@@ -17,27 +17,32 @@ from ocdata.render.export import inline_svg
 NS = "{http://www.w3.org/2000/svg}"
 
 
+def twelve():
+    """Twelve countries with the same composites: enough lines for the legend to wrap."""
+    return pd.concat([views.composite_history(bundled(), ["KAZ"]).assign(country=f"Country {i}") for i in range(12)])
+
+
 def builders():
     """(name, arguments) of every chart the notebooks draw, on the real bundled data; ``arguments`` builds the
-    arguments that ``charts.NAME`` and ``plots.NAME`` both take."""
-    data, peers = bundled(), with_peers()
-    twelve = pd.concat([views.composite_history(data, ["KAZ"]).assign(country=f"Country {i}") for i in range(12)])
+    arguments that ``charts.NAME`` and ``plots.NAME`` both take. Nothing is loaded until ``arguments`` is called,
+    so collecting the tests reads no data."""
+    data, peers = bundled, with_peers
     return [
-        ("indicator_bars", lambda: (views.indicator_scores(data, "KGZ", 2025), "KGZ", 2023)),
-        ("indicator_bars", lambda: (views.indicator_scores(data, "KGZ", 2021), "KGZ")),
-        ("pillar_bars", lambda: (views.headline(data, "KGZ", 2025), "Kyrgyzstan: pillars, 2025", 2023)),
-        ("pillar_bars", lambda: (views.headline(data, "KGZ", 2021),)),
-        ("composite_lines", lambda: (views.composite_history(data, ["KGZ"]),)),
-        ("composite_lines", lambda: (views.composite_history(data, ["KAZ", "KGZ"]), "t")),
-        ("composite_lines", lambda: (twelve, "A title long enough to wrap over two lines: twelve countries and their "
-                                             "composites by edition")),
-        ("peer_scatter", lambda: (views.peer_scores(peers, 2023), ["KGZ"], REGION)),
-        ("peer_scatter", lambda: (views.peer_scores(peers, 2023), ["KAZ", "CCC", "BBB"])),
-        ("series_lines", lambda: (views.country_series(data, "KAZ"), "KAZ")),
-        ("difference_bars", lambda: (views.indicator_differences(data, ["KAZ", "KGZ"], 2023),)),
-        ("difference_bars", lambda: (views.indicator_differences(peers, ["KAZ", "KGZ", "AAA"], 2023),)),
-        ("heatmap", lambda: (views.indicator_matrix(data, ["KAZ", "KGZ"], 2023), "t")),
-        ("change_bars", lambda: (views.largest_changes(data, ["KAZ", "KGZ"], 2023),)),
+        ("indicator_bars", lambda: (views.indicator_scores(data(), "KGZ", 2025), "KGZ", 2023)),
+        ("indicator_bars", lambda: (views.indicator_scores(data(), "KGZ", 2021), "KGZ")),
+        ("pillar_bars", lambda: (views.headline(data(), "KGZ", 2025), "Kyrgyzstan: pillars, 2025", 2023)),
+        ("pillar_bars", lambda: (views.headline(data(), "KGZ", 2021),)),
+        ("composite_lines", lambda: (views.composite_history(data(), ["KGZ"]),)),
+        ("composite_lines", lambda: (views.composite_history(data(), ["KAZ", "KGZ"]), "t")),
+        ("composite_lines", lambda: (twelve(), "A title long enough to wrap over two lines: twelve countries and "
+                                               "their composites by edition")),
+        ("peer_scatter", lambda: (views.peer_scores(peers(), 2023), ["KGZ"], REGION)),
+        ("peer_scatter", lambda: (views.peer_scores(peers(), 2023), ["KAZ", "CCC", "BBB"])),
+        ("series_lines", lambda: (views.country_series(data(), "KAZ"), "KAZ")),
+        ("difference_bars", lambda: (views.indicator_differences(data(), ["KAZ", "KGZ"], 2023),)),
+        ("difference_bars", lambda: (views.indicator_differences(peers(), ["KAZ", "KGZ", "AAA"], 2023),)),
+        ("heatmap", lambda: (views.indicator_matrix(data(), ["KAZ", "KGZ"], 2023), "t")),
+        ("change_bars", lambda: (views.largest_changes(data(), ["KAZ", "KGZ"], 2023),)),
     ]
 
 
