@@ -1,9 +1,9 @@
 """``ocdata export``: the tidy tables as CSV or Parquet files, for tools other than pandas.
 
 The scores table goes to a file; every table goes to a folder. Each file is written atomically, and a file
-that is there already is replaced only by the same bytes (a re-export): any other existing file is refused
-before anything is written. ``ocdata.load(workbook="scores.csv")`` reads the scores back (the ``tidy`` layout
-of ``workbook_layouts.csv``).
+that is there already is replaced only when ocdata wrote it and it is unchanged since (recorded in the folder's
+``.ocdata-files.json``): any other existing file is refused before anything is written.
+``ocdata.load(workbook="scores.csv")`` reads the scores back (the ``tidy`` layout of ``workbook_layouts.csv``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ocdata.atomic import write_bytes_atomic
 from ocdata.errors import InputError, ParameterError
+from ocdata.outputs.ledger import Ledger, file_sha256, sha256_bytes
+from ocdata.outputs.locks import folder_lock
+from ocdata.write_plan import write_files
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 
@@ -44,25 +46,29 @@ def export_plan(tables: dict[str, pd.DataFrame], out: Path, format: str | None =
 
 
 def write_export(plan: dict[Path, bytes]) -> list[Path]:
-    """Write every file of ``plan`` atomically, after refusing (``InputError``) any existing file whose bytes
-    differ or any path that is not a file; the files written (those already identical are left alone)."""
-    for path, data in plan.items():
+    """Write every file of ``plan`` atomically, holding the folder's lock, after refusing (``InputError``) any path
+    that is not a file and any existing file that ocdata did not write (by :mod:`ocdata.outputs.ledger`: a file is
+    replaced only while it holds the bytes an earlier export recorded, or already the same bytes); the files
+    written (those already identical are left alone). The folder's ``.ocdata-files.json`` records them."""
+    if not plan:
+        return []
+    folder = next(iter(plan)).parent
+    for path in plan:
         if path.is_symlink():
-            raise InputError("expected a new file or an identical earlier export, found a link (ocdata writes "
-                             "through no link: move it or choose another --out)", file=path)
+            raise InputError("expected a new file or an earlier export, found a link (ocdata writes through no "
+                             "link: move it or choose another --out)", file=path)
         if (path.parent.exists() or path.parent.is_symlink()) and not path.parent.is_dir():
             raise InputError("expected a folder for the tables, found a file or a link to nothing", file=path.parent)
         if path.is_dir() or (path.exists() and not path.is_file()):
             raise InputError("expected a file to write the table to, found a folder or something else", file=path)
-        if path.is_file() and path.read_bytes() != data:
-            raise InputError("expected a new file or an identical earlier export, found a different file (ocdata "
-                             "replaces no file it did not write: move it or choose another --out)", file=path)
-    written = []
-    for path, data in plan.items():
-        if path.is_file():
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written.append(write_bytes_atomic(path, data))
+    with folder_lock(folder, "the export folder"):
+        ledger = Ledger.read(folder) if folder.is_dir() else Ledger(folder)
+        ledger.refuse_foreign(plan.items(), hint="move it or choose another --out")
+        changed = [(path, data) for path, data in plan.items() if file_sha256(path) != sha256_bytes(data)]
+        written = write_files(changed)
+        if written:
+            ledger.record(dict(changed))
+            ledger.save()
     return written
 
 

@@ -57,9 +57,20 @@ def test_an_identical_export_is_fine_and_a_different_file_is_refused(tmp_path, w
     assert write_export(export_plan(workbook_data.tables(), target)) == []  # the same bytes: nothing to do
     target.write_text("iso3,edition\nKGZ,2023\n", encoding="utf-8")
     before = target.read_bytes()
-    with pytest.raises(InputError, match=r"scores\.csv: expected a new file or an identical earlier export"):
+    with pytest.raises(InputError, match=r"scores\.csv: expected the file as ocdata wrote it .* found it changed"):
         write_export(plan)
     assert target.read_bytes() == before
+
+
+def test_an_export_replaces_its_own_unchanged_file_and_refuses_one_it_did_not_write(tmp_path, workbook_data):
+    target = tmp_path / "scores.csv"
+    write_export({target: b"iso3\nKGZ\n"})  # an earlier export, with other data
+    assert write_export(export_plan(workbook_data.tables(), target)) == [target]  # ours, unchanged: replaced
+    mine = tmp_path / "mine.csv"
+    mine.write_bytes(b"my own\n")
+    with pytest.raises(InputError, match=r"mine\.csv: expected no file or one ocdata wrote .* a file of yours"):
+        write_export(export_plan(workbook_data.tables(), mine))
+    assert mine.read_bytes() == b"my own\n"
 
 
 def test_a_folder_with_one_foreign_file_gets_nothing(tmp_path, workbook_data):
@@ -91,7 +102,7 @@ def test_export_through_the_command_line(tmp_path):
     (tmp_path / "mine.csv").write_text("a,b\n", encoding="utf-8")
     refused = run("--no-workbook", "--out", "mine.csv")
     assert refused.returncode == 2
-    assert refused.stderr.startswith("ocdata: error: mine.csv: expected a new file")
+    assert refused.stderr.startswith("ocdata: error: mine.csv: expected no file or one ocdata wrote")
     assert "Traceback" not in refused.stderr
     back = ocdata.load(workbook=tmp_path / "scores.parquet")
     assert back.failed.empty

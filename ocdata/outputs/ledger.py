@@ -1,0 +1,140 @@
+"""The one rule for every file ocdata writes: record it, and replace or delete only what is still as recorded.
+
+A folder that ocdata writes a set of files into (a teaching kit, a notebooks folder, an export, a reports folder's
+index) holds ``.ocdata-files.json``: each file ocdata wrote there, by its path relative to the folder, with the
+sha256 of the bytes it wrote. A file may be replaced when it is missing, already holds exactly the new bytes, or
+still holds the bytes the record names; any other file (one you wrote, one you edited since) is refused by name,
+before anything is written. The record itself is written last, atomically, after the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ocdata.atomic import write_text_atomic
+from ocdata.errors import InputError
+
+LEDGER_NAME = ".ocdata-files.json"
+WRITER = "ocdata"
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest record read (a record of many thousand files is far smaller)."""
+SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """The hex sha256 of a regular file (not a link); ``None`` for anything else or a file that cannot be read."""
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _key(folder: Path, path: Path) -> str:
+    """``path`` relative to ``folder``, with ``/`` between parts."""
+    return PurePosixPath(*Path(path).relative_to(folder).parts).as_posix()
+
+
+def _plain_key(key: object) -> bool:
+    if not isinstance(key, str) or not key or "\\" in key:
+        return False
+    parts = PurePosixPath(key).parts
+    return not PurePosixPath(key).is_absolute() and all(p not in ("", ".", "..") for p in parts)
+
+
+@dataclass
+class Ledger:
+    """What ocdata wrote into ``folder``: path (relative, ``/``-separated) → sha256 of the bytes written."""
+
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path | str) -> Ledger:
+        """The record of ``folder`` (empty when there is none). A file of that name that is not ocdata's record
+        is refused (``InputError`` naming it): ocdata never takes a folder for its own on a guess."""
+        folder = Path(folder)
+        path = folder / LEDGER_NAME
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return cls(folder)
+        except OSError as exc:
+            raise InputError(f"expected ocdata's record of the files it wrote, found {exc.strerror}",
+                             file=path) from None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            raise InputError("expected ocdata's record of the files it wrote, found a link, a folder or a file too "
+                             "large; move it away", file=path)
+        try:
+            content = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"expected ocdata's record of the files it wrote, found {type(exc).__name__} "
+                             "(move it away)", file=path) from None
+        files = content.get("files") if isinstance(content, dict) else None
+        if not isinstance(content, dict) or content.get("writer") != WRITER or not isinstance(files, dict):
+            raise InputError("expected ocdata's record of the files it wrote, found another file of that name "
+                             "(move it away)", file=path)
+        kept = {k: v for k, v in files.items()
+                if _plain_key(k) and isinstance(v, str) and len(v) == 64 and set(v) <= SHA256_HEX}
+        return cls(folder, kept)
+
+    def recorded(self, path: Path) -> str | None:
+        """The sha256 recorded for ``path`` (inside the folder), or ``None``."""
+        return self.files.get(_key(self.folder, path))
+
+    def owns(self, path: Path) -> bool:
+        """Whether ``path`` is a regular file still holding the bytes ocdata recorded writing."""
+        digest = self.recorded(path)
+        return digest is not None and file_sha256(path) == digest
+
+    def may_write(self, path: Path, data: bytes | None = None) -> bool:
+        """Whether ``path`` may be (re)written: missing, holding exactly ``data``, or ocdata's as recorded."""
+        if not (path.exists() or path.is_symlink()):
+            return True
+        if data is not None and file_sha256(path) == sha256_bytes(data):
+            return True
+        return self.owns(path)
+
+    def refuse_foreign(self, paths: Iterable[tuple[Path, bytes | None]], *, hint: str) -> None:
+        """Raise ``InputError`` naming the first of ``paths`` that exists and may not be written (``hint`` says
+        what the user can do)."""
+        for path, data in paths:
+            if path.is_dir() and not path.is_symlink():
+                raise InputError(f"expected a file ocdata may write, found a folder; {hint}", file=path)
+            if self.may_write(path, data):
+                continue
+            if self.recorded(path) is not None:
+                raise InputError(f"expected the file as ocdata wrote it (sha256 in {LEDGER_NAME}), found it changed "
+                                 f"since: it is yours now, and ocdata never replaces it; {hint}", file=path)
+            raise InputError(f"expected no file or one ocdata wrote (listed in {LEDGER_NAME}), found a file of "
+                             f"yours; ocdata never replaces it; {hint}", file=path)
+
+    def record(self, written: Mapping[Path, bytes | str]) -> None:
+        """Note each ``path → bytes`` (or ``path → sha256``) as written by ocdata."""
+        for path, data in written.items():
+            digest = data if isinstance(data, str) else sha256_bytes(data)
+            self.files[_key(self.folder, path)] = digest
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Drop ``paths`` from the record (files ocdata removed)."""
+        for path in paths:
+            self.files.pop(_key(self.folder, path), None)
+
+    def save(self) -> Path:
+        """Write the record atomically (files no longer present are left out)."""
+        present = {k: v for k, v in sorted(self.files.items()) if (self.folder / k).is_file()}
+        text = json.dumps({"writer": WRITER, "files": present}, indent=1, sort_keys=True) + "\n"
+        return write_text_atomic(self.folder / LEDGER_NAME, text)
