@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocdata.errors import InputError, ParameterError
+from ocdata.outputs.ledger import Ledger
+from ocdata.outputs.locks import folder_lock
 from ocdata.paths import notebooks_dir
 from ocdata.write_plan import check_folders, make_folders, write_files
 
@@ -41,30 +43,35 @@ def notebook_files(source: Path | None = None) -> list[Path]:
 
 
 def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None = None) -> Copied:
-    """Copy the notebooks into ``target``, never replacing a file that differs (nothing is written then).
+    """Copy the notebooks into ``target``, never replacing a file ocdata did not write (nothing is written then).
 
-    Every target and its folders are checked first (a file where a folder must go is refused, by its name).
-    Files are written atomically with mode 0644; folders this creates get 0755. A write that fails (a full disk,
-    Ctrl-C) removes the files and folders this run created.
+    A file there is replaced only while it holds the bytes an earlier copy recorded in ``.ocdata-files.json``
+    (a notebook you edited is yours). Every target and its folders are checked first (a file where a folder must
+    go is refused, by its name), holding the folder's lock (a second copy into it waits). Files are written
+    atomically with mode 0644; folders this creates get 0755. A write that fails (a full disk, Ctrl-C) removes
+    the files and folders this run created.
     """
     target = Path(target)
     source = Path(source) if source is not None else notebooks_dir()
     if (target.exists() or target.is_symlink()) and not target.is_dir():
         raise ParameterError("expected a folder for the notebooks, found a file", file=target)
     files = notebook_files(source)
-    check_folders(target, [target / rel for rel in files])
-    plan, unchanged = [], []
-    for rel in files:
-        data = (source / rel).read_bytes()
-        dest = target / rel
-        if dest.is_symlink() or dest.exists():
+    with folder_lock(target, "the notebooks folder"):
+        check_folders(target, [target / rel for rel in files])
+        ledger = Ledger.read(target) if target.is_dir() else Ledger(target)
+        plan, unchanged = [], []
+        for rel in files:
+            data = (source / rel).read_bytes()
+            dest = target / rel
             if _same(dest, data):
                 unchanged.append(dest)
                 continue
-            raise InputError("expected no file or the same notebook file, found a different one (move it away or "
-                             "choose another folder); nothing was written", file=dest)
-        plan.append((dest, data))
-    written = write_files(plan)
+            plan.append((dest, data))
+        ledger.refuse_foreign(plan, hint="move it away or choose another folder; nothing was written")
+        written = write_files(plan)
+        if written:
+            ledger.record(dict(plan))
+            ledger.save()
     return Copied(tuple(written), tuple(unchanged))
 
 

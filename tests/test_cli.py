@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from ocdata import cli
 from ocdata.cli import main, make_parser
+from ocdata.outputs.ledger import LEDGER_NAME
 from ocdata.paths import notebooks_dir
 
 
@@ -162,7 +164,7 @@ def test_notebooks_are_copied_with_their_pairs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     target = tmp_path / "notebooks"
     source = notebooks_dir()
-    names = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    names = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file() and p.name != LEDGER_NAME)
     assert "README.md" in names and "country_profile.ipynb" in names and "country_profile.py" in names
     for name in names:
         assert (target / name).read_bytes() == (source / name).read_bytes()
@@ -170,7 +172,9 @@ def test_notebooks_are_copied_with_their_pairs(tmp_path: Path) -> None:
         assert f"wrote notebooks/{name}" in done.stdout
     for folder in [target, *(p for p in target.rglob("*") if p.is_dir())]:
         assert folder.stat().st_mode & 0o777 == 0o755
-    assert not any(p.name.startswith(".") for p in target.rglob("*"))
+    assert [p.name for p in target.rglob(".*")] == [LEDGER_NAME]  # the record of what ocdata wrote, nothing else
+    assert sorted(json.loads((target / LEDGER_NAME).read_text())["files"]) == sorted(n.replace(os.sep, "/")
+                                                                                     for n in names)
     again = ocdata("notebooks", cwd=tmp_path)
     assert again.returncode == 0
     assert again.stdout == f"{len(names)} file(s) already there, unchanged\n"
@@ -182,8 +186,9 @@ def test_notebooks_never_overwrite_a_different_file(tmp_path: Path) -> None:
     (target / "compare.py").write_text("# my own edits\n", encoding="utf-8")
     done = ocdata("notebooks", str(target))
     assert done.returncode == 2
-    assert done.stderr == (f"ocdata: error: {target / 'compare.py'}: expected no file or the same notebook file, "
-                           "found a different one (move it away or choose another folder); nothing was written\n")
+    assert done.stderr == (f"ocdata: error: {target / 'compare.py'}: expected no file or one ocdata wrote (listed in "
+                           f"{LEDGER_NAME}), found a file of yours; ocdata never replaces it; move it away or choose "
+                           "another folder; nothing was written\n")
     assert [p.name for p in target.iterdir()] == ["compare.py"]
     assert (target / "compare.py").read_text(encoding="utf-8") == "# my own edits\n"
 
