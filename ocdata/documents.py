@@ -1,15 +1,20 @@
 """Documents a user adds (``ocdata add``): a folder of their own beside the bundled documents.
 
-The folder (``paths.user_documents_dir()``) has a ``sources.yaml`` in the same format as the bundled one.
-Adding a document reads and parses it at once, then builds the bundled documents with every added one in a
-staging copy of the folder: only when every check passes is the document copied in and the manifest replaced
-(the document first, then the manifest, each atomically). A refused document leaves the folder as it was.
+The folder (``paths.user_documents_dir()``) lists the documents ``ocdata add`` copied in its own manifest,
+``sources.ocdata.yaml`` (the format of the bundled ``sources.yaml``). A ``sources.yaml`` there is the user's:
+read beside it, never written. Adding a document reads and parses it at once, then builds the bundled documents
+with every added one in a staging copy of the folder: only when every check passes is the document copied in
+and ocdata's manifest replaced (the document first, then the manifest, each atomically). A refused document
+leaves the folder as it was. ``remove`` removes only what ``add`` added, and deletes a document only while it
+holds the bytes ``add`` copied. Both hold the folder's lock, so two at once run one after the other.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -21,10 +26,22 @@ import pandas as pd
 import yaml
 
 from ocdata.atomic import write_bytes_atomic, write_text_atomic
-from ocdata.errors import InputError, ParameterError, ValidationError
+from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
 from ocdata.input_files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
-from ocdata.manifest import FIELDS, KINDS, MANIFEST_NAME, file_key, read_document, read_manifest
+from ocdata.manifest import (
+    ADDED_NAME,
+    FIELDS,
+    KINDS,
+    MANIFEST_NAME,
+    MANIFEST_NAMES,
+    file_key,
+    read_document,
+    read_manifest,
+    read_manifest_entries,
+)
 from ocdata.notebook_copy import make_folders
+from ocdata.outputs.ledger import file_sha256
+from ocdata.outputs.locks import folder_lock
 from ocdata.paths import has_manifest, raw_dir, user_documents_dir
 
 HEADER = ("# Documents added with 'ocdata add' (remove them with 'ocdata remove ID').\n"
@@ -67,11 +84,6 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
         raise InputError("expected a document to add, found no such file", file=source)
     data = read_input_bytes(source, DOCUMENT_MAX_BYTES, "a document")
     sha = hashlib.sha256(data).hexdigest()
-    existing = list_documents(folder)
-    same = existing[existing["sha256"].str.lower() == sha]
-    if not same.empty:
-        raise ParameterError(f"expected a document not added yet, found the same bytes added as "
-                             f"{same['id'].iloc[0]!r}", file=source)
     lines = data.decode("utf-8", errors="replace").split("\n")
     kind = kind or detect.detect_kind(lines)
     if kind is None:
@@ -92,42 +104,103 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
     ident = ident or _id_from(source.stem)
     if not ID_PATTERN.fullmatch(ident):
         raise ParameterError(f"expected an id of lower-case letters, digits and '_', found {ident!r}")
-    taken = set(existing["id"]) | set(read_manifest(raw_dir())["id"])
-    if ident in taken:
-        raise ParameterError(f"expected a new document id, found {ident!r} in use; choose one with --id")
     entry = {"id": ident, "file": f"{ident}{source.suffix or '.txt'}",
              "title": f"{source.name} (added with ocdata add)", "publisher": PUBLISHER, "kind": kind,
              "edition": edition, "countries": countries, "sha256": sha}
-    if entry["file"].lower() == MANIFEST_NAME:
-        raise ParameterError(f"expected a document file name other than {MANIFEST_NAME}, found {entry['file']!r}: "
-                             f"a document may not be named {MANIFEST_NAME}; rename it (or choose another --id)",
-                             file=source)
+    if file_key(entry["file"]).lower() in MANIFEST_NAMES:
+        raise ParameterError(f"expected a document file name other than {entry['file']!r}: a document may not be "
+                             "named as a manifest; rename it (or choose another --id)", file=source)
     _parse_at_once(source, entry)
-    entries = [*_entries(folder, existing), entry]
-    _validate(folder, entries, entry, data, source)
-    _install(folder, entries, entry, data)
+    with folder_lock(folder, "the documents folder"):
+        existing = list_documents(folder)
+        same = existing[existing["sha256"].str.lower() == sha]
+        if not same.empty:
+            raise ParameterError(f"expected a document not added yet, found the same bytes added as "
+                                 f"{same['id'].iloc[0]!r}", file=source)
+        taken = set(existing["id"]) | set(read_manifest(raw_dir())["id"])
+        if ident in taken:
+            raise ParameterError(f"expected a new document id, found {ident!r} in use; choose one with --id")
+        own = own_entries(folder)
+        _validate(folder, [*_user_entries(folder), *own, entry], entry, data, source)
+        _install(folder, [*own, entry], entry, data)
     return entry
 
 
 def remove_document(ident: str, folder: Path | None = None) -> dict:
-    """Remove an added document: its manifest entry, then its file (only a file our manifest lists for it alone;
-    a hand-edited manifest that lists a file twice, or itself, is refused by ``read_manifest``)."""
+    """Remove a document ``ocdata add`` added: its entry in ``sources.ocdata.yaml``, then its file, only while the
+    file holds the bytes ``add`` copied (``file_kept`` in the entry returned says when it did not: then the file
+    is left where it is). A document listed in the user's own ``sources.yaml`` is refused: ocdata never writes
+    that file."""
     folder = Path(folder) if folder is not None else user_documents_dir()
-    existing = list_documents(folder)
-    if ident not in set(existing["id"]):
-        known = ", ".join(existing["id"]) or "none"
-        raise ParameterError(f"expected the id of an added document ({known}), found {ident!r}")
-    entries = _entries(folder, existing)
-    gone = next(e for e in entries if e["id"] == ident)
-    rest = [e for e in entries if e["id"] != ident]
-    if rest:
-        write_text_atomic(folder / MANIFEST_NAME, _manifest_text(rest))
-    else:
-        (folder / MANIFEST_NAME).unlink()  # no documents: no manifest, and load() reads the bundled ones only
-    key = file_key(gone["file"])
-    if key != MANIFEST_NAME and all(file_key(e["file"]) != key for e in rest):
-        (folder / gone["file"]).unlink(missing_ok=True)
-    return gone
+    with folder_lock(folder, "the documents folder"):
+        existing = list_documents(folder)
+        own = own_entries(folder)
+        if ident not in {e["id"] for e in own}:
+            if ident in set(existing["id"]):
+                raise ParameterError(f"expected a document added with 'ocdata add', found {ident!r} listed in "
+                                     f"{folder / MANIFEST_NAME}, a manifest of yours that ocdata never changes "
+                                     "(edit it yourself)")
+            known = ", ".join(e["id"] for e in own) or "none"
+            raise ParameterError(f"expected the id of an added document ({known}), found {ident!r}")
+        gone = next(e for e in own if e["id"] == ident)
+        rest = [e for e in own if e["id"] != ident]
+        try:
+            if rest:
+                write_text_atomic(folder / ADDED_NAME, _manifest_text(rest))
+            else:  # nothing added: no manifest of ocdata's (the user's sources.yaml, if any, stays)
+                (folder / ADDED_NAME).unlink()
+            target = folder / gone["file"]
+            keep = file_sha256(target) != gone["sha256"].lower()
+            if not keep:
+                target.unlink()
+        except OSError as exc:
+            raise InputError(f"expected to remove {ident!r}, found {exc.strerror or exc}",
+                             file=exc.filename or folder) from None
+    return {**gone, "file_kept": keep and (target.exists() or target.is_symlink())}
+
+
+def own_entries(folder: Path) -> list[dict]:
+    """The entries of ocdata's manifest in ``folder`` (``sources.ocdata.yaml``), as written; ``[]`` without one.
+
+    Refuses (``InputError``) a manifest of ocdata's that was edited since ocdata wrote it (its bytes are not
+    what ocdata writes for its entries): ocdata never rewrites it then. A ``sources.yaml`` written by an earlier
+    ocdata (its bytes exactly what ocdata wrote) is first renamed ``sources.ocdata.yaml``."""
+    _adopt_earlier_manifest(folder)
+    path = folder / ADDED_NAME
+    if not (path.exists() or path.is_symlink()):
+        return []
+    entries = read_manifest_entries(folder, path)
+    if not _as_written(path, entries):
+        raise InputError("expected ocdata's manifest as ocdata wrote it, found it edited since; ocdata add and "
+                         f"remove never rewrite it then (undo the edit, or move your entries into {MANIFEST_NAME})",
+                         file=path)
+    return entries
+
+
+def _user_entries(folder: Path) -> list[dict]:
+    """The entries of the user's own ``sources.yaml`` in ``folder`` (``[]`` without one)."""
+    path = folder / MANIFEST_NAME
+    return read_manifest_entries(folder, path) if path.exists() or path.is_symlink() else []
+
+
+def _as_written(path: Path, entries: list[dict]) -> bool:
+    """Whether ``path`` holds exactly the bytes ocdata writes for ``entries``."""
+    return file_sha256(path) == hashlib.sha256(_manifest_text(entries).encode("utf-8")).hexdigest()
+
+
+def _adopt_earlier_manifest(folder: Path) -> None:
+    """Rename a ``sources.yaml`` that an earlier ocdata wrote (byte for byte) to ``sources.ocdata.yaml``."""
+    legacy, path = folder / MANIFEST_NAME, folder / ADDED_NAME
+    if path.exists() or path.is_symlink() or not legacy.is_file() or legacy.is_symlink():
+        return
+    try:
+        if not legacy.read_bytes().startswith(HEADER.encode("utf-8")):
+            return
+        entries = read_manifest_entries(folder, legacy)
+    except (OSError, InputError, ParseError):
+        return
+    if _as_written(legacy, entries):
+        os.replace(legacy, path)
 
 
 def _id_from(stem: str) -> str:
@@ -153,20 +226,13 @@ def _parse_at_once(source: Path, entry: dict) -> None:
     PARSERS[doc.kind](doc)
 
 
-def _entries(folder: Path, table: pd.DataFrame) -> list[dict]:
-    """The manifest entries of ``folder`` as plain dicts (as written in ``sources.yaml``)."""
-    if table.empty:
-        return []
-    entries = yaml.safe_load((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
-    return [{field: e[field] for field in FIELDS} for e in entries]
-
-
 def _manifest_text(entries: list[dict]) -> str:
     return HEADER + yaml.safe_dump({"documents": entries}, sort_keys=False, allow_unicode=True, width=120)
 
 
 def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, source: Path) -> None:
-    """Build the bundled and added documents with the new one in a staging copy; refuse on any failed check."""
+    """Build the bundled and added documents with the new one (``entries`` ends with it) in a staging copy;
+    refuse on any failed check."""
     from ocdata.build import build, describe_check, first_failure
 
     parent = folder.parent
@@ -209,19 +275,23 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 def _install(folder: Path, entries: list[dict], entry: dict, data: bytes) -> None:
-    """Copy the document in, then replace the manifest (each atomically)."""
-    make_folders(folder)
+    """Copy the document in, then replace ocdata's manifest with ``entries`` (each atomically)."""
     target = folder / entry["file"]
-    existed = target.exists() or target.is_symlink()
-    if existed and not _holds(target, data):
-        raise InputError("expected no file of this name in the documents folder (it is not listed in its "
-                         f"{MANIFEST_NAME}), found one; move it away or choose another --id", file=target)
-    write_bytes_atomic(target, data)
     try:
-        write_text_atomic(folder / MANIFEST_NAME, _manifest_text(entries))
-    except BaseException:
-        if not existed:
-            with contextlib.suppress(OSError):
-                target.unlink()
-        raise
-
+        make_folders(folder)
+        existed = target.exists() or target.is_symlink()
+        if existed and not _holds(target, data):
+            raise InputError("expected no file of this name in the documents folder (no manifest lists it), found "
+                             "one; move it away or choose another --id", file=target)
+        write_bytes_atomic(target, data)
+        try:
+            write_text_atomic(folder / ADDED_NAME, _manifest_text(entries))
+        except BaseException:
+            if not existed:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+            raise
+    except OSError as exc:  # a full or read-only disk: name the file, not "a file"
+        reason = "the disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        raise InputError(f"expected to write the document and {ADDED_NAME}, found {reason}; nothing was added",
+                         file=exc.filename or target) from None

@@ -17,7 +17,7 @@ import yaml
 from ocdata import __version__
 from ocdata.errors import InputError
 from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, WORKBOOK_MAX_BYTES, read_input_bytes, sha256_file
-from ocdata.manifest import MANIFEST_NAME, outside_problem
+from ocdata.manifest import MANIFEST_NAME, MANIFEST_NAMES, outside_problem
 from ocdata.paths import BUNDLED, PACKAGE_DIR
 
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yaml"})
@@ -46,7 +46,8 @@ def code_version() -> str:
 
 
 def describe_inputs(folders: list[Path], workbook: Path | None) -> list[dict]:
-    """The inputs of a build, in order: each folder's manifest (its sha256, which covers the sha256 it records
+    """The inputs of a build, in order: each folder's manifests (``sources.yaml``, ``sources.ocdata.yaml``: each
+    one's sha256, which covers the sha256 it records
     for each document) and the sha256 of each listed file as it is now, the workbook's sha256, and the code
     version. A saved build only ever has the fingerprint of inputs whose files matched their manifest.
 
@@ -54,9 +55,12 @@ def describe_inputs(folders: list[Path], workbook: Path | None) -> list[dict]:
     """
     inputs: list[dict] = []
     for folder in folders:
-        inputs.append({"kind": "documents", "manifest": _sha256_file(folder / MANIFEST_NAME, MANIFEST_MAX_BYTES),
-                       "documents": [{"file": name, "sha256": _document_sha256(folder, name)}
-                                     for name in _listed_files(folder / MANIFEST_NAME)]})
+        manifests = [n for n in MANIFEST_NAMES if (folder / n).exists() or (folder / n).is_symlink()]
+        for manifest in manifests or [MANIFEST_NAME]:
+            inputs.append({"kind": "documents", "name": manifest,
+                           "manifest": _sha256_file(folder / manifest, MANIFEST_MAX_BYTES),
+                           "documents": [{"file": name, "sha256": _document_sha256(folder, name)}
+                                         for name in _listed_files(folder / manifest)]})
     if workbook is not None:
         inputs.append({"kind": "workbook", "file": workbook.name,
                        "sha256": _sha256_file(workbook, WORKBOOK_MAX_BYTES)})

@@ -16,6 +16,10 @@ from ocdata.errors import InputError, ParseError
 from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, read_input_bytes, sha256_file
 
 MANIFEST_NAME = "sources.yaml"
+ADDED_NAME = "sources.ocdata.yaml"
+"""The manifest ``ocdata add`` keeps for the documents it added, beside a ``sources.yaml`` of the user's own
+(which ocdata reads and never writes)."""
+MANIFEST_NAMES = (MANIFEST_NAME, ADDED_NAME)
 KINDS = ("pdf_profile", "web_profile", "article")
 FIELDS = ("id", "file", "title", "publisher", "kind", "edition", "countries", "sha256")
 FIELD_TYPES = {  # field -> (what it must be, test)
@@ -42,16 +46,40 @@ class Document:
     lines: tuple[str, ...]
 
 
-def read_manifest(raw: Path) -> pd.DataFrame:
-    """Read ``sources.yaml`` into a table, one row per document, in manifest order.
+def manifest_paths(raw: Path) -> list[Path]:
+    """The manifests of a folder of documents that exist (a link or a FIFO too, to be refused by name):
+    ``sources.yaml``, then ``sources.ocdata.yaml`` (the documents ``ocdata add`` added)."""
+    return [raw / name for name in MANIFEST_NAMES if (raw / name).exists() or (raw / name).is_symlink()]
 
-    Every refusal names the line of ``sources.yaml``; a ``file`` must be a relative path that stays inside
-    ``raw`` (no ``..``, not absolute, not a link pointing out).
+
+def read_manifest(raw: Path) -> pd.DataFrame:
+    """Read the folder's manifests (``sources.yaml``, then ``sources.ocdata.yaml``) into one table, one row per
+    document, in manifest order.
+
+    Every refusal names the manifest and its line; a ``file`` must be a relative path that stays inside
+    ``raw`` (no ``..``, not absolute, not a link pointing out); ids and files are unique across both.
     """
-    path = raw / MANIFEST_NAME
-    if not path.exists():
+    paths = manifest_paths(raw)
+    if not paths:
         raise InputError(f"expected the manifest {MANIFEST_NAME} beside the raw documents, found no such file",
-                         file=path)
+                         file=raw / MANIFEST_NAME)
+    rows: list[dict] = []
+    for path in paths:
+        rows += _read_entries(raw, path, rows)
+    table = pd.DataFrame(rows)
+    table["countries"] = table["countries"].map(lambda c: " ".join(c))
+    table["edition"] = table["edition"].astype("Int64")
+    return table
+
+
+def read_manifest_entries(raw: Path, path: Path) -> list[dict]:
+    """The entries of one manifest file ``path`` of the folder ``raw``, checked (as plain dicts, as written)."""
+    return _read_entries(raw, path, [])
+
+
+def _read_entries(raw: Path, path: Path, before: list[dict]) -> list[dict]:
+    """The checked entries of the manifest ``path``; ``before`` are the entries of the folder's other manifests
+    read already (an id or a file listed there too is refused)."""
     data = read_input_bytes(path, MANIFEST_MAX_BYTES, "a manifest")
     try:
         text = data.decode("utf-8")
@@ -87,23 +115,18 @@ def read_manifest(raw: Path) -> pd.DataFrame:
             raise InputError(f"expected the file of document {entry['id']!r} to be a relative path inside "
                              f"{raw}, found {problem}", file=path, line=where.get("file", line))
         name = file_key(entry["file"])
-        if name == MANIFEST_NAME:
+        if name in MANIFEST_NAMES:
             raise InputError(f"expected the file of document {entry['id']!r} to be a document, found the manifest "
-                             f"{MANIFEST_NAME} itself", file=path, line=where.get("file", line))
-        other = next((row["id"] for row in rows if file_key(row["file"]) == name), None)
+                             f"{name} itself", file=path, line=where.get("file", line))
+        other = next((row["id"] for row in [*before, *rows] if file_key(row["file"]) == name), None)
         if other is not None:
             raise InputError(f"expected a file of its own for document {entry['id']!r}, found {entry['file']!r} "
                              f"listed for {other!r} too", file=path, line=where.get("file", line))
+        if any(row["id"] == entry["id"] for row in [*before, *rows]):
+            raise ParseError(f"expected unique document ids, found {entry['id']!r} twice", file=path,
+                             line=where.get("id", line))
         rows.append({f: entry[f] for f in FIELDS})
-    table = pd.DataFrame(rows)
-    table["countries"] = table["countries"].map(lambda c: " ".join(c))
-    table["edition"] = table["edition"].astype("Int64")
-    dupes = table["id"][table["id"].duplicated()]
-    if not dupes.empty:
-        second = int(dupes.index[0])
-        raise ParseError(f"expected unique document ids, found {dupes.iloc[0]!r} twice", file=path,
-                         line=lines[second].get("id") if second < len(lines) else None)
-    return table
+    return rows
 
 
 def _entry_lines(text: str) -> list[dict[str, int]]:

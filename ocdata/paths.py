@@ -80,15 +80,15 @@ def user_documents_dir() -> Path:
 
 
 def has_manifest(folder: Path) -> bool:
-    """Whether ``folder`` holds a ``sources.yaml`` of any kind (a link or a FIFO too: reading it then refuses
-    it by name, rather than passing over it in silence)."""
-    manifest = Path(folder) / "sources.yaml"
-    return manifest.exists() or manifest.is_symlink()
+    """Whether ``folder`` holds a ``sources.yaml`` or a ``sources.ocdata.yaml`` of any kind (a link or a FIFO
+    too: reading it then refuses it by name, rather than passing over it in silence)."""
+    return any((Path(folder) / name).exists() or (Path(folder) / name).is_symlink()
+               for name in ("sources.yaml", "sources.ocdata.yaml"))
 
 
 def document_dirs() -> list[Path]:
     """Every folder of documents ``ocdata.load()`` reads by default: the bundled ones, then the user's
-    (when ``ocdata add`` has made it: it holds a ``sources.yaml``)."""
+    (when it holds a manifest: ``ocdata add`` writes ``sources.ocdata.yaml``)."""
     dirs = [raw_dir()]
     user = user_documents_dir()
     if has_manifest(user):

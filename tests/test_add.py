@@ -82,7 +82,7 @@ def test_a_consistent_profile_is_added_and_loaded(documents: Path, tmp_path: Pat
     copied = documents / f"{NEW_ID}.txt"
     assert copied.read_bytes() == source.read_bytes()
     assert copied.stat().st_mode & 0o777 == 0o644 and documents.stat().st_mode & 0o777 == 0o755
-    manifest = yaml.safe_load((documents / "sources.yaml").read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((documents / "sources.ocdata.yaml").read_text(encoding="utf-8"))
     assert manifest["documents"][0]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert list(list_documents()["id"]) == [NEW_ID]
     assert leftovers(documents) == []  # the staging copy is gone
