@@ -68,10 +68,11 @@ def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None =
                 continue
             plan.append((dest, data))
         ledger.refuse_foreign(plan, hint="move it away or choose another folder; nothing was written")
+        if plan:
+            ledger.begin(dict(plan))
         written = write_files(plan)
         if written:
-            ledger.record(dict(plan))
-            ledger.save()
+            ledger.commit()
     return Copied(tuple(written), tuple(unchanged))
 
 

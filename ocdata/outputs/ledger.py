@@ -4,7 +4,11 @@ A folder that ocdata writes a set of files into (a teaching kit, a notebooks fol
 index) holds ``.ocdata-files.json``: each file ocdata wrote there, by its path relative to the folder, with the
 sha256 of the bytes it wrote. A file may be replaced when it is missing, already holds exactly the new bytes, or
 still holds the bytes the record names; any other file (one you wrote, one you edited since) is refused by name,
-before anything is written. The record itself is written last, atomically, after the files.
+before anything is written.
+
+Writing is two steps, so that a run killed at any moment leaves a folder the next run can use: :meth:`Ledger.begin`
+records the new digests (keeping each file's earlier digest as ``previous``) before any file is written, and
+:meth:`Ledger.commit` drops the earlier digests after. In between, either version of a file counts as ocdata's.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ class Ledger:
 
     folder: Path
     files: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, str] = field(default_factory=dict)
+    """Digests of files being replaced (between :meth:`begin` and :meth:`commit`): the old bytes count too."""
 
     @classmethod
     def read(cls, folder: Path | str) -> Ledger:
@@ -87,18 +93,21 @@ class Ledger:
         if not isinstance(content, dict) or content.get("writer") != WRITER or not isinstance(files, dict):
             raise InputError("expected ocdata's record of the files it wrote, found another file of that name "
                              "(move it away)", file=path)
-        kept = {k: v for k, v in files.items()
-                if _plain_key(k) and isinstance(v, str) and len(v) == 64 and set(v) <= SHA256_HEX}
-        return cls(folder, kept)
+        previous = content.get("previous")
+        return cls(folder, _digests(files), _digests(previous if isinstance(previous, dict) else {}))
 
     def recorded(self, path: Path) -> str | None:
         """The sha256 recorded for ``path`` (inside the folder), or ``None``."""
         return self.files.get(_key(self.folder, path))
 
     def owns(self, path: Path) -> bool:
-        """Whether ``path`` is a regular file still holding the bytes ocdata recorded writing."""
-        digest = self.recorded(path)
-        return digest is not None and file_sha256(path) == digest
+        """Whether ``path`` is a regular file still holding the bytes ocdata recorded writing (or, while a write
+        is under way, the bytes it is replacing)."""
+        key = _key(self.folder, path)
+        if key not in self.files and key not in self.previous:
+            return False
+        digest = file_sha256(path)
+        return digest is not None and digest in (self.files.get(key), self.previous.get(key))
 
     def may_write(self, path: Path, data: bytes | None = None) -> bool:
         """Whether ``path`` may be (re)written: missing, holding exactly ``data``, or ocdata's as recorded."""
@@ -122,19 +131,38 @@ class Ledger:
             raise InputError(f"expected no file or one ocdata wrote (listed in {LEDGER_NAME}), found a file of "
                              f"yours; ocdata never replaces it; {hint}", file=path)
 
+    def begin(self, planned: Mapping[Path, bytes]) -> None:
+        """Before writing ``planned`` (path → bytes): record the new digests, keep the digest of each file of
+        ocdata's being replaced as ``previous``, and save the record."""
+        for path, data in planned.items():
+            key = _key(self.folder, path)
+            current = file_sha256(path)
+            if current is not None and self.owns(path):
+                self.previous[key] = current
+            self.files[key] = sha256_bytes(data)
+        self._write()
+
+    def commit(self) -> Path:
+        """After writing: forget the replaced digests and the files no longer present, and save the record."""
+        self.previous.clear()
+        self.files = {k: v for k, v in self.files.items() if (self.folder / k).is_file()}
+        return self._write()
+
     def record(self, written: Mapping[Path, bytes | str]) -> None:
-        """Note each ``path → bytes`` (or ``path → sha256``) as written by ocdata."""
+        """Note each ``path → bytes`` (or ``path → sha256``) as written by ocdata (saved by :meth:`commit`)."""
         for path, data in written.items():
             digest = data if isinstance(data, str) else sha256_bytes(data)
             self.files[_key(self.folder, path)] = digest
 
-    def forget(self, paths: Iterable[Path]) -> None:
-        """Drop ``paths`` from the record (files ocdata removed)."""
-        for path in paths:
-            self.files.pop(_key(self.folder, path), None)
+    def _write(self) -> Path:
+        content: dict = {"writer": WRITER, "files": dict(sorted(self.files.items()))}
+        if self.previous:
+            content["previous"] = dict(sorted(self.previous.items()))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return write_text_atomic(self.folder / LEDGER_NAME, json.dumps(content, indent=1) + "\n")
 
-    def save(self) -> Path:
-        """Write the record atomically (files no longer present are left out)."""
-        present = {k: v for k, v in sorted(self.files.items()) if (self.folder / k).is_file()}
-        text = json.dumps({"writer": WRITER, "files": present}, indent=1, sort_keys=True) + "\n"
-        return write_text_atomic(self.folder / LEDGER_NAME, text)
+
+def _digests(mapping: dict) -> dict[str, str]:
+    """The entries of a record's mapping that are a plain relative path and a sha256."""
+    return {k: v for k, v in mapping.items()
+            if _plain_key(k) and isinstance(v, str) and len(v) == 64 and set(v) <= SHA256_HEX}
