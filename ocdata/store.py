@@ -3,12 +3,18 @@
 ``publish_tables(..., out)``: ``out`` is a link, flipped in one step (``os.replace``), to a version folder beside
 it, ``.<out name>.ocdata/<build id>/``. At every instant ``out`` shows one complete build, the old or the new.
 ``out`` may be missing, an empty folder, or an earlier ocdata build (a real folder: swapped for the link in
-one step too, where the file system can exchange two names); anything else is refused before anything is
-touched. The versions folder carries its own marker (its lock file ``.lock`` holds ``{"writer": "ocdata"}``,
-written before the folder takes its name): a ``.<out name>.ocdata`` without it is a user's folder, refused and
-never touched. Versions and leftovers of killed builds are removed by the next build, and only entries whose
+one step too, where the file system can exchange two names; else moved aside first). Where links cannot be made
+(Windows without developer mode), ``out`` is a real folder whose ``datapackage.json`` is a pointer into the
+version folder, replaced in one step (``os.replace``): ``out/datapackage.json`` is the entry point either way.
+Anything else is refused before anything is touched. The versions folder carries its own marker (``.lock``
+holds ``{"writer": "ocdata"}``, written before the folder takes its name; one build at a time writes there,
+holding a lock on ``.writing.lock``): a ``.<out name>.ocdata`` without it is a user's folder, refused and never
+touched. Versions and leftovers of killed builds are removed by the next build, and only entries whose
 names are exactly the ones ocdata generates (a build id, a swap link) and that carry ocdata's marker: never a
 user's link, file or folder.
+
+``hold(folder)``: while a batch reads a build, no build, clean-up or pruning removes it (a locked file in
+``.holds/`` beside the version; a hold whose holder died is removed by the next cleaner).
 
 ``save_tables(..., folder)``: a plain folder (the user cache of ``ocdata.load()``), written beside its place
 and renamed into it.
@@ -17,9 +23,7 @@ and renamed into it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -31,23 +35,41 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
-from ocdata import __version__
+from ocdata import __version__, capabilities
 from ocdata.errors import InputError
 from ocdata.input_files import check_input_file, read_input_bytes
 from ocdata.schema import load_schemas
-from ocdata.tables import BUILD_MARKER, DESCRIPTOR, MARKER_KEY, PACKAGE_NAME, foreign_files, is_saved_build
+from ocdata.tables import (
+    BUILD_ID,
+    BUILD_MARKER,
+    DESCRIPTOR,
+    MARKER_KEY,
+    PACKAGE_NAME,
+    SHOWS_KEY,
+    VERSION_NAME,
+    VERSIONS_SUFFIX,
+    foreign_files,
+    is_saved_build,
+    own_files,
+    pointer_target,
+    read_descriptor,
+    shown_folder,
+)
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
-VERSIONS_SUFFIX = ".ocdata"
 LOCK_NAME = ".lock"
-"""The lock file of a folder ocdata writes into; in a versions folder, also its marker (``{"writer": "ocdata"}``)."""
+"""A versions folder's marker (``{"writer": "ocdata"}``); earlier versions of ocdata also locked it."""
+WRITE_LOCK = ".writing.lock"
+"""The lock file of a folder ocdata writes into (one build at a time)."""
+HOLDS_NAME = ".holds"
+"""Beside held builds: a folder of hold files, ``<build name>.<token>.lock``, each locked by its holder."""
+HOLD_FILE = re.compile(r"(?P<build>[^/\\]+)\.(?P<token>[0-9a-f]{16})\.lock")
+POINTER_SUFFIX = ".pointer"
+"""A pointer ``datapackage.json`` being written (in the versions folder, named by its build id)."""
 MARKER_WRITER = "ocdata"
-BUILD_ID = r"\d{8}T\d{6}-\d+-[0-9a-f]{6}"
-"""The names ``_new_id`` generates."""
-VERSION_NAME = re.compile(rf"{BUILD_ID}(?:-previous)?")
-"""A version folder (or an earlier build moved aside) inside the versions folder."""
 CACHE_LEFTOVER = re.compile(rf"\.(?:tmp|old)-{BUILD_ID}")
 SYSTEM_TREES = frozenset({"bin", "boot", "dev", "etc", "proc", "sbin", "sys", "usr"})
 """Top-level folders that, with everything inside them, never hold built tables (and every ``/lib*``)."""
@@ -101,7 +123,7 @@ def _versions_ours(versions: Path, out: Path) -> bool:
         return False
     names = [p.name for p in versions.iterdir()]
     return any(VERSION_NAME.fullmatch(n) for n in names) and all(
-        n == LOCK_NAME or VERSION_NAME.fullmatch(n) for n in names)
+        n in (LOCK_NAME, WRITE_LOCK, HOLDS_NAME) or VERSION_NAME.fullmatch(n) for n in names)
 
 
 def _check_versions(out: Path) -> None:
@@ -141,14 +163,15 @@ def _only_marker(folder: Path) -> bool:
 
 
 def _mark(folder: Path) -> None:
-    """Write ocdata's marker into ``folder/.lock`` in place (a lock held on it stays held)."""
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    """Write ocdata's marker into ``folder/.lock`` in place (a lock an earlier ocdata holds on it stays held)."""
+    path = folder / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
         os.ftruncate(fd, 0)
         os.write(fd, (json.dumps({"writer": MARKER_WRITER, "version": __version__}) + "\n").encode())
-        os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
+    os.chmod(path, FILE_MODE)
 
 
 # Where the tables may go.
@@ -171,13 +194,13 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
         if real in docs.parents:
             raise InputError(f"expected an output folder that holds no documents, found the document folder "
                              f"{folder} inside it", file=out)
+    if out.is_symlink() and _link_version(out) is None:
+        raise InputError("expected a folder for the built tables, found a link ocdata did not make", file=out)
+    current = shown_version(out)
+    if current is not None and current.is_dir() and foreign_files(current):
+        raise InputError(f"expected only the files of an ocdata build, found {foreign_files(current)[0]!r} "
+                         "(move it out first)", file=out)
     if out.is_symlink():
-        if _link_version(out) is None:
-            raise InputError("expected a folder for the built tables, found a link ocdata did not make", file=out)
-        current = _link_version(out)
-        if current.is_dir() and foreign_files(current):
-            raise InputError(f"expected only the files of an ocdata build, found {foreign_files(current)[0]!r} "
-                             "(move it out first)", file=out)
         return
     if not out.exists():
         return
@@ -196,6 +219,12 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     if foreign_files(out):
         raise InputError(f"expected only the files of an ocdata build, found {foreign_files(out)[0]!r} "
                          "(move it out first)", file=out)
+
+
+def shown_version(out: Path) -> Path | None:
+    """The version folder ``out`` shows (as a link, or as a pointer folder), or ``None``."""
+    out = Path(out)
+    return _link_version(out) if out.is_symlink() else pointer_target(out)
 
 
 def _link_version(out: Path, versions: Path | None = None) -> Path | None:
@@ -217,9 +246,7 @@ def _make_dir(path: Path) -> None:
 
 def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, folder: Path, info: dict | None) -> None:
     """Fill ``folder`` (already made): marker, CSV and Parquet of every table, then ``datapackage.json``."""
-    marker = folder / BUILD_MARKER
-    marker.write_text(json.dumps({"writer": "ocdata", "version": __version__}) + "\n", encoding="utf-8")
-    os.chmod(marker, FILE_MODE)
+    _write_marker(folder)
     _step("marker")
     resources = []
     for name, table in tables.items():
@@ -244,6 +271,12 @@ def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, fold
     path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.chmod(path, FILE_MODE)
     _step("descriptor")
+
+
+def _write_marker(folder: Path) -> None:
+    marker = folder / BUILD_MARKER
+    marker.write_text(json.dumps({"writer": "ocdata", "version": __version__}) + "\n", encoding="utf-8")
+    os.chmod(marker, FILE_MODE)
 
 
 def _resource(name: str, csv_path: Path) -> dict:
@@ -271,12 +304,8 @@ def _new_id() -> str:
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (one build at a time writes there; released if the process dies)."""
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with FileLock(folder / WRITE_LOCK, mode=FILE_MODE):
         yield
-    finally:
-        os.close(fd)
 
 
 def _remove_build(folder: Path, *, empty: bool = False) -> bool:
@@ -366,7 +395,12 @@ def _make_versions(out: Path) -> None:
 
 
 def _flip(out: Path, versions: Path, build_id: str) -> None:
-    """Make ``out`` a link to ``versions/build_id`` in one step."""
+    """Make ``out`` show ``versions/build_id`` in one step: a link, or where links cannot be made a pointer."""
+    if not capabilities.symlinks(versions):
+        _flip_pointer(out, versions, build_id)
+        return
+    if out.is_dir() and pointer_target(out) is not None:  # a pointer folder, made where links could not be
+        _retire_tables(out)
     target = Path(versions.name) / build_id
     if not out.is_symlink() and not out.exists():
         os.symlink(target, out)
@@ -391,8 +425,47 @@ def _flip(out: Path, versions: Path, build_id: str) -> None:
         _step("swap")
 
 
+def _flip_pointer(out: Path, versions: Path, build_id: str) -> None:
+    """Make the real folder ``out`` show ``versions/build_id`` through its pointer ``datapackage.json``, replaced in
+    one step; the table files of an earlier build there are removed after."""
+    if out.is_symlink():  # made where links could be made: a folder takes its place
+        out.unlink()
+    if not out.exists():
+        _make_dir(out)
+    if not (out / BUILD_MARKER).is_file():
+        _write_marker(out)
+    shows = f"../{versions.name}/{build_id}"
+    descriptor = read_descriptor(versions / build_id) or {}
+    descriptor["resources"] = [{**r, "path": f"{shows}/{r['path']}"} for r in descriptor.get("resources", [])]
+    descriptor[MARKER_KEY] = {**descriptor.get(MARKER_KEY, {}), SHOWS_KEY: shows}
+    pointer = versions / f"{build_id}{POINTER_SUFFIX}"
+    pointer.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.chmod(pointer, FILE_MODE)
+    _step("link")
+    os.replace(pointer, out / DESCRIPTOR)
+    _step("swap")
+    if _retire_tables(out):
+        _step("retire")
+
+
+def _retire_tables(out: Path) -> list[Path]:
+    """In a pointer folder, remove the table files an earlier build left there (the pointer shows another
+    folder); the files removed."""
+    removed = []
+    keep = {DESCRIPTOR, BUILD_MARKER}
+    for path in sorted(out.iterdir()):
+        if path.name in own_files() and path.name not in keep and path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two names in one step (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` where not supported."""
+    if not capabilities.exchange():
+        return False
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -410,19 +483,28 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def clean_leftovers(out: Path) -> list[Path]:
     """Remove what killed or earlier builds left, and only that: in our (marked) versions folder, the version
-    folders ``out`` no longer shows (named by a build id, holding only a build's files, or empty: made and not yet
-    marked); beside ``out``, swap links named by a build id and pointing into our versions folder, and swap
-    folders so named that hold an ocdata build. Nothing is touched when the versions folder is not ours."""
+    folders ``out`` no longer shows and no live hold keeps (named by a build id, holding only a build's files, or
+    empty: made and not yet marked), pointers not yet in place and stale holds; in a pointer folder ``out``, an
+    earlier build's table files; beside ``out``, swap links named by a build id and pointing into our versions
+    folder, and swap folders so named that hold an ocdata build. Nothing is touched when the versions folder is
+    not ours."""
     removed: list[Path] = []
     versions = versions_dir(out)
     if versions.is_symlink() or not versions.is_dir() or not _versions_ours(versions, out):
         return removed
-    current = _link_version(out) if out.is_symlink() else None
+    current = shown_version(out)
+    held = _live_holds(versions)
+    pointer = re.compile(BUILD_ID + re.escape(POINTER_SUFFIX))
     for entry in sorted(versions.iterdir()):
-        if current is not None and entry.name == current.name:
+        if (current is not None and entry.name == current.name) or entry.name in held:
             continue
         if VERSION_NAME.fullmatch(entry.name) and _remove_build(entry, empty=True):
             removed.append(entry)
+        elif pointer.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink():
+            entry.unlink()
+            removed.append(entry)
+    if not out.is_symlink() and out.is_dir() and pointer_target(out) is not None:
+        removed += _retire_tables(out)
     swap = re.compile(re.escape(_swap_prefix(out)) + BUILD_ID)
     fresh = re.compile(re.escape(_new_prefix(out)) + BUILD_ID)
     for entry in sorted(out.parent.iterdir()):
@@ -465,6 +547,8 @@ def save_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, folde
             staging = None
             if keep is not None:
                 _prune(parent, keep, folder)
+            else:
+                _live_holds(parent)  # stale holds go
     except OSError as exc:
         raise _environment_error(exc, folder) from None
     finally:
@@ -474,7 +558,9 @@ def save_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, folde
 
 
 def _prune(parent: Path, keep: int, newest: Path) -> None:
-    """Keep the ``keep`` most recently written builds in ``parent``; remove staging leftovers."""
+    """Keep the ``keep`` most recently written builds in ``parent`` and those a live hold keeps; remove staging
+    leftovers and stale holds."""
+    held = _live_holds(parent)
     builds = []
     for entry in parent.iterdir():
         if CACHE_LEFTOVER.fullmatch(entry.name):
@@ -483,7 +569,89 @@ def _prune(parent: Path, keep: int, newest: Path) -> None:
             builds.append(entry)
     builds.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for entry in builds[max(keep - 1, 0):]:
-        _remove_build(entry)
+        if entry.name not in held:
+            _remove_build(entry)
+
+
+# Holding a build while a batch reads it.
+def _complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a whole saved build (its descriptor and every table's Parquet file)."""
+    return (not folder.is_symlink() and folder.is_dir() and is_saved_build(folder)
+            and all((folder / f"{name}.parquet").is_file() for name in load_schemas()))
+
+
+@contextlib.contextmanager
+def hold(folder: Path) -> Iterator[Path]:
+    """Keep the saved build ``folder`` shows readable until the block ends; yields the folder holding its tables
+    (a link's or pointer's version folder, else ``folder`` itself: give readers that one, not the link).
+
+    While held, :func:`publish_tables`, :func:`clean_leftovers` and the cache's pruning leave it in place; it goes
+    with the first of them after the block. The hold is a file ``.holds/<name>.<token>.lock`` beside the build,
+    locked while held (so a hold whose holder died is stale, and removed). Raises ``InputError`` when ``folder``
+    shows no whole saved build.
+    """
+    folder = Path(folder)
+    lock = path = None
+    for _ in range(3):  # a build that replaces the version between looking and holding: hold the new one
+        version = shown_folder(folder)
+        place = version.parent
+        try:
+            with _locked(place):
+                if _complete(version):
+                    holds = place / HOLDS_NAME
+                    if holds.is_symlink() or (holds.exists() and not holds.is_dir()):
+                        raise InputError("expected ocdata's folder of holds, found a file or link", file=holds)
+                    holds.mkdir(mode=DIR_MODE, exist_ok=True)
+                    path = holds / f"{version.name}.{secrets.token_hex(8)}.lock"
+                    lock = FileLock(path, mode=FILE_MODE)
+                    lock.acquire()
+                    break
+        except OSError as exc:
+            raise _environment_error(exc, folder) from None
+    if lock is None or path is None:
+        raise InputError("expected a saved build that stays in place while a batch holds it, found none",
+                         file=folder)
+    try:
+        yield version
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def _live_holds(place: Path) -> set[str]:
+    """The names of the builds in ``place`` that a live hold keeps. Holds whose holder died (their lock can be
+    taken) are removed, and the holds folder with the last of them."""
+    holds = place / HOLDS_NAME
+    if holds.is_symlink() or not holds.is_dir():
+        return set()
+    held = set()
+    for path in sorted(holds.iterdir()):
+        match = HOLD_FILE.fullmatch(path.name)
+        if match is None or path.is_symlink() or not path.is_file():
+            continue
+        if _stale(path):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        else:
+            held.add(match["build"])
+    with contextlib.suppress(OSError):
+        if not any(holds.iterdir()):
+            holds.rmdir()
+    return held
+
+
+def _stale(path: Path) -> bool:
+    """Whether nobody holds the lock of the hold file ``path`` (its holder died or let go)."""
+    lock = FileLock(path, mode=FILE_MODE)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        return False
+    except OSError:
+        return False
+    lock.release()
+    return True
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, out: Path) -> list[Path]:

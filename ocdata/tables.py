@@ -4,12 +4,19 @@ checked against ``schema.yaml``.
 A saved build folder holds, for every table of the schema, ``<table>.csv`` and ``<table>.parquet``, plus
 ``datapackage.json`` (the Frictionless descriptor, with ``"ocdata": {"version", "fingerprint", "inputs",
 "left_out"}``) and ``.ocdata-build`` (written first, so that even a half-written folder is known as ours).
+
+The folder ``ocdata build --out`` names shows such a folder in one of two ways: it is a link to a version
+folder ``.<name>.ocdata/<build id>/`` beside it, or (where links cannot be made) a real folder holding only
+``.ocdata-build`` and a pointer ``datapackage.json``: the version's descriptor whose resource paths lead into
+``../.<name>.ocdata/<build id>/`` and whose ``"ocdata"`` record names that folder (``"shows"``).
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +29,13 @@ BUILD_MARKER = ".ocdata-build"
 MARKER_KEY = "ocdata"
 PACKAGE_NAME = "global-organized-crime-index-tidy"
 """The descriptor's ``name``: builds made before the ``"ocdata"`` key existed are recognised by it."""
+VERSIONS_SUFFIX = ".ocdata"
+BUILD_ID = r"\d{8}T\d{6}-\d+-[0-9a-f]{6}"
+"""The names ``store._new_id`` generates."""
+VERSION_NAME = re.compile(rf"{BUILD_ID}(?:-previous)?")
+"""A version folder (or an earlier build moved aside) inside the versions folder."""
+SHOWS_KEY = "shows"
+"""In a pointer ``datapackage.json``'s ``"ocdata"`` record: the version folder it shows, relative to its folder."""
 
 
 def own_files() -> frozenset[str]:
@@ -55,6 +69,31 @@ def is_saved_build(folder: Path) -> bool:
     return descriptor.get("name") == PACKAGE_NAME and descriptor.get("profile") == "data-package"
 
 
+def pointer_target(folder: Path) -> Path | None:
+    """The version folder that the pointer ``folder/datapackage.json`` shows (``../.<name>.ocdata/<build id>``),
+    or ``None`` when ``folder`` is no pointer folder (a link, a build holding its tables, anything else)."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        return None
+    shows = (build_info(folder) or {}).get(SHOWS_KEY)
+    if not isinstance(shows, str):
+        return None
+    parts = shows.split("/")
+    if (len(parts) != 3 or parts[0] != ".." or parts[1] != f".{folder.name}{VERSIONS_SUFFIX}"
+            or not VERSION_NAME.fullmatch(parts[2])):
+        return None
+    return folder.parent / parts[1] / parts[2]
+
+
+def shown_folder(folder: Path) -> Path:
+    """The folder that holds the table files ``folder`` shows: a link's target, a pointer's version folder, or
+    ``folder`` itself."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        return Path(os.path.realpath(folder))
+    return pointer_target(folder) or folder
+
+
 def foreign_files(folder: Path) -> list[str]:
     """The names in ``folder`` that a build does not write (a user's files), sorted."""
     own = own_files()
@@ -78,7 +117,8 @@ def check_table(name: str, table: pd.DataFrame, path: Path) -> None:
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Every table of a saved build, read from its Parquet files and checked against the schema.
 
-    ``folder`` may be a link to a version folder: it is followed once, so all tables come from the same build.
+    ``folder`` may be a link to a version folder, or a pointer folder: it is followed once, so all tables come
+    from the same build.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -88,11 +128,11 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
         raise InputError(f"expected a folder of tables written by 'ocdata build' (with its {DESCRIPTOR}), found "
                          "none", file=folder)
     for _ in range(3):  # a build that replaces the version being read: read the new one
-        resolved = folder.resolve()
+        resolved = shown_folder(folder)
         try:
             return _read_version(resolved, folder)
         except FileNotFoundError as exc:
-            if folder.resolve() == resolved:
+            if shown_folder(folder) == resolved:
                 name = Path(exc.filename).name if exc.filename else "a table"
                 raise InputError("expected every table of the saved build, found no such file",
                                  file=folder / name) from None

@@ -16,10 +16,11 @@ import pytest
 from docs import RAW, copy_raw, rewrite
 
 import ocdata
+from ocdata import capabilities
 from ocdata.cli import main
 from ocdata.errors import InputError
-from ocdata.store import STEPS, check_out, clean_leftovers, publish_tables, versions_dir
-from ocdata.tables import BUILD_MARKER, DESCRIPTOR, read_tables
+from ocdata.store import STEPS, WRITE_LOCK, check_out, clean_leftovers, publish_tables, shown_version, versions_dir
+from ocdata.tables import BUILD_MARKER, DESCRIPTOR, read_tables, shown_folder
 
 
 def ocdata_build(*args: str) -> subprocess.CompletedProcess:
@@ -44,12 +45,21 @@ def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Names beside ``out`` and in its versions folder other than ``out``, the version it shows and the lock."""
+    """Names beside ``out`` and in its versions folder other than ``out``, the version it shows, the marker and
+    the lock; in a pointer folder ``out``, names other than the pointer and the marker."""
     versions = versions_dir(out)
-    shown = os.readlink(out).split("/")[-1] if out.is_symlink() else None
+    shown = shown_version(out)
     beside = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.ocdata-")]
-    inside = [p.name for p in versions.iterdir() if p.name not in {shown, ".lock"}] if versions.is_dir() else []
-    return beside + inside
+    ours = {shown.name if shown else None, ".lock", WRITE_LOCK}
+    inside = [p.name for p in versions.iterdir() if p.name not in ours] if versions.is_dir() else []
+    pointer = ([p.name for p in out.iterdir() if p.name not in {DESCRIPTOR, BUILD_MARKER}]
+               if not out.is_symlink() and out.is_dir() else [])
+    return beside + inside + pointer
+
+
+def shows_a_version(out: Path) -> bool:
+    """Whether ``out`` shows a version folder as this system does: a link, or (links forced away) a pointer."""
+    return shown_version(out) is not None and out.is_symlink() != capabilities.forced()
 
 
 # Refusals: nothing touched.
@@ -100,8 +110,10 @@ def first(tmp_path_factory) -> Path:
 
 
 def test_out_is_a_link_to_a_readable_version(first):
-    assert first.is_symlink() and not Path(os.readlink(first)).is_absolute()
-    version = first.resolve()
+    assert shows_a_version(first)
+    if first.is_symlink():
+        assert not Path(os.readlink(first)).is_absolute()
+    version = shown_folder(first).resolve()
     assert version.parent == versions_dir(first).resolve()
     assert stat.S_IMODE(version.stat().st_mode) == 0o755
     assert stat.S_IMODE(versions_dir(first).stat().st_mode) == 0o755
@@ -115,9 +127,9 @@ def test_out_is_a_link_to_a_readable_version(first):
 def test_a_second_build_flips_the_link_and_removes_the_old_version(first, tmp_path):
     out = tmp_path / "processed"
     assert main(["build", "--out", str(out)]) == 0
-    old = out.resolve()
+    old = shown_version(out)
     assert main(["build", "--out", str(out)]) == 0
-    assert out.resolve() != old and not old.exists()
+    assert shown_version(out) != old and not old.exists()
     assert leftovers(out) == []
 
 
@@ -125,15 +137,15 @@ def test_a_users_file_inside_a_build_is_kept(first, tmp_path):
     out = tmp_path / "processed"
     assert main(["build", "--out", str(out)]) == 0
     (out / "my notes.txt").write_bytes(b"mine\n")
-    before = snapshot(out.resolve())
+    before = snapshot(shown_folder(out))
     assert_refused(ocdata_build("--out", out), "my notes.txt")
-    assert snapshot(out.resolve()) == before
+    assert snapshot(shown_folder(out)) == before
 
 
 def legacy_build(source: Path, target: Path) -> Path:
     """A build as earlier versions wrote it: a real folder, no marker file, no ``"ocdata"`` record."""
     target.mkdir()
-    for path in source.resolve().iterdir():
+    for path in shown_folder(source).iterdir():
         if path.suffix in {".csv", ".parquet"}:
             shutil.copy(path, target / path.name)
     descriptor = json.loads((source / DESCRIPTOR).read_text(encoding="utf-8"))
@@ -145,10 +157,10 @@ def legacy_build(source: Path, target: Path) -> Path:
 def test_an_earlier_real_folder_build_becomes_a_link(first, tmp_path):
     out = legacy_build(first, tmp_path / "processed")
     assert main(["build", "--out", str(out)]) == 0
-    assert out.is_symlink() and leftovers(out) == []
+    assert shows_a_version(out) and leftovers(out) == []
     (tmp_path / "empty").mkdir()
     assert main(["build", "--out", str(tmp_path / "empty")]) == 0
-    assert (tmp_path / "empty").is_symlink() and leftovers(tmp_path / "empty") == []
+    assert shows_a_version(tmp_path / "empty") and leftovers(tmp_path / "empty") == []
 
 
 def test_an_earlier_build_with_a_users_file_is_refused(first, tmp_path):
@@ -165,7 +177,7 @@ def test_an_earlier_build_with_a_users_file_is_refused(first, tmp_path):
 def test_environment_errors_exit_2_and_keep_the_previous_build(first, tmp_path, monkeypatch, capsys, code, words):
     out = tmp_path / "processed"
     assert main(["build", "--out", str(out)]) == 0
-    before = snapshot(out.resolve())
+    before = snapshot(shown_folder(out))
 
     def fail(self, path, *args, **kwargs):
         raise OSError(code, os.strerror(code), str(path))
@@ -175,7 +187,7 @@ def test_environment_errors_exit_2_and_keep_the_previous_build(first, tmp_path, 
     assert main(["build", "--out", str(out)]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and words in lines[0] and str(out.parent) in lines[0], lines
-    assert snapshot(out.resolve()) == before
+    assert snapshot(shown_folder(out)) == before
     assert leftovers(out) == []
 
 
@@ -211,7 +223,7 @@ def changed_raw(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame], bytes]
     rewrite(raw, "kgz_2025_profile_web.txt", text)
     out = raw.parent / "reference"
     assert main(["build", "--raw", str(raw), "--out", str(out)]) == 0
-    return raw, read_tables(out), (out / "scores.csv").read_bytes()
+    return raw, read_tables(out), (shown_folder(out) / "scores.csv").read_bytes()
 
 
 def assert_tables_equal(found: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
@@ -234,20 +246,20 @@ def test_a_build_killed_at_any_step_leaves_old_or_new_tables(first, changed_raw,
         assert main(["build", "--out", str(out)]) == 0
     else:
         out = legacy_build(first, tmp_path / "processed")
-    old_tables, old_scores = read_tables(out), (out / "scores.csv").read_bytes()
+    old_tables, old_scores = read_tables(out), (shown_folder(out) / "scores.csv").read_bytes()
     killed = subprocess.run([sys.executable, "-c", KILLER, step, str(occurrence), "build", "--raw", str(raw),
                              "--out", str(out)], capture_output=True, text=True, check=False)
     assert killed.returncode == -9, killed.stderr
     tables = read_tables(out)
     is_new = tables["profiles"]["capital"].tolist() == new_tables["profiles"]["capital"].tolist()
     assert_tables_equal(tables, new_tables if is_new else old_tables)
-    assert (out / "scores.csv").read_bytes() == (new_scores if is_new else old_scores)
+    assert (shown_folder(out) / "scores.csv").read_bytes() == (new_scores if is_new else old_scores)
     assert is_new == (STEPS.index(step) >= STEPS.index("swap"))
     loaded = ocdata.load(tables=out)
     pd.testing.assert_frame_equal(loaded.scores, tables["scores"])
     # The next build removes what the killed one left.
     assert main(["build", "--out", str(out)]) == 0
-    assert out.is_symlink() and leftovers(out) == []
+    assert shows_a_version(out) and leftovers(out) == []
 
 
 def test_clean_leftovers_removes_only_marked_folders_named_by_a_build_id(first, tmp_path):
@@ -263,10 +275,10 @@ def test_clean_leftovers_removes_only_marked_folders_named_by_a_build_id(first, 
     (versions / "users").mkdir()
     (versions / "users" / "keep.txt").write_bytes(b"keep")
     for name in (swap, "x"):  # a swap link as a build makes it: relative, into the versions folder
-        (tmp_path / f".processed.ocdata-swap-{name}").symlink_to(os.readlink(out))
+        (tmp_path / f".processed.ocdata-swap-{name}").symlink_to(Path(versions.name) / shown_version(out).name)
     removed = {p.name for p in clean_leftovers(out)}
     assert removed == {half, empty, f".processed.ocdata-swap-{swap}"}
-    assert (versions / "users" / "keep.txt").read_bytes() == b"keep" and out.resolve().is_dir()
+    assert (versions / "users" / "keep.txt").read_bytes() == b"keep" and shown_version(out).is_dir()
     assert (versions / "half" / "scores.csv").is_file() and (tmp_path / ".processed.ocdata-swap-x").is_symlink()
 
 
@@ -274,5 +286,5 @@ def test_publish_tables_returns_the_version_it_shows(first, tmp_path):
     data = ocdata.load(tables=first)
     version = publish_tables(data.tables(), data.sources, tmp_path / "out", {"fingerprint": "x"},
                              document_folders=[RAW])
-    assert (tmp_path / "out").resolve() == version.resolve()
+    assert shown_version(tmp_path / "out") == version
     assert_tables_equal(read_tables(tmp_path / "out"), data.tables())
