@@ -4,23 +4,42 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import atexit
+import contextlib
 import errno
 import json
+import os
+import re
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import traceback
 import warnings
 from pathlib import Path
 
-from ocdata.errors import OcdataError
+from ocdata.errors import OcdataError, one_line
 
 INTERNAL_ERROR = 3
 INTERRUPTED = 130
-ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
-                                errno.ENOTDIR, errno.EISDIR})
-"""``OSError``s that are the environment's problem (permissions, a read-only or full disk, a path of the wrong
-kind), not a bug: exit 2 with the path."""
+ENVIRONMENT_ERRNOS = frozenset({
+    errno.EACCES, errno.EPERM, errno.EROFS,  # permissions, a read-only disk
+    errno.ENOSPC, errno.EDQUOT, errno.EFBIG,  # a full disk, a quota, a file size limit
+    errno.ENOTDIR, errno.EISDIR,  # a path of the wrong kind
+    errno.ENAMETOOLONG, errno.ELOOP,  # a name over 255 bytes, a loop of symbolic links
+    errno.ENOENT, errno.ESTALE,  # a path that vanished under ocdata (a deleted working folder), a stale NFS handle
+    errno.ENOTEMPTY, errno.EBUSY, errno.ETXTBSY,  # a folder filled or a file held by another program
+    errno.EXDEV, errno.EMLINK,  # a path across two file systems (a mount point), too many links
+    errno.EMFILE, errno.ENFILE,  # the process's or the system's limit of open files
+    errno.EIO, errno.ENXIO, errno.ENODEV,  # a failing disk, a device that is not there
+})
+"""``OSError``s that are the environment's problem, not a bug: exit 2 with one line naming the path. Each of
+them can be caused by what is on the disk or by the limits of the machine, whatever ocdata does; an error
+ocdata's own logic alone can cause (``EEXIST``, ``EBADF``, ``EINVAL``) stays a bug (exit 3)."""
+SYMLINK_LOOP = re.compile(r"Symlink loop from (.+)")
+"""How ``pathlib.Path.resolve`` (Python 3.11 and 3.12) reports a loop of links: a ``RuntimeError``, not ELOOP."""
 WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet "
                  "table (an ocdata export too); repeat it for several (the later release wins a value, the other "
                  "files' values become checks); default: the newest downloaded workbook")
@@ -132,7 +151,8 @@ def _remove(args: argparse.Namespace) -> int:
     from ocdata.documents import remove_document
 
     entry = remove_document(args.id)
-    print(f"removed {entry['id']} ({entry['file']})")
+    kept = " (its file is kept: it changed since ocdata add copied it)" if entry["file_kept"] else ""
+    print(f"removed {entry['id']} ({entry['file']}){kept}")
     return 0
 
 
@@ -269,13 +289,105 @@ def _workbook_arguments(command: argparse.ArgumentParser, *, edition: bool = Tru
                               "or file name); files that do say keep theirs")
 
 
+def _cwd_is_gone() -> bool:
+    """Whether the working folder was deleted (``os.getcwd`` fails)."""
+    try:
+        os.getcwd()
+    except OSError:
+        return True
+    return False
+
+
 def _environment_problem(exc: OSError) -> str | None:
     """One line for an OSError that is the environment's problem, or None for anything else."""
     if exc.errno not in ENVIRONMENT_ERRNOS:
         return None
+    names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if n is not None]
+    if exc.errno == errno.ENOENT and not any(Path(n).is_absolute() for n in names) and _cwd_is_gone():
+        where = names[0] if names else os.environ.get("PWD") or "the working folder"
+        return (f"{one_line(where)}: expected a working folder that exists, found it deleted (change to a folder "
+                "that exists)")
     reason = (exc.strerror or errno.errorcode.get(exc.errno, "error")).lower()
-    where = exc.filename if exc.filename is not None else "a file"
+    where = " -> ".join(one_line(n) for n in names) if names else "a file"
     return f"{where}: expected a path ocdata can read and write, found {reason}"
+
+
+def _symlink_loop(exc: RuntimeError) -> str | None:
+    """One line for pathlib's ``RuntimeError('Symlink loop from ...')``, or None for any other RuntimeError."""
+    match = SYMLINK_LOOP.fullmatch(str(exc))
+    if match is None:
+        return None
+    try:
+        where = str(ast.literal_eval(match[1]))
+    except (ValueError, SyntaxError):
+        where = match[1]
+    return f"{one_line(where)}: expected a path ocdata can read and write, found a loop of symbolic links"
+
+
+def _survive_any_encoding() -> None:
+    """Write what stdout and stderr cannot encode as backslash escapes (``PYTHONIOENCODING=ascii``, a C
+    locale): help and errors print whatever their text holds, instead of failing on a ``≥`` or an accent."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None or getattr(stream, "errors", None) == "backslashreplace":
+            continue
+        with contextlib.suppress(ValueError, OSError, TypeError):  # a closed or unusual stream stays as it is
+            reconfigure(errors="backslashreplace")
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a folder this process may write in."""
+    try:
+        return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+
+
+def _could_make(folder: Path) -> bool:
+    """Whether ``folder`` is a writable folder, or could be created as one (its nearest existing ancestor is a
+    writable folder). Nothing is created."""
+    try:
+        for path in (folder, *folder.parents):
+            if path.is_dir():
+                return os.access(path, os.W_OK | os.X_OK)
+            if path.exists() or path.is_symlink():
+                return False
+    except OSError:
+        return False
+    return False
+
+
+def _xdg(variable: str, default: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value) if value and os.path.isabs(value) else Path(os.path.expanduser("~")) / default
+
+
+def _settings_folders() -> None:
+    """Give matplotlib and IPython a writable folder where the user's default is not (a read-only or missing
+    HOME): ``MPLCONFIGDIR`` and ``IPYTHONDIR`` are set, only then, to folders in the ocdata cache (or in a
+    private temporary folder removed at exit), so neither prints warnings. Report kernels inherit them."""
+    wanted = []
+    if not os.environ.get("MPLCONFIGDIR") and not (_could_make(_xdg("XDG_CONFIG_HOME", ".config") / "matplotlib")
+                                                   and _could_make(_xdg("XDG_CACHE_HOME", ".cache") / "matplotlib")):
+        wanted.append(("MPLCONFIGDIR", "matplotlib"))
+    if not os.environ.get("IPYTHONDIR"):
+        ipython = Path(os.path.expanduser("~")) / ".ipython"  # IPython's own rule: the folder, or its parent
+        if not _writable_folder(ipython if os.path.lexists(ipython) else ipython.parent):
+            wanted.append(("IPYTHONDIR", "ipython"))
+    if not wanted:
+        return
+    from ocdata.paths import cache_dir
+
+    try:
+        base = cache_dir() / "settings"
+        base.mkdir(parents=True, exist_ok=True)
+        if not _writable_folder(base):
+            raise PermissionError(errno.EACCES, "not writable", str(base))
+    except (OSError, RuntimeError):
+        base = Path(tempfile.mkdtemp(prefix="ocdata-settings-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+    for variable, name in wanted:
+        os.environ[variable] = str(base / name)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -299,10 +411,12 @@ def main(argv: list[str] | None = None) -> int:
     previous_int = signal.getsignal(signal.SIGINT) if in_main else None
     debug = False
     try:
-        warnings.formatwarning = lambda message, *_: f"ocdata: warning: {message}\n"
+        _survive_any_encoding()
+        warnings.formatwarning = lambda message, *_: f"ocdata: warning: {one_line(str(message))}\n"
         parser = make_parser()
         args = parser.parse_args(argv)
         debug = args.debug
+        _settings_folders()
         code = int(args.func(args) or 0)
         if command_line:
             _ignore_signals()
@@ -326,6 +440,14 @@ def main(argv: list[str] | None = None) -> int:
             return _internal(exc)
         print(f"ocdata: error: {line}", file=sys.stderr)
         return OcdataError.exit_code
+    except RuntimeError as exc:
+        if debug:
+            traceback.print_exc()
+        line = _symlink_loop(exc)
+        if line is None:
+            return _internal(exc)
+        print(f"ocdata: error: {line}", file=sys.stderr)
+        return OcdataError.exit_code
     except Exception as exc:  # a bug, not bad input: say so in one line, keep the traceback for --debug
         if debug:
             traceback.print_exc()
@@ -344,7 +466,7 @@ def _ignore_signals() -> None:
 
 
 def _internal(exc: BaseException) -> int:
-    print(f"ocdata: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+    print(f"ocdata: internal error: {type(exc).__name__}: {one_line(str(exc))} (rerun with --debug for a traceback)",
           file=sys.stderr)
     return INTERNAL_ERROR
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def one_line(text: str) -> str:
+    """``text`` with every control character (newline, tab, escape, ...) written as its Python escape
+    (``\\n``, ``\\t``, ``\\x1b``): a path or a message printed on one line, whatever it holds. Letters of any
+    script are kept as they are."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class OcdataError(Exception):
     """Base class: every error ocdata raises on purpose derives from it.
 
     ``exit_code`` is what the command line returns for it: 2 for input that cannot be read or
-    parsed, 1 for input that was read but failed validation.
+    parsed, 1 for input that was read but failed validation. The message is always one line: control
+    characters in the path or the detail (a file name with a newline) are escaped (``one_line``);
+    ``file`` and ``detail`` keep the text as given.
     """
 
     exit_code = 2
@@ -22,9 +33,9 @@ class OcdataError(Exception):
 
     def _format(self) -> str:
         if self.file is None:
-            return self.detail
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.detail}"
+            return one_line(self.detail)
+        where = one_line(self.file) if self.line is None else f"{one_line(self.file)}:{self.line}"
+        return f"{where}: {one_line(self.detail)}"
 
 
 class InputError(OcdataError):
