@@ -19,7 +19,7 @@ from ocdata.codebook import indicators_of
 from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
 from ocdata.numbers import parse_glued
-from ocdata.parse.common import clean, label_id
+from ocdata.parse.common import MAX_LINE_CHARS, clean, label_id, split_lines
 from ocdata.parse.pdf_profile import VALUE_LINE
 
 MIN_SCORES = 5
@@ -29,7 +29,11 @@ WEB_EDITIONS = (2023, 2025)
 
 
 def _cleaned(lines: Sequence[str]) -> list[str]:
-    return [text for text in (clean(line) for line in lines) if text]
+    """The non-empty cleaned lines (line ends as the parsers read them); a line longer than a parser reads is
+    skipped, left for the parser to refuse by its file and line."""
+    if any("\r" in line for line in lines):
+        lines = split_lines("\n".join(lines))
+    return [text for text in (clean(line) for line in lines if len(line) <= MAX_LINE_CHARS) if text]
 
 
 def pdf_scores(lines: Sequence[str]) -> list[str]:

@@ -9,12 +9,27 @@ from functools import cache
 from ocdata.codebook import indicator_for, load_indicators, load_layout, load_sections
 from ocdata.countries import load_groups, scope_editions
 from ocdata.errors import ParseError
+from ocdata.manifest import Document
 
-ORDINAL = r"(?<![\d.,])(?P<rank>\d+)(?:st|nd|rd|th) of (?P<total>\d+)"
+# No pattern here may backtrack: every unbounded run is possessive (``++``, ``*+``) and cannot start inside a
+# longer run of its own characters, so a match attempt costs at most a few passes over the line
+# (tests/test_linear_parsing.py).
+ORDINAL = r"(?<![\d.,])(?P<rank>\d++)(?:st|nd|rd|th) of (?P<total>\d++)"
 RANK_IN_LINE = re.compile(
-    ORDINAL + r" (?P<adjective>[A-Za-z][A-Za-z ]*?)?\s*countries(?: in (?P<name>[A-Z][^\d]*?))?(?=\s+\d|\s*$)"
+    ORDINAL + r" "
+    # a rank's qualifiers run to the next number or the line's end, after whitespace: checked once, here
+    r"(?=\D*+(?:$|(?<=\s)\d))"
+    r"(?P<adjective>(?!countries\b)[A-Za-z]++(?: ++(?!countries\b)[A-Za-z]++)*+)?\s*+countries"
+    r"(?: in (?P<name>[A-Z](?:[^\d\s]++|\s++(?=[^\d\s]))*+))?(?=\s++\d|\s*+$)"
 )
+"""``72nd of 193 countries``, ``23rd of 46 Asian countries``, ``2nd of 8 countries in Central Asia ...``
+anywhere in a line, up to the next number or the line's end."""
+SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 TERMINAL = ('.', '!', '?', '"', '”', '’', ')', ':')
+MAX_LINE_CHARS = 10_000
+"""The longest line a parser reads. The bundled documents' longest line is a narrative paragraph of 1,761
+characters (a web profile's); a line many times longer is no profile or article text but a file that lost its
+line ends or a hostile one, and refusing it bounds the work on any one line."""
 
 
 @dataclass
@@ -28,6 +43,32 @@ class Parsed:
     narratives: list[dict] = field(default_factory=list)
     series: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
+
+
+def split_lines(text: str) -> list[str]:
+    r"""The lines of a document's text: ``\n``, ``\r\n`` and a lone ``\r`` each end a line.
+
+    Any ``\r`` just before ``\n`` belongs to that line end; a lone ``\r`` inside a line ends it (old Mac files);
+    one stray ``\r`` at the start of a line (the text's first, or one after ``\n``) is dropped and adds no line.
+    Nothing else ends a line (``str.splitlines`` would also split on ``\x0b``, ``\x0c``, ``\x85``, ``\u2028``
+    and shift the line numbers). A text already split on ``\n`` with trailing ``\r`` stripped (as the manifest
+    reader splits it), joined again with ``\n``, gives the same lines.
+    """
+    lines: list[str] = []
+    for piece in text.split("\n"):
+        piece = piece.rstrip("\r")
+        lines.extend(piece.removeprefix("\r").split("\r"))
+    return lines
+
+
+def document_lines(doc: Document) -> tuple[str, ...]:
+    """A document's lines as the parsers read them (``split_lines``), each at most ``MAX_LINE_CHARS`` long."""
+    lines = tuple(split_lines("\n".join(doc.lines))) if any("\r" in line for line in doc.lines) else doc.lines
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ParseError(f"expected a line of at most {MAX_LINE_CHARS:,} characters, found {len(line):,}",
+                             file=doc.file, line=number)
+    return lines
 
 
 def clean(line: str) -> str:
@@ -139,7 +180,7 @@ def section_table() -> dict[str, dict]:
 
 def match_indicator(text: str, candidates: list[str]) -> str | None:
     """The candidate indicator whose keyword appears earliest in the paragraph's first sentence."""
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].lower()
+    first = SENTENCE_END.split(text, maxsplit=1)[0].lower()
     keywords = _keywords()
     best: tuple[int, str] | None = None
     for ident in candidates:
@@ -164,9 +205,22 @@ class NarrativeBuilder:
 
     def __init__(self, iso3: str, edition: int) -> None:
         self.iso3, self.edition = iso3, edition
-        self.rows: list[dict] = []
+        self._rows: list[dict] = []
+        self._pieces: list[str] = []  # the last paragraph's lines, joined when the rows are read
         self.section: dict | None = None
         self.last_pillar: str | None = None
+
+    @property
+    def rows(self) -> list[dict]:
+        """The paragraphs read so far, one row each."""
+        self._join()
+        return self._rows
+
+    def _join(self) -> None:
+        """Give the last row the text of all its paragraph's lines."""
+        if len(self._pieces) > 1:
+            self._rows[-1]["text"] = " ".join(self._pieces)
+            self._pieces = [self._rows[-1]["text"]]
 
     def heading(self, text: str) -> bool:
         """Start a section if ``text`` is a known heading; returns whether it was one."""
@@ -178,9 +232,10 @@ class NarrativeBuilder:
 
     def paragraph(self, text: str, line: int) -> None:
         """Add a paragraph, or continue the previous one if the page break split it."""
-        if self.rows and not self.rows[-1]["text"].endswith(TERMINAL) and text[:1].islower():
-            self.rows[-1]["text"] += " " + text
+        if self._pieces and not self._pieces[-1].endswith(TERMINAL) and text[:1].islower():
+            self._pieces.append(text)  # joined once, not copied for every line
             return
+        self._join()
         if self.section is not None:
             candidates = words(self.section["indicators"])
             section, pillar, mapped_by = self.section["section"], self.section["pillar"], "heading"
@@ -201,8 +256,9 @@ class NarrativeBuilder:
             else:
                 pillar = self.last_pillar
         self.last_pillar = pillar
-        self.rows.append({"iso3": self.iso3, "edition": self.edition, "section": section, "pillar": pillar,
-                          "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
+        self._pieces = [text]
+        self._rows.append({"iso3": self.iso3, "edition": self.edition, "section": section, "pillar": pillar,
+                           "indicator": indicator, "mapped_by": mapped_by, "text": text, "line": line})
 
 
 def check_narrative_complete(rows: list[dict], *, file: str, line: int) -> None:

@@ -22,6 +22,7 @@ from ocdata.parse.common import (
     Parsed,
     check_narrative_complete,
     clean,
+    document_lines,
     is_boilerplate,
     label_id,
     read_rank,
@@ -29,7 +30,12 @@ from ocdata.parse.common import (
     unknown_name,
 )
 
-RANK_LINE = re.compile("^" + ORDINAL + r" countries(?: in (?P<name>.+?))?(?:\s+(?P<move>-?\d+))?$")
+RANK_LINE = re.compile(
+    "^" + ORDINAL + r" countries(?: in (?P<name>(?:\S++|\s++(?!-?\d++$))++))?(?:\s++(?P<move>-?\d++))?$"
+)
+"""``23rd of 46 countries in Asia 2``: the name takes every run of spaces but the one before a closing rank change,
+each read once (a lazy ``.+?`` name tried every length and cost the square of a line's length)."""
+NUMBER_IN_TEXT = re.compile(r"\d{1,3}(?:,\d{3})++|\d++")
 
 
 def parse_web_profile(doc: Document) -> Parsed:
@@ -40,7 +46,8 @@ def parse_web_profile(doc: Document) -> Parsed:
     layout = load_layout()
     headlines, facts = layout["headline_labels"], layout["profile_facts"]
     first_label = layout["web_profile_first_label"]  # a country's profile starts where this comes round again
-    items = [(n, clean(raw)) for n, raw in enumerate(doc.lines, start=1)]
+    lines = document_lines(doc)
+    items = [(n, clean(raw)) for n, raw in enumerate(lines, start=1)]
     items = [(n, t) for n, t in items if t]
     out = Parsed()
     country = -1
@@ -142,7 +149,7 @@ def parse_web_profile(doc: Document) -> Parsed:
         raise ParseError(f"expected {len(doc.countries)} country profiles (manifest), found {country + 1}"
                          " (is the file cut short?)", file=doc.file)
     for builder in narratives:
-        check_narrative_complete(builder.rows, file=doc.file, line=len(doc.lines))
+        check_narrative_complete(builder.rows, file=doc.file, line=len(lines))
     out.narratives = [row for builder in narratives for row in builder.rows]
     return out
 
@@ -167,7 +174,7 @@ def _read_fact(text: str, how: str, file: str, line: int) -> object:
     """Read a profile fact: ``text`` as printed, or a ``count`` such as ``USD 17,491 million``."""
     if how == "text":
         return text
-    match = re.search(r"\d{1,3}(?:,\d{3})+|\d+", text)
+    match = NUMBER_IN_TEXT.search(text)
     if match is None:
         raise ParseError(f"expected a number, found {text!r}", file=file, line=line)
     return parse_count(match.group())
