@@ -231,8 +231,9 @@ def make_parser() -> argparse.ArgumentParser:
         "download", help="fetch the official workbook into the user cache",
         description=(f"Fetch the workbook over http or https, at most {MAX_BYTES // (1024 * 1024)} MB within "
                      f"{DEADLINE_SECONDS} s in all (no wait longer than {SOCKET_TIMEOUT_SECONDS} s), keep it only "
-                     "if it reads as a workbook of the index, print and record its sha256. Each file is kept "
-                     "as <name>-<sha256 prefix>.xlsx beside a .json record; the newest one becomes the default "
+                     "if it is an .xlsx workbook of the index (a CSV or Parquet table is refused: pass it with "
+                     "--workbook), print and record its sha256. Each file is kept as <name>-<sha256 prefix>.xlsx "
+                     "beside a .json record; the newest one becomes the default "
                      "workbook of load(), build and report."))
     download.add_argument("--to", type=Path, default=None, metavar="DIR", help="folder (default: the user cache)")
     download.add_argument("--url", default=None, help=f"any http or https address (default: {WORKBOOK_URL})")

@@ -2,7 +2,10 @@
 
 Each download is kept under its own name, ``<stem>-<first 12 hex of its sha256>.xlsx``, with a record beside it
 (``<file>.json``: url, sha256, bytes, release, editions, download time), so two different files fetched from the
-same address never replace each other. ``latest_workbook`` finds the newest intact one in the user cache.
+same address never replace each other. Only an .xlsx workbook is kept: a CSV or Parquet table (which
+``--workbook FILE`` reads) is refused, so every download and the default workbook are .xlsx files.
+``latest_workbook`` finds the newest intact one in the user cache. Every failure (a malformed address, a
+redirect to one, a connection that breaks, a body cut short) is one ``OcdataError`` line naming the address.
 This module imports no spreadsheet reader until a download needs one: ``latest_workbook`` stays light.
 """
 
@@ -18,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError, OcdataError, ParameterError
@@ -72,9 +75,9 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
     removed on any failure or interruption, and kept only if ``read_workbook`` accepts it.
     """
     url = url or WORKBOOK_URL
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise ParameterError(f"expected an http or https address, found {scheme or 'no'} scheme", file=url)
+    problem = url_problem(url)
+    if problem is not None:
+        raise ParameterError(problem, file=url)
     folder = Path(to) if to is not None else cache_dir()
     if folder.exists() and not folder.is_dir():
         raise ParameterError("expected a folder to download into, found a file", file=folder)
@@ -90,6 +93,7 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
         if pinned is not None and digest != pinned[1]:
             raise InputError(f"expected the {pinned[0]} release (sha256 {pinned[1][:12]}…), found sha256 "
                              f"{digest[:12]}…", file=url)
+        _refuse_a_table(tmp, url)
         from ocdata.workbook import read_workbook
 
         target = folder / f"{stem}-{digest[:12]}.xlsx"
@@ -112,6 +116,42 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
     }
     write_text_atomic(record_path(target), json.dumps(record, indent=2) + "\n")
     return target
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be downloaded from (``expected ..., found ...``), or None: it must be an http or https
+    address with a host, a numeric port if any, and no space or control character."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        reason = " ".join(str(exc).split())
+        return f"expected a well-formed http or https address, found one that does not parse ({reason})"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return f"expected an http or https address, found {scheme or 'no'} scheme"
+    bad = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        return f"expected an address without spaces or control characters, found {bad!r}"
+    if not parts.hostname:
+        return "expected an http or https address with a host name, found none"
+    return None
+
+
+def _refuse_a_table(path: Path, url: str) -> None:
+    """Refuse a download that is not an .xlsx file (by its first bytes): a CSV or Parquet table is read from a
+    file the user names (``--workbook FILE``), never kept as the default workbook."""
+    from ocdata.workbook import PARQUET_MAGIC
+    from ocdata.xlsx_guard import OLE_MAGIC, ZIP_MAGIC
+
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
+        return
+    found = ("an empty file" if not head else "a Parquet table" if head.startswith(PARQUET_MAGIC)
+             else f"a file starting with {head[:4]!r} (a CSV table, a web page?)")
+    raise InputError(f"refused the download: expected an .xlsx workbook, found {found}; a CSV or Parquet table "
+                     "is read with --workbook FILE instead", file=url)
 
 
 def remove_stale_partials(folder: Path) -> list[Path]:
@@ -137,17 +177,33 @@ def fetch(url: str, out) -> tuple[str, int]:
 
     Bounded: at most ``MAX_BYTES`` and ``DEADLINE_SECONDS`` in all. Failures are one-line InputErrors.
     """
-    import urllib.error  # here, not at the top: this module is imported by every load()
+    import http.client  # here, not at the top: this module is imported by every load()
+    import urllib.error
     import urllib.request
 
     class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-        """Follow a redirect only to another http or https address."""
+        """Follow a redirect only to another well-formed http or https address: its ``Location`` is checked
+        before urllib parses it, and the address urllib makes of it again before it is opened."""
+
+        def http_error_302(self, req, fp, code, msg, headers):
+            location = headers.get("location") or headers.get("uri")
+            if location is not None:
+                try:
+                    target = location if urlsplit(location).scheme else urljoin(req.full_url, location)
+                except ValueError:
+                    target = location
+                problem = url_problem(target)
+                if problem is not None:
+                    fp.close()
+                    raise InputError(f"{problem} in a redirect to {location}", file=url)
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
         def redirect_request(self, req, fp, code, msg, headers, newurl):
-            scheme = urlsplit(newurl).scheme.lower()
-            if scheme not in ("http", "https"):
-                raise InputError(f"expected an http or https address, found a redirect to {scheme or 'no'} scheme "
-                                 f"({newurl})", file=url)
+            problem = url_problem(newurl)
+            if problem is not None:
+                raise InputError(f"{problem} in a redirect to {newurl}", file=url)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     deadline = time.monotonic() + DEADLINE_SECONDS
@@ -180,23 +236,46 @@ def fetch(url: str, out) -> tuple[str, int]:
         raise InputError(f"download failed: {' '.join(str(exc.reason).split())}", file=url) from None
     except InputError:
         raise
+    except http.client.HTTPException as exc:  # a body cut short (IncompleteRead), a bad status line, a bad url
+        raise InputError(f"download failed: {_reason(exc)}", file=url) from None
     except (OSError, ValueError) as exc:  # timeouts, resets, malformed urls
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"download failed: {reason}", file=url) from None
+        raise InputError(f"download failed: {_reason(exc)}", file=url) from None
     return digest.hexdigest(), size
 
 
+def _reason(exc: BaseException) -> str:
+    """An exception of the network or of url parsing as one line: its text, with its type where that helps."""
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    if not text:
+        return name
+    return text if text.startswith(name) or isinstance(exc, OSError | ValueError) else f"{name}: {text}"
+
+
+def _record_names(folder: Path) -> list[str]:
+    """The names of the records in ``folder``, sorted; none if the folder does not exist. A folder that cannot
+    be listed (a file, a link loop, no permission, a name too long) is an ``InputError`` naming it."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"expected a folder of downloaded workbooks that can be read, found {reason}",
+                         file=folder) from None
+    return sorted(n for n in names if n.endswith(".xlsx" + RECORD_SUFFIX) and not n.startswith("."))
+
+
 def list_downloads(folder: Path | str | None = None) -> list[dict]:
-    """The downloads recorded in ``folder`` (default: ``cache_dir()``), newest first.
+    """The downloads recorded in ``folder`` (default: ``cache_dir()``), newest first; none if the folder does
+    not exist, an ``InputError`` if it cannot be read.
 
     Each is its record plus ``path`` and ``status``: ``ok``, ``missing`` (the file is gone) or ``changed``
     (its bytes no longer have the recorded sha256).
     """
     folder = Path(folder) if folder is not None else cache_dir()
-    if not folder.is_dir():
-        return []
     found = []
-    for path in sorted(folder.glob("*.xlsx" + RECORD_SUFFIX)):
+    for path in (folder / name for name in _record_names(folder)):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             workbook = folder / Path(record["file"]).name
@@ -222,7 +301,8 @@ def parse_time(text: str) -> datetime:
 
 
 def latest_workbook() -> Path | None:
-    """The newest downloaded workbook in the user cache that is still intact (by its record's download time)."""
+    """The newest downloaded workbook in the user cache that is still intact (by its record's download time);
+    ``InputError`` if the cache exists but cannot be read, as for ``ocdata download --list``."""
     return next((r["path"] for r in list_downloads() if r["status"] == "ok"), None)
 
 

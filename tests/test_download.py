@@ -17,25 +17,49 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from workbook_factory import write_workbook
+from workbook_factory import official_sheets, write_csv, write_parquet, write_workbook
 
 from ocdata import download
 from ocdata.download import WORKBOOK_URL, download_workbook, latest_workbook, list_downloads
 from ocdata.errors import InputError, ParameterError
 from ocdata.paths import PROJECT_DIR
+from ocdata.workbook import read_workbook
 
 NAME = "global_oc_index.xlsx"
-OFFICIAL_2023 = PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx"
+OFFICIAL_2023 = Path(os.environ.get("OCDATA_WORKBOOK")
+                     or PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx")
+"""The official 2023 release: ``$OCDATA_WORKBOOK``, as the other tests find it, else ``../shared/data``."""
 SHA_2023 = "a8c8966ba5ffebdfb8dfc6fb182931b69df5dfd7de2618bb347bd3936557f9ef"
 
 
+REDIRECTS = {"port": "http://127.0.0.1:abc/x.xlsx", "host": "http://[zz]/x.xlsx", "ipv6": "http://[::1/x.xlsx",
+             "nohost": "http:///x.xlsx", "file": "file:///etc/passwd"}
+"""``/redirect/<key>`` answers 302 to these addresses."""
+
+
 class Handler(SimpleHTTPRequestHandler):
-    """Files from a folder, plus ``/drip``: a body without a length, one byte every 50 ms for a minute."""
+    """Files from a folder, plus ``/drip``: a body without a length, one byte every 50 ms for a minute;
+    ``/redirect/<key>``: a redirect to a malformed address (``REDIRECTS``); ``/chunked``: a chunked body that
+    breaks off inside its first chunk."""
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        if self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", REDIRECTS[self.path.rsplit("/", 1)[-1]])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if self.path.startswith("/chunked"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"400\r\n" + b"x" * 100)  # promises 1024 bytes, sends 100, hangs up
+            self.wfile.flush()
+            self.close_connection = True
+            return None
         if not self.path.startswith("/drip"):
             return super().do_GET()
         self.send_response(200)
@@ -198,6 +222,40 @@ def test_only_http_and_https(tmp_path: Path, url: str) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:abc/x.xlsx", "http://a b/x.xlsx", "http://[zz]/x.xlsx",
+                                 "http://[::1/x.xlsx", "http://127.0.0.1:99999/x.xlsx", "http:///x.xlsx",
+                                 "http://127.0.0.1/x\n.xlsx"])
+def test_a_malformed_address_is_one_line(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ParameterError) as err:
+        download_workbook(to=tmp_path, url=url)
+    message = str(err.value)
+    assert message.startswith(f"{url.replace(chr(10), chr(92) + 'n')}: expected "), message
+    assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key", sorted(REDIRECTS))
+def test_a_redirect_to_a_malformed_address_is_one_line(site: tuple[str, Path], tmp_path: Path, key: str) -> None:
+    base, _ = site
+    url = f"{base}/redirect/{key}"
+    with pytest.raises(InputError) as err:
+        download_workbook(to=tmp_path / "out", url=url)
+    message = str(err.value)
+    assert message.startswith(f"{url}: expected "), message
+    assert message.endswith(f" in a redirect to {REDIRECTS[key]}"), message
+    assert "\n" not in message
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_chunked_body_cut_short_is_one_line(site: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = site
+    url = f"{base}/chunked/{NAME}"
+    with pytest.raises(InputError) as err:
+        download_workbook(to=tmp_path / "out", url=url)
+    assert str(err.value).startswith(f"{url}: download failed: IncompleteRead("), str(err.value)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_size_cap_by_header(site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base, _ = site
     monkeypatch.setattr(download, "MAX_BYTES", 100_000)
@@ -236,7 +294,8 @@ def test_a_pinned_release_must_match(site: tuple[str, Path], tmp_path: Path, mon
     assert list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.mark.skipif(not OFFICIAL_2023.is_file(), reason="the official 2023 workbook is not on this machine")
+@pytest.mark.skipif(not OFFICIAL_2023.is_file(), reason="the official 2023 workbook is not on this machine (set "
+                    "OCDATA_WORKBOOK to run this test)")
 def test_the_2023_release_is_recognised(site: tuple[str, Path], tmp_path: Path) -> None:
     base, root = site
     (root / "official").mkdir()
@@ -283,6 +342,68 @@ def test_cli_download_to_a_file_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == f"ocdata: error: {target}: expected a folder to download into, found a file\n"
     assert target.read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("url", ["http://host:abc/x", "http://a b/x", "http://[zz]/"])
+def test_cli_malformed_address_is_exit_2(tmp_path: Path, url: str) -> None:
+    done = ocdata("download", "--to", str(tmp_path), "--url", url)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"ocdata: error: {url}: expected ") and done.stderr.count("\n") == 1, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", ["redirect/port", "redirect/host", f"chunked/{NAME}"])
+def test_cli_broken_redirect_or_body_is_exit_2(site: tuple[str, Path], tmp_path: Path, path: str) -> None:
+    base, _ = site
+    done = ocdata("download", "--to", str(tmp_path / "out"), "--url", f"{base}/{path}")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"ocdata: error: {base}/{path}: ") and done.stderr.count("\n") == 1, done.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_table_is_refused_and_never_becomes_the_default(
+    site: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """A CSV or Parquet table the reader would accept is still refused: every download is an .xlsx workbook."""
+    base, root = site
+    monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
+    (root / "table").mkdir()
+    table = root / "table" / f"scores.{form}"
+    write = write_csv if form == "csv" else write_parquet
+    write(table, official_sheets()["2025_dataset"])
+    assert len(read_workbook(table, edition=2025)) > 0  # a table the reader takes from a file named by the user
+    url = f"{base}/table/{table.name}"
+    with pytest.raises(InputError) as err:
+        download_workbook(url=url)
+    message = str(err.value)
+    assert message.startswith(f"{url}: refused the download: expected an .xlsx workbook, found "), message
+    assert message.endswith("a CSV or Parquet table is read with --workbook FILE instead")
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert list_downloads() == [] and latest_workbook() is None
+    done = ocdata("download", "--url", url, env={**os.environ, "OCDATA_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("cache", ["a_file", "n" * 300, "loop"])
+def test_list_of_an_unreadable_cache_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str) -> None:
+    (tmp_path / "a_file").write_text("not a folder\n", encoding="utf-8")
+    (tmp_path / "loop").symlink_to("loop")
+    folder = tmp_path / cache
+    done = ocdata("download", "--list", env={**os.environ, "OCDATA_CACHE": str(folder)})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"ocdata: error: {folder}: expected a folder of downloaded workbooks that can be "
+                                  "read, found ") and done.stderr.count("\n") == 1, done.stderr
+    monkeypatch.setenv("OCDATA_CACHE", str(folder))
+    with pytest.raises(InputError, match="expected a folder of downloaded workbooks"):
+        latest_workbook()  # the default workbook is not silently none
+
+
+def test_list_of_a_missing_cache_is_empty(tmp_path: Path) -> None:
+    done = ocdata("download", "--list", env={**os.environ, "OCDATA_CACHE": str(tmp_path / "none")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"no downloaded workbook in {tmp_path / 'none'}\n"
 
 
 def test_cli_non_http_scheme_is_exit_2(tmp_path: Path) -> None:
