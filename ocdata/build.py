@@ -3,9 +3,10 @@ validate), and hand back a :class:`Dataset`; ``run_build`` also saves them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ocdata.workbooks import Book
 
 __all__ = ["Dataset", "build", "check_rank_changes", "check_row", "describe_check", "ensure_built", "first_failure",
-           "load", "resolve_workbooks", "run_build", "validate_scores"]
+           "held_build", "load", "resolve_workbooks", "run_build", "validate_scores"]
 
 # The parsers, normalizers and checks are imported where a build runs: reading a saved build needs none of them.
 
@@ -287,9 +288,9 @@ def _dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
 
 def _read_saved(folder: Path, fingerprint: str | None) -> Dataset:
     """The tables of a saved build (memoised for the process when its fingerprint is known)."""
-    from ocdata.tables import read_tables
+    from ocdata.tables import read_tables, shown_folder
 
-    key = (str(Path(folder).resolve()), fingerprint or "")
+    key = (str(shown_folder(Path(folder)).resolve()), fingerprint or "")
     if fingerprint and key in _MEMO:
         return _MEMO[key]
     data = _dataset(read_tables(folder))
@@ -316,18 +317,22 @@ def _build_info(inputs: list[dict], fingerprint: str, data: Dataset) -> dict:
 
 
 def _ensure(raw: RawArg, workbook: WorkbookArg, keep_going: bool, need_folder: bool = True,
-            edition: int | None = None) -> tuple[Path, Dataset]:
+            edition: int | None = None, versioned: bool = False) -> tuple[Path, Dataset]:
     """The folder of the saved build of these inputs, and its tables: ``processed_dir()`` or the user cache when
     one matches the inputs' fingerprint, else a new build saved in the cache (without ``need_folder``, a cache
-    that cannot be written costs a warning, not the tables)."""
+    that cannot be written costs a warning, not the tables). With ``versioned``, ``processed_dir()`` counts only
+    when it shows a version folder (a link or pointer ``ocdata build`` made), which a hold can keep."""
     from ocdata.fingerprint import fingerprint_of
+    from ocdata.store import shown_version
 
     folders = document_folders(raw)
     books = resolve_workbooks(workbook)
     inputs = describe_build_inputs(folders, books, edition)
     fingerprint = fingerprint_of(inputs)
     cached = cache_dir() / "tables" / fingerprint
-    for folder in (processed_dir(), cached):
+    processed = processed_dir()
+    places = (processed, cached) if not versioned or shown_version(processed) is not None else (cached,)
+    for folder in places:
         if _matches(folder, fingerprint, keep_going):
             try:
                 return folder, _read_saved(folder, fingerprint)
@@ -351,6 +356,33 @@ def ensure_built(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: i
     matches); report kernels read it with ``ocdata.load(tables=folder)``. ``workbook`` and ``edition`` as for
     :func:`load`."""
     return _ensure(raw, workbook, keep_going, edition=edition)[0]
+
+
+@contextlib.contextmanager
+def held_build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | None = None,
+               keep_going: bool = False) -> Iterator[Path]:
+    """As :func:`ensure_built`, and the build stays readable until the block ends (``store.hold``): yields the
+    folder holding its tables (the version folder itself, not ``data/processed``), which no ``ocdata build``,
+    clean-up or cache pruning removes meanwhile."""
+    from ocdata.errors import InputError
+    from ocdata.store import hold
+    from ocdata.tables import build_info
+
+    for attempt in range(3):  # replaced or pruned by another process between finding and holding it: again
+        folder = _ensure(raw, workbook, keep_going, edition=edition, versioned=True)[0]
+        fingerprint = (build_info(folder) or {}).get("fingerprint")
+        with contextlib.ExitStack() as stack:
+            try:
+                version = stack.enter_context(hold(folder))
+            except InputError:
+                if attempt == 2:
+                    raise
+                continue
+            if (build_info(version) or {}).get("fingerprint") == fingerprint:
+                yield version
+                return
+    raise InputError("expected a saved build that stays in place while held, found it replaced again and again",
+                     file=folder)
 
 
 def load(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | None = None, strict: bool = True,

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ocdata.errors import ParameterError
+from ocdata.outputs.locks import folder_lock
 from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
 from ocdata.render.kernel import scratch_folder
@@ -53,14 +54,19 @@ def choose_workbook(workbook: Path | str | Sequence[Path | str] | bool | None) -
     return validate_workbook(workbook)
 
 
-def load_checked(books: Sequence[str], edition: int | None = None):
+def load_checked(books: Sequence[str], edition: int | None = None, hold: contextlib.ExitStack | None = None):
     """The tables the reports will use, checked, and the folder of the saved build that kernels read.
 
-    ``edition`` is also the edition of a workbook file that does not say its own."""
+    ``edition`` is also the edition of a workbook file that does not say its own. With ``hold``, the build is held
+    until that stack closes (no build or clean-up removes it meanwhile) and the folder is its version folder."""
     import ocdata
-    from ocdata.build import ensure_built
+    from ocdata.build import ensure_built, held_build
 
-    folder = ensure_built(workbook=[Path(b) for b in books] or False, edition=edition)
+    workbook = [Path(b) for b in books] or False
+    if hold is None:
+        folder = ensure_built(workbook=workbook, edition=edition)
+    else:
+        folder = hold.enter_context(held_build(workbook=workbook, edition=edition))
     return ocdata.load(tables=folder), str(folder)
 
 
@@ -126,9 +132,10 @@ def run_reports(
     progress bar (default: when stderr is a terminal). ``overview``: the overview of ``edition`` (default: the
     latest edition with the most countries).
 
-    Everything is checked before any kernel starts. An interruption (Ctrl-C; SIGTERM as the command line
-    turns it into one) stops every kernel, and the index still lists each report finished, marked as a
-    partial batch.
+    The batch holds the folder's lock from its checks to its index (a second batch into the same folder waits,
+    then adds its reports to the same index). Everything is checked before any kernel starts. An interruption
+    (Ctrl-C; SIGTERM as the command line turns it into one) stops every kernel, and the index still lists each
+    report finished, marked as a partial batch.
     """
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ParameterError(f"--jobs must be a positive number, found {jobs!r}")
@@ -145,9 +152,11 @@ def run_reports(
     check_writable(out, [])
     progress = sys.stderr.isatty() if progress is None else progress
     size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_, overview))
-    with (WorkerPool(size, progress=progress) as pool,  # worker processes import while the data loads
+    with (folder_lock(out, "the reports folder"),  # one batch at a time in a folder: a second one waits
+          contextlib.ExitStack() as held,  # the build the batch checked stays until the batch ends
+          WorkerPool(size, progress=progress) as pool,  # worker processes import while the data loads
           scratch_folder() as scratch):  # the lessons' student copies
-        data, tables = load_checked(books, edition)
+        data, tables = load_checked(books, edition, hold=held)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
                                all_=all_, overview=overview, workbook=book, tables=tables, with_code=with_code)
         index = check_writable(out, [f for p in planned for f in report_files(p.job.name)])
