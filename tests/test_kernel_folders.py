@@ -51,3 +51,29 @@ def test_a_batch_scratch_folder_is_removed_and_swept(temp_base: Path) -> None:
     (left / kernel.OWNER_FILE).write_text(f"{_dead_pid()}\n", encoding="ascii")
     (left / "lesson_01.ipynb").write_text("{}", encoding="utf-8")
     assert kernel.sweep_stale_kernel_folders() == [left]
+
+
+def test_stop_kernels_in_kills_only_processes_naming_the_folder(temp_base: Path) -> None:
+    folder = kernel.kernel_folder()
+    command = [sys.executable, "-c", "import sys; sys.stdin.read()"]
+    named = subprocess.Popen([*command, str(folder / "kernel.json")], stdin=subprocess.PIPE)
+    other = subprocess.Popen([*command, str(temp_base / "elsewhere.json")], stdin=subprocess.PIPE)
+    try:
+        assert kernel.stop_kernels_in(folder) == [named.pid]
+        assert named.wait(timeout=60) == -9
+        assert other.poll() is None
+    finally:
+        other.communicate(b"", timeout=60)
+    assert other.returncode == 0
+
+
+def test_a_live_owner_keeps_its_folder_and_a_dead_one_loses_it(temp_base: Path) -> None:
+    owner = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    folder = temp_base / f"{kernel.KERNEL_PREFIX}other"
+    folder.mkdir()
+    (folder / kernel.OWNER_FILE).write_text(f"{owner.pid}\n", encoding="ascii")
+    try:
+        assert kernel.sweep_stale_kernel_folders() == []
+    finally:
+        owner.communicate(b"", timeout=60)
+    assert kernel.sweep_stale_kernel_folders() == [folder] and not folder.exists()

@@ -1,4 +1,5 @@
-"""A kernel kept for many notebooks: IPC transport, a clean namespace before each notebook, and
+"""A kernel kept for many notebooks: IPC transport (TCP on 127.0.0.1 where the system has no IPC sockets), a
+clean namespace before each notebook, and
 execution through nbclient's public API (papermill only injects the parameters).
 
 Between notebooks the kernel's namespace is reset, so a notebook sees what a fresh kernel would
@@ -11,11 +12,14 @@ import contextlib
 import copy
 import os
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import psutil
+
+from ocdata.render.transport import kernel_arguments, manager_options
 
 if TYPE_CHECKING:
     import nbformat
@@ -71,6 +75,13 @@ def scratch_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _ours(path: Path) -> bool:
+    """Whether ``path`` belongs to this user (where the system has user ids; elsewhere the temporary folder
+    is the user's own)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or path.stat().st_uid == getuid()
+
+
 def sweep_stale_kernel_folders() -> list[Path]:
     """Remove the kernel and scratch folders that a killed batch left (their owner process is gone), killing any
     kernel still running from one; only folders of ours (our prefixes, our user, an owner file) are touched."""
@@ -78,12 +89,12 @@ def sweep_stale_kernel_folders() -> list[Path]:
     base = _kernel_base()
     for folder in sorted([*base.glob(f"{KERNEL_PREFIX}*"), *base.glob(f"{BATCH_PREFIX}*")]):
         try:
-            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            if folder.is_symlink() or not folder.is_dir() or not _ours(folder):
                 continue
             owner = int((folder / OWNER_FILE).read_text(encoding="ascii").strip())
         except (OSError, ValueError):
             continue
-        if owner == os.getpid() or Path(f"/proc/{owner}").exists():
+        if owner == os.getpid() or psutil.pid_exists(owner):
             continue
         stop_kernels_in(folder)
         shutil.rmtree(folder, ignore_errors=True)
@@ -93,27 +104,29 @@ def sweep_stale_kernel_folders() -> list[Path]:
 
 def stop_kernels_in(folder: Path) -> list[int]:
     """Kill every process of this user whose command line names ``folder`` (a kernel started with its
-    connection file there that outlived its worker); the pids killed. Linux only (reads ``/proc``)."""
+    connection file there that outlived its worker); the pids killed."""
     killed = []
-    needle = str(folder).encode()
-    proc = Path("/proc")
-    if not proc.is_dir():
+    needle = str(folder)
+    try:
+        user = psutil.Process().username()
+    except psutil.Error:
         return killed
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    for process in psutil.process_iter(["pid", "username", "cmdline"]):
+        info = process.info
+        if info["pid"] == os.getpid() or info["username"] != user:
+            continue
+        if not any(needle in part for part in info["cmdline"] or ()):
             continue
         try:
-            if entry.stat().st_uid != os.getuid() or needle not in (entry / "cmdline").read_bytes():
-                continue
-            os.kill(int(entry.name), signal.SIGKILL)
-            killed.append(int(entry.name))
-        except (OSError, ValueError):
+            process.kill()
+        except psutil.Error:
             continue
+        killed.append(info["pid"])
     return killed
 
 
 class KernelSession:
-    """A kernel kept for many notebooks: IPC transport, reset between notebooks, shut down on close.
+    """A kernel kept for many notebooks: IPC (else TCP) transport, reset between notebooks, shut down on close.
 
     ``folder`` holds the connection file and sockets (made and removed here unless given).
     """
@@ -138,14 +151,10 @@ class KernelSession:
 
         self._dir = self._given or kernel_folder()
         self._dir.mkdir(parents=True, exist_ok=True)
-        self.km = AsyncKernelManager(
-            kernel_name=self.kernel_name,
-            transport="ipc",
-            ip=str(self._dir / "k"),
-            connection_file=str(self._dir / "kernel.json"),
-        )
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, **manager_options(self._dir))
         try:
-            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd))
+            arguments = ["--HistoryManager.hist_file=:memory:", *kernel_arguments(self.km)]
+            run_sync(self.km.start_kernel)(extra_arguments=arguments, cwd=str(self.cwd))
             self.client = NotebookClient(new_notebook(), km=self.km, kernel_name=self.kernel_name,
                                          timeout=CELL_TIMEOUT, startup_timeout=STARTUP_TIMEOUT,
                                          record_timing=True)

@@ -11,7 +11,6 @@ atomically; a write that fails removes the files and folders this run created.
 from __future__ import annotations
 
 import copy
-import os
 import re
 import subprocess
 import tempfile
@@ -150,22 +149,25 @@ def _refuse_foreign(path: Path, text: str | None) -> None:
                          "move it away or choose another folder", file=path)
 
 
-def _ipc_kernel_manager(folder: str) -> type:
-    """A kernel manager class whose kernels talk over IPC sockets in ``folder`` (TCP kernels print a warning)."""
+def _kernel_manager(folder: str) -> type:
+    """A kernel manager class whose kernels keep their connection file (and IPC sockets, where the system has
+    them; else TCP on 127.0.0.1) in ``folder``."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class IpcKernelManager(AsyncKernelManager):
+    from ocdata.render.transport import kernel_arguments, manager_options
+
+    class LessonKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: object) -> None:
-            super().__init__(transport="ipc", ip=os.path.join(folder, "k"),
-                             connection_file=os.path.join(folder, "kernel.json"), **kwargs)
+            super().__init__(**manager_options(folder), **kwargs)
 
         async def start_kernel(self, **kw: object) -> None:
             # the kernel process's own stderr only says that it was interrupted at shutdown; cell
             # output (warnings included) reaches the notebook through the kernel's messages
             kw.setdefault("stderr", subprocess.DEVNULL)
+            kw["extra_arguments"] = [*kw.get("extra_arguments", []), *kernel_arguments(self)]
             await super().start_kernel(**kw)
 
-    return IpcKernelManager
+    return LessonKernelManager
 
 
 def execute_lesson(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -180,7 +182,7 @@ def execute_lesson(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNod
             return papermill.execute_notebook(copy.deepcopy(nb), None, cwd=cwd, kernel_name=KERNEL_NAME,
                                               progress_bar=False, log_output=False,
                                               request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT,
-                                              kernel_manager_class=_ipc_kernel_manager(cwd))
+                                              kernel_manager_class=_kernel_manager(cwd))
         except PapermillExecutionError as exc:
             raise ValidationError(f"expected the lesson to run to the end, found {exc.ename}: {exc.evalue} "
                                   f"in cell {exc.exec_count}", file=f"{name}.ipynb") from exc
