@@ -3,8 +3,9 @@
 ``write_kit(out_dir)`` writes ``out_dir/student/NN_name.ipynb`` (solutions taken out),
 ``out_dir/teacher/NN_name.ipynb`` (with them) and ``out_dir/teacher/NN_name.html`` (the teacher lesson
 executed with papermill and exported with nbconvert, code and answers shown, nothing loaded from outside
-the file). Every target and its folders are checked before anything is written: a file there that the kit
-did not write is never replaced, a file where a folder must go is refused by its name. Each file is written
+the file). Every target and its folders are checked before anything is written, holding the folder's lock: a file
+there that the kit did not write, or that was edited since (by the folder's ``.ocdata-files.json``, the record of
+what ocdata wrote), is never replaced; a file where a folder must go is refused by its name. Each file is written
 atomically; a write that fails removes the files and folders this run created.
 """
 
@@ -20,13 +21,16 @@ from pathlib import Path
 import nbformat
 
 from ocdata.errors import InputError, ParseError, ValidationError
+from ocdata.outputs.ledger import Ledger
+from ocdata.outputs.locks import folder_lock
 from ocdata.paths import notebooks_dir
 from ocdata.teach.solutions import has_solution, strip_solutions
 from ocdata.write_plan import check_folders, write_files
 
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 KIT_KEY = "ocdata_teach"
-"""Notebook metadata key that marks a notebook written by the kit (with its lesson and version)."""
+"""Notebook metadata key naming a kit notebook's lesson and version (what the kit may replace is decided by the
+folder's record of what ocdata wrote, never by this key: an edited notebook keeps it)."""
 GENERATOR = '<meta content="ocdata teach" name="generator"/>'
 """The tag that marks an HTML file written by the kit (as nbconvert serializes it)."""
 KERNEL_NAME = "python3"
@@ -123,30 +127,11 @@ def mark_for_nbgrader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _written_by_kit(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    if path.suffix == ".html":
-        return GENERATOR in head[:4000]
-    try:
-        return KIT_KEY in nbformat.reads(head, as_version=4).metadata
-    except Exception:
-        return False
-
-
-def _refuse_foreign(path: Path, text: str | None) -> None:
-    """Raise if ``path`` holds a file the kit did not write (an identical file is fine)."""
-    if path.is_dir():
-        raise InputError("expected a file the teaching kit may write, found a folder", file=path)
-    if not path.exists():
-        return
-    if text is not None and path.read_text(encoding="utf-8", errors="replace") == text:
-        return
-    if not _written_by_kit(path):
-        raise InputError("expected no file or one written by the teaching kit, found another file; "
-                         "move it away or choose another folder", file=path)
+def _refuse_foreign(path: Path, text: str | None, ledger: Ledger) -> None:
+    """Raise if ``path`` holds a file the kit may not replace: one it did not write, or one edited since (by the
+    kit folder's record of what ocdata wrote; an identical file is fine)."""
+    ledger.refuse_foreign([(path, None if text is None else text.encode("utf-8"))],
+                          hint="move it away or choose another folder; nothing was written")
 
 
 def _kernel_manager(folder: str) -> type:
@@ -247,19 +232,25 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
         plan.append((out / "teacher" / f"{lesson.name}.ipynb", nbformat.writes(teacher) + "\n", lesson, None))
         if html:
             plan.append((out / "teacher" / f"{lesson.name}.html", None, lesson, teacher))
-    check_folders(out, [path for path, _, _, _ in plan])
-    for path, text, _, _ in plan:
-        _refuse_foreign(path, text)
-    rendered: dict[Path, str] = {}
-    for path, _, lesson, teacher in plan:
-        if teacher is not None:
-            executed = execute_lesson(teacher, lesson.name)
-            wrong = {k: v for k, v in check_outputs(executed).items() if not any(x.startswith("Correct") for x in v)}
-            if wrong:
-                first = next(iter(wrong))
-                raise ValidationError(f"expected every exercise to print Correct, found exercise {first}: "
-                                      f"{' '.join(wrong[first]) or 'nothing'}", file=f"{lesson.name}.ipynb")
-            rendered[path] = export_html(executed, _title(teacher, lesson.name))
-            _refuse_foreign(path, rendered[path])
-    return write_files([(path, (rendered[path] if text is None else text).encode("utf-8"))
-                        for path, text, _, _ in plan])
+    with folder_lock(out, "the teaching kit folder"):
+        check_folders(out, [path for path, _, _, _ in plan])
+        ledger = Ledger.read(out) if out.is_dir() else Ledger(out)
+        for path, text, _, _ in plan:
+            _refuse_foreign(path, text, ledger)
+        rendered: dict[Path, str] = {}
+        for path, _, lesson, teacher in plan:
+            if teacher is not None:
+                executed = execute_lesson(teacher, lesson.name)
+                wrong = {k: v for k, v in check_outputs(executed).items()
+                         if not any(x.startswith("Correct") for x in v)}
+                if wrong:
+                    first = next(iter(wrong))
+                    raise ValidationError(f"expected every exercise to print Correct, found exercise {first}: "
+                                          f"{' '.join(wrong[first]) or 'nothing'}", file=f"{lesson.name}.ipynb")
+                rendered[path] = export_html(executed, _title(teacher, lesson.name))
+                _refuse_foreign(path, rendered[path], ledger)
+        files = [(path, (rendered[path] if text is None else text).encode("utf-8")) for path, text, _, _ in plan]
+        ledger.begin(dict(files))
+        written = write_files(files)
+        ledger.commit()
+    return written
