@@ -15,6 +15,7 @@ import ocdata
 from ocdata import teach
 from ocdata.errors import InputError, ParseError
 from ocdata.numbers import round_half_up
+from ocdata.outputs.ledger import Ledger
 from ocdata.teach import answers
 from ocdata.teach.checks import EXERCISES, PERCENT_TOLERANCE, assess
 from ocdata.teach.kit import (
@@ -276,9 +277,27 @@ def test_write_kit_rewrites_its_own_files(tmp_path: Path) -> None:
     student = tmp_path / "student" / f"{LESSONS[0].name}.ipynb"
     nb = nbformat.read(student, as_version=4)
     nb.cells[0].source += "\nan older version"
-    nbformat.write(nb, student)  # a kit file from an older version of the lesson
+    older = (nbformat.writes(nb) + "\n").encode("utf-8")
+    ledger = Ledger.read(tmp_path)
+    ledger.record({student: older})  # a kit written from an older version of the lesson, as recorded then
+    ledger.commit()
+    student.write_bytes(older)
     second = teach.write_kit(tmp_path, html=False)
     assert first == second and {p: p.read_bytes() for p in second} == before
+
+
+def test_write_kit_never_replaces_a_notebook_the_user_edited(tmp_path: Path) -> None:
+    """An edited student notebook keeps the kit's metadata: it is the user's all the same."""
+    teach.write_kit(tmp_path, html=False)
+    student = tmp_path / "student" / f"{LESSONS[0].name}.ipynb"
+    nb = nbformat.read(student, as_version=4)
+    assert KIT_KEY in nb.metadata
+    nb.cells.append(nbformat.v4.new_code_cell("my_own_work = 42"))
+    nbformat.write(nb, student)
+    edited = student.read_bytes()
+    with pytest.raises(InputError, match=re.escape(str(student)) + ".*found it changed since"):
+        teach.write_kit(tmp_path, html=False)
+    assert student.read_bytes() == edited
 
 
 # --- the lessons, executed ------------------------------------------------------------------------
@@ -327,10 +346,10 @@ def test_teacher_html_is_offline_and_shows_the_answers(tmp_path: Path) -> None:
     for exercise in exercises_of(nbformat.read(LESSONS[0].path, as_version=4)):
         assert f"Correct: exercise {exercise}." in html
     assert 'src="http' not in html and "data:image/png;base64," in html
-    # the kit recognises its own HTML (to rewrite it) and refuses another file in its place
+    # the kit replaces its own HTML while it is as the kit wrote it (its record), and refuses an edited one
     page = tmp_path / "kit" / "teacher" / f"{LESSONS[0].name}.html"
-    page.write_text(html.replace("Lesson 1", "Lesson one"), encoding="utf-8")
-    _refuse_foreign(page, html)
-    page.write_text("<html><body>my page</body></html>", encoding="utf-8")
-    with pytest.raises(InputError, match=re.escape(str(page))):
-        _refuse_foreign(page, html)
+    ledger = Ledger.read(tmp_path / "kit")
+    _refuse_foreign(page, html.replace("Lesson 1", "Lesson one"), ledger)
+    page.write_text(html.replace("Lesson 1", "Lesson one"), encoding="utf-8")  # kept the generator tag
+    with pytest.raises(InputError, match=re.escape(str(page)) + ".*found it changed since"):
+        _refuse_foreign(page, html, ledger)
