@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from ocdata.atomic import write_text_atomic
+from ocdata.atomic import write_bytes_atomic
+from ocdata.outputs.ledger import Ledger, file_sha256
 from ocdata.render.jobs import output_path
 from ocdata.report.outdir import GENERATOR, INDEX_HTML, INDEX_JSON, WRITING
 from ocdata.report.registry import report_kinds
@@ -33,10 +34,12 @@ def existing(out: Path, entries: dict[str, dict]) -> dict[str, dict]:
 
 def write_index(out: Path, entries: dict[str, dict], *, partial: bool = False, writing: Iterable[str] = ()) -> Path:
     """Write ``index.json`` and ``index.html`` into ``out``; ``partial`` marks a batch that stopped early,
-    ``writing`` the files it may have left that no entry lists (see :func:`claim_files`)."""
+    ``writing`` the files it may have left that no entry lists (see :func:`claim_files`). Both are recorded in
+    the folder's record of what ocdata wrote (before and after writing them: a write cut short leaves either
+    version known as ocdata's)."""
     entries = existing(out, entries)
-    write_text_atomic(out / INDEX_JSON, _index_json(entries, partial, writing))
-    write_text_atomic(out / INDEX_HTML, index_html(entries, partial=partial))
+    _write_recorded(out, {INDEX_JSON: _index_json(entries, partial, writing),
+                          INDEX_HTML: index_html(entries, partial=partial)})
     return out / INDEX_HTML
 
 
@@ -44,7 +47,22 @@ def claim_files(out: Path, entries: dict[str, dict], writing: Iterable[str]) -> 
     """Before a batch writes anything: ``index.json`` keeps ``entries`` and claims ``writing`` (the files the
     batch may write, listed or not), so that, were the batch killed outright, the next one knows those files are
     ocdata's, whatever bytes it left in them."""
-    return write_text_atomic(out / INDEX_JSON, _index_json(existing(out, entries), True, writing))
+    _write_recorded(out, {INDEX_JSON: _index_json(existing(out, entries), True, writing)})
+    return out / INDEX_JSON
+
+
+def _write_recorded(out: Path, texts: dict[str, str]) -> None:
+    """Write each ``name → text`` into ``out`` atomically, in order, recorded in the folder's ledger; a file
+    changed by someone since the batch checked it is refused (``InputError``), never replaced."""
+    ledger = Ledger.read(out)
+    planned = {out / name: text.encode("utf-8") for name, text in texts.items()}
+    known = [p for p in planned if ledger.recorded(p) is None and p.is_file()]  # an earlier ocdata's, checked
+    ledger.record({p: file_sha256(p) for p in known})
+    ledger.refuse_foreign(planned.items(), hint="move it away or choose another --out")
+    ledger.begin(planned)
+    for path, data in planned.items():
+        write_bytes_atomic(path, data)
+    ledger.commit()
 
 
 def _index_json(entries: dict[str, dict], partial: bool, writing: Iterable[str]) -> str:

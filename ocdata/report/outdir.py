@@ -1,9 +1,11 @@
 """Where ``ocdata report`` may write: never a system folder, never over a file it did not write.
 
 A folder of reports holds ``index.json``, which lists every file each report wrote with its sha256; a file
-there is ours when that index lists it (``index.html`` is ours when ``index.json`` is), and a report file is
-replaced only while it still has the bytes ocdata wrote (a report you edited is yours). Before a batch writes
-anything, the index claims the files it is about to write (``writing``); a batch killed outright leaves that
+there is ours when that index lists it, and a report file is replaced only while it still has the bytes ocdata
+wrote (a report you edited is yours). ``index.json`` and ``index.html`` themselves are recorded in the folder's
+``.ocdata-files.json`` (:mod:`ocdata.outputs.ledger`) and replaced only while they are as recorded; in a folder
+of an earlier ocdata, without that record, ``index.html`` must be the page its ``index.json`` gives. Before a batch
+writes anything, the index claims the files it is about to write (``writing``); a batch killed outright leaves that
 claim, so the next batch may replace what it had written. Everything is checked before
 any kernel starts, and nothing is touched when a check fails.
 """
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ocdata.errors import InputError, ParameterError
+from ocdata.outputs.ledger import LEDGER_NAME, Ledger
 
 INDEX_JSON = "index.json"
 WRITING = "writing"
@@ -117,14 +120,16 @@ def owned_files(index: dict | None) -> set[str]:
 
 
 def check_writable(out: Path, files: Iterable[str]) -> dict | None:
-    """Refuse, naming it, any of ``files`` (and the index) that exists in ``out`` and that ocdata did not write;
-    our index of ``out`` (None when there is none)."""
+    """Refuse, naming it, any of ``files`` that exists in ``out`` and that ocdata did not write, and an index
+    (``index.json``, ``index.html``) that is not ocdata's as it wrote it; our index of ``out`` (None when there is
+    none)."""
     if not out.exists():
         return None
     index = read_index(out)
+    _check_index_files(out, index)
     ours = owned_files(index)
     digests = recorded_digests(index)
-    for name in [INDEX_HTML, *files]:
+    for name in files:
         target = out / name
         if (target.exists() or target.is_symlink()) and name not in ours:
             raise ParameterError(f"{target}: expected a file ocdata wrote (listed in {out / INDEX_JSON}), found a "
@@ -136,6 +141,38 @@ def check_writable(out: Path, files: Iterable[str]) -> dict | None:
                                  "found it changed since; ocdata report never overwrites your edits (move it away "
                                  "or choose another --out)")
     return index
+
+
+def _check_index_files(out: Path, index: dict | None) -> None:
+    """Refuse an ``index.json`` or ``index.html`` in ``out`` that ocdata may not replace: one changed since ocdata
+    recorded writing it, or, where nothing is recorded, an ``index.html`` other than the page ``index.json``
+    gives (a page of yours beside an index of an earlier ocdata, or a folder of your own)."""
+    ledger = Ledger.read(out)
+    for name in (INDEX_JSON, INDEX_HTML):
+        target = out / name
+        if not (target.exists() or target.is_symlink()):
+            continue
+        if target.is_symlink() or not target.is_file():
+            raise ParameterError(f"{target}: expected a report file, found a link or folder")
+        if ledger.recorded(target) is not None:
+            if not ledger.owns(target):
+                raise ParameterError(f"{target}: expected the file as ocdata wrote it (sha256 in "
+                                     f"{out / LEDGER_NAME}), found it changed since; ocdata report never overwrites "
+                                     "your edits (move it away or choose another --out)")
+        elif name == INDEX_HTML and not _earlier_index_page(out, target, index):
+            raise ParameterError(f"{target}: expected the index page ocdata wrote (recorded in {out / LEDGER_NAME}, "
+                                 "or the page its index.json gives), found a file of yours; ocdata report never "
+                                 "overwrites it (move it away or choose another --out)")
+
+
+def _earlier_index_page(out: Path, page: Path, index: dict | None) -> bool:
+    """Whether ``page``, in a folder without a record of ocdata's, is exactly the page ``index`` gives."""
+    if index is None:
+        return False
+    from ocdata.report.index import existing, index_html
+
+    expected = index_html(existing(out, index["reports"]), partial=index["partial"])
+    return file_sha256(page) == hashlib.sha256(expected.encode("utf-8")).hexdigest()
 
 
 def make_out_dir(out: Path) -> Path:
