@@ -6,6 +6,7 @@ escapes every piece of text, since narratives, names and titles come from docume
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -197,12 +198,36 @@ def definitions(data) -> dict[str, str]:
     return dict(zip(book["label"], book["definition"], strict=True))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet takes for the start of a formula in a CSV cell (OWASP's list)."""
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, and not a plain number) prefixed with ``'``, so that opening the CSV in a
+    spreadsheet shows the text instead of running it. Numbers and other cells are left as they are."""
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+            return "'" + value
+        return value
+
+    out = table.copy()
+    for position in range(out.shape[1]):
+        values = out.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out.isetitem(position, values.map(safe))
+    out.columns = [safe(c) for c in out.columns]
+    return out
+
+
 def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
     """Publish a report's main table as CSV (plain column names, ids kept as values for reuse): the exporter
-    writes it beside the page as ``NAME.csv`` and links it."""
+    writes it beside the page as ``NAME.csv`` and links it. The CSV is meant for spreadsheets: text that a
+    spreadsheet would run as a formula is prefixed with ``'`` (:func:`spreadsheet_safe`)."""
     from IPython.display import publish_display_data
 
-    shown = table.rename(columns={c: display_name(c, edition) for c in table.columns})
+    shown = spreadsheet_safe(table.rename(columns={c: display_name(c, edition) for c in table.columns}))
     publish_display_data({"text/csv": shown.to_csv(index=False, lineterminator="\n")},
                          metadata={"ocdata": {"export": "csv"}})
 
