@@ -13,6 +13,7 @@ from docs import RAW, copy_raw, rewrite
 import ocdata
 from ocdata.build import run_build
 from ocdata.errors import InputError, ValidationError
+from ocdata.tables import shown_folder
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +172,13 @@ def test_contradicting_documents_fail_validation(tmp_path):
 def test_build_writes_tables_and_datapackage(tmp_path, capsys):
     out = tmp_path / "processed"
     assert run_build(out=out) == 0
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in shown_folder(out).iterdir()}
     assert {"scores.csv", "scores.parquet", "checks.csv", "datapackage.json"} <= names
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     scores = next(r for r in package["resources"] if r["name"] == "scores")
     assert scores["schema"]["primaryKey"] == ["iso3", "edition", "indicator"]
     assert scores["hash"].startswith("sha256:")
-    back = pd.read_parquet(out / "scores.parquet")
+    back = pd.read_parquet(shown_folder(out) / "scores.parquet")
     assert len(of_documents(back)) == 168 and back["edition"].dtype == "Int64"
     pd.testing.assert_frame_equal(back, ocdata.load().scores, check_dtype=False)
     summary = capsys.readouterr().out
@@ -187,14 +188,14 @@ def test_build_writes_tables_and_datapackage(tmp_path, capsys):
 def test_failed_build_keeps_the_previous_one(tmp_path):
     out = tmp_path / "processed"
     assert run_build(out=out) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in shown_folder(out).iterdir()}
     raw = copy_raw(tmp_path / "raw")
     text = (raw / "kgz_2025_profile_web.txt").read_text(encoding="utf-8").replace("7.000.00", "7.500.00", 1)
     rewrite(raw, "kgz_2025_profile_web.txt", text)
     assert run_build(raw=raw, out=out) == 1
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in shown_folder(out).iterdir()} == before
     assert run_build(raw=raw, out=out, keep_going=True) == 1
-    checks = pd.read_csv(out / "checks.csv")
+    checks = pd.read_csv(shown_folder(out) / "checks.csv")
     assert (checks["status"] == "fail").any()
 
 
