@@ -305,3 +305,21 @@ def test_lock_files_stay_out_of_the_users_folders(tmp_path: Path) -> None:
     assert ocdata("notebooks", str(target)).returncode == 0
     assert lock_path(target).is_file() and tmp_path not in lock_path(target).parents
     assert [p.name for p in target.glob(".*")] == [LEDGER_NAME]
+
+
+@pytest.mark.slow
+def test_two_batches_into_one_folder_both_end_in_its_index(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    with holding(out):
+        batches = [start("report", code, "--no-workbook", "--jobs", "1", "--out", str(out)) for code in ("KGZ", "KAZ")]
+        for batch in batches:
+            wait_until_waiting(batch)
+    for batch in batches:
+        _, err = batch.communicate(timeout=PATIENCE)
+        assert batch.returncode == 0, err
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert sorted(index["reports"]) == ["KAZ_2023", "KGZ_2025"] and index["partial"] is False
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="KAZ_2023.html"' in page and 'href="KGZ_2025.html"' in page
+    again = ocdata("report", "KGZ", "--no-workbook", "--jobs", "1", "--out", str(out))
+    assert again.returncode == 0, again.stderr
