@@ -7,6 +7,15 @@ edition comes from are rows of ``workbook_layouts.csv``; columns are found by th
 ``workbook_headers.csv`` (never by position), countries by an ISO3 column where there is one and through
 ``country_aliases.csv`` otherwise, and the columns an edition must have come from the codebook.
 An .xlsx archive is checked by ``ocdata.xlsx_guard`` before openpyxl parses it.
+
+CSV and Parquet tables are bounded too, so that a small hostile file cannot take the memory of the machine:
+at most ``MAX_CELLS`` (500,000) cells and no cell longer than ``MAX_CELL_CHARS`` (10,000 characters) in
+either; a CSV file of at most ``MAX_CSV_BYTES`` (20 MB), parsed by the csv module; a
+Parquet file whose footer is at most ``MAX_PARQUET_FOOTER_BYTES`` (1 MB), whose columns are flat and whose
+data decompressed (dictionary pages included) and decoded are each at most ``MAX_PARQUET_BYTES`` (64 MB),
+judged from its metadata before any page is read, and with its text kept dictionary-encoded until every
+value's length is known. The index of all countries and editions as a table is about 1 MB, its longest cell
+(a region name) under 50 characters. Every refusal is an ``InputError`` (exit 2) naming the file.
 """
 
 from __future__ import annotations
@@ -33,6 +42,18 @@ from ocdata.manifest import sha256_of
 from ocdata.numbers import on_grid, round_half_up
 from ocdata.paths import PACKAGE_DATA, cache_dir
 from ocdata.xlsx_guard import MAX_CELLS, MAX_FILE_BYTES, MAX_PART_BYTES, OLE_MAGIC, ZIP_MAGIC, check_archive, sniff
+
+MB = 1024 * 1024
+MAX_CELL_CHARS = 10_000
+"""The longest cell of a CSV or Parquet table, in characters (the index's longest: a region name, under 50)."""
+MAX_CSV_BYTES = MAX_PART_BYTES
+"""The largest CSV file (20 MB; the index of all editions as a CSV table: about 1 MB)."""
+MAX_PARQUET_BYTES = 64 * MB
+"""The most data a Parquet file may hold decompressed (its column chunks' ``total_uncompressed_size``,
+dictionary pages included) and decoded (the bytes of all its values as a table): a 2 kB file of repeated
+dictionary entries would otherwise decode to gigabytes."""
+MAX_PARQUET_FOOTER_BYTES = 1 * MB
+"""The largest Parquet footer (its metadata, read in full before anything else; ocdata's exports: a few kB)."""
 
 HEADERS_CSV = PACKAGE_DATA / "workbook_headers.csv"
 HEADERS_HINT = "ocdata/data/workbook_headers.csv"
@@ -193,6 +214,10 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
     edition of a file that does not say which it holds; a file that does say must agree with it.
     ``continent`` and ``region`` are as the file spells them (whitespace stripped; the edition's groups from
     ``country_groups.csv`` where the file has none); ``country`` is the canonical name.
+
+    Bounded work on any input (``InputError`` past a limit): an .xlsx file as ``ocdata.xlsx_guard`` states; a
+    CSV file of at most 20 MB, a Parquet file of at most 64 MB decompressed (and 1 MB of footer, flat columns);
+    in both at most 500,000 cells, none longer than 10,000 characters.
     """
     path = Path(path)
     source = name or path.name
@@ -335,10 +360,11 @@ def _header(rows: Iterator[tuple[int, tuple]], where: str) -> tuple[int, tuple]:
 
 
 def _csv_rows(path: Path, source: str) -> Iterator[tuple[int, tuple]]:
-    """The records of a CSV file (UTF-8, an Excel BOM allowed) with the line each ends on."""
-    if path.stat().st_size > MAX_PART_BYTES:
-        raise InputError(f"expected a table of at most {MAX_PART_BYTES:,} bytes, found {path.stat().st_size:,}",
-                         file=source)
+    """The records of a CSV file (UTF-8, an Excel BOM allowed) with the line each ends on; at most
+    ``MAX_CSV_BYTES``, ``MAX_CELLS`` cells, ``MAX_CELL_CHARS`` characters a cell."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise InputError(f"expected a table of at most {MAX_CSV_BYTES:,} bytes, found {size:,}", file=source)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -353,28 +379,131 @@ def _csv_rows(path: Path, source: str) -> Iterator[tuple[int, tuple]]:
             cells += len(values)
             if cells > MAX_CELLS:
                 raise InputError(f"expected at most {MAX_CELLS:,} cells, found more", file=source, line=reader.line_num)
+            longest = max(map(len, values), default=0)
+            if longest > MAX_CELL_CHARS:
+                raise _long_cell(longest, source, reader.line_num)
             yield reader.line_num, tuple(values)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own bound (128 k) came first
+            raise _long_cell(None, source, reader.line_num) from None
         raise ParseError(f"expected a CSV record, found {_one_line(exc)}", file=source, line=reader.line_num) from None
+
+
+def _long_cell(length: int | None, source: str, line: int | None, column: str | None = None) -> InputError:
+    found = f"one of {length:,}" if length is not None else "a longer one"
+    where = f" in column {column!r}" if column is not None else ""
+    return InputError(f"expected cells of at most {MAX_CELL_CHARS:,} characters, found {found}{where}", file=source,
+                      line=line)
 
 
 def _parquet_rows(path: Path, source: str) -> Iterator[tuple[int, tuple]]:
     """The rows of a Parquet file, numbered as the CSV of the same table would be (the header is line 1)."""
+    table = _parquet_table(path, source)
+    try:
+        frame = table.to_pandas()
+    except Exception as exc:  # pyarrow raises many types on values it cannot convert
+        raise InputError(f"expected a readable Parquet file, found {_one_line(exc)}", file=source) from None
+    frame = frame.astype(object).where(frame.notna(), None)
+    yield 1, tuple(str(c) for c in frame.columns)
+    yield from enumerate(frame.itertuples(index=False, name=None), start=2)
+
+
+def _parquet_table(path: Path, source: str):
+    """A Parquet file as an Arrow table, within the limits of the module docstring: the footer's size first, then
+    the metadata (cells, flat columns, decompressed size), then each row group with its text still
+    dictionary-encoded, checked cell by cell before anything is decoded."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    _check_parquet_footer(path, source)
     try:
         meta = pq.ParquetFile(path).metadata
         if meta.num_rows * max(meta.num_columns, 1) > MAX_CELLS:
             raise InputError(f"expected at most {MAX_CELLS:,} cells, found {meta.num_rows * meta.num_columns:,}",
                              file=source)
-        frame = pd.read_parquet(path)
+        schema = meta.schema.to_arrow_schema()
+        for column in schema:
+            kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+            if pa.types.is_nested(kind):
+                raise InputError(f"expected a flat table, found column {column.name!r} of type {kind}", file=source)
+            if pa.types.is_fixed_size_binary(kind) and kind.byte_width > MAX_CELL_CHARS:
+                raise _long_cell(kind.byte_width, source, None, column.name)
+        packed = sum(meta.row_group(g).column(c).total_uncompressed_size
+                     for g in range(meta.num_row_groups) for c in range(meta.num_columns))
+        if packed > MAX_PARQUET_BYTES:
+            raise InputError(f"expected at most {MAX_PARQUET_BYTES:,} bytes of data decompressed, found {packed:,}",
+                             file=source)
+        text = [c.name for c in schema if _is_text(c.type)]
+        reader = pq.ParquetFile(path, read_dictionary=text)
+        budget, groups, first = MAX_PARQUET_BYTES, [], 2
+        for group in range(meta.num_row_groups):
+            part = reader.read_row_group(group)
+            budget -= _check_parquet_cells(part, source, first, budget)
+            groups.append(part)
+            first += part.num_rows
+        return pa.concat_tables(groups) if groups else reader.schema_arrow.empty_table()
     except OcdataError:
         raise
     except Exception as exc:  # pyarrow raises many types on a damaged file
         raise InputError(f"expected a readable Parquet file, found {_one_line(exc)}", file=source) from None
-    frame = frame.astype(object).where(frame.notna(), None)
-    yield 1, tuple(str(c) for c in frame.columns)
-    yield from enumerate(frame.itertuples(index=False, name=None), start=2)
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                       pa.types.is_large_binary))
+
+
+def _check_parquet_footer(path: Path, source: str) -> None:
+    """Refuse a Parquet file whose footer (read in full by any reader) is past ``MAX_PARQUET_FOOTER_BYTES``."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(size - 8, 0))
+        tail = handle.read(8)
+    if size < 12 or tail[4:] != PARQUET_MAGIC:
+        raise InputError("expected a Parquet file ending with PAR1, found a file cut short or damaged", file=source)
+    footer = int.from_bytes(tail[:4], "little")
+    if footer > MAX_PARQUET_FOOTER_BYTES:
+        raise InputError(f"expected a Parquet footer of at most {MAX_PARQUET_FOOTER_BYTES:,} bytes, found {footer:,}",
+                         file=source)
+
+
+def _check_parquet_cells(table, source: str, first_line: int, budget: int) -> int:
+    """Refuse a row group with a text cell over ``MAX_CELL_CHARS`` or more than ``budget`` bytes of values once
+    decoded; the bytes it decodes to. Lengths are read from the dictionary, never from decoded values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    used = 0
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        for chunk, offset in zip(column.chunks, _offsets(column.chunks), strict=True):
+            values = chunk.dictionary if isinstance(chunk, pa.DictionaryArray) else chunk
+            if not _is_text(values.type):
+                continue
+            sizes = pc.binary_length(values)
+            chars = pc.utf8_length(values) if pa.types.is_string(values.type) or pa.types.is_large_string(
+                values.type) else sizes
+            if isinstance(chunk, pa.DictionaryArray):
+                sizes, chars = pc.take(sizes, chunk.indices), pc.take(chars, chunk.indices)
+            longest = pc.max(chars).as_py() or 0
+            if longest > MAX_CELL_CHARS:
+                row = pc.index(pc.greater(chars, MAX_CELL_CHARS), True).as_py()
+                raise _long_cell(longest, source, first_line + offset + row, name)
+            used += pc.sum(sizes).as_py() or 0
+            if used > budget:
+                raise InputError(f"expected at most {MAX_PARQUET_BYTES:,} bytes of values decoded, found more by "
+                                 f"column {name!r}", file=source)
+    return used
+
+
+def _offsets(chunks) -> list[int]:
+    """The row at which each chunk of a column starts."""
+    starts, at = [], 0
+    for chunk in chunks:
+        starts.append(at)
+        at += len(chunk)
+    return starts
 
 
 def _edition_of(grid: _Grid, edition_column: int | None, given: int | None) -> int | None:
