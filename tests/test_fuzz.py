@@ -25,14 +25,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from docs import RAW, copy_raw, rewrite
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from ocdata.build import PARSERS, build, describe_check
 from ocdata.errors import OcdataError
 from ocdata.manifest import Document, read_document, read_manifest
 from ocdata.numbers import parse_glued
-from ocdata.parse.common import Parsed, clean
+from ocdata.parse.common import Parsed, clean, split_lines
 
 EXAMPLES = int(os.environ.get("OCDATA_FUZZ_EXAMPLES", "50"))
 BUILD_EXAMPLES = max(EXAMPLES // 4, 25)  # a build parses all five documents: fewer, longer examples
@@ -139,7 +139,7 @@ def ascii_digits(text: str) -> str:
 
 def assert_rows_point_at_their_lines(parsed: Parsed, doc: Document) -> None:
     """Every row read from a document carries its manifest country and edition and a line that prints it."""
-    lines = doc.lines
+    lines = split_lines("\n".join(doc.lines))  # a lone CR ends a line for the parsers
     for row in parsed.values:
         assert row["iso3"] in doc.countries and row["edition"] == doc.edition, row
         text = clean(lines[row["line"] - 1])
@@ -188,7 +188,7 @@ def test_the_real_documents_pass_the_properties(file, folder):
 @given(mutations=MUTATIONS)
 def test_parsers_read_or_refuse_mutated_documents(file, folder, mutations):
     data = mutate(ORIGINAL[file], mutations)
-    n_lines = data.count(b"\n") + 1
+    n_lines = len(split_lines(data.decode("utf-8", errors="replace")))  # no fewer than the LF lines
     try:
         with strict():
             doc = read_mutated(folder, file, data)
@@ -214,7 +214,7 @@ def test_parsers_read_or_refuse_random_text(file, lines):
         with strict():
             parsed = PARSERS[doc.kind](doc)
     except OcdataError as exc:
-        assert_good_error(exc, file, len(doc.lines))
+        assert_good_error(exc, file, len(split_lines(text)))
         return
     event("parsed")
     assert_rows_point_at_their_lines(parsed, doc)
@@ -228,6 +228,7 @@ def raw(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("file", FILES)
 @fuzz_build
 @given(mutations=MUTATIONS)
+@example(mutations=[("bytes", 0, 0, b"\r")])  # a CR at the very start (once counted as a line by this test)
 def test_build_of_a_mutated_document_validates_or_refuses(file, raw, mutations):
     """The whole build (parse, normalize, validate): a failed check is recorded with its file, never raised
     as anything but an OcdataError."""
@@ -256,5 +257,46 @@ def test_build_of_a_mutated_document_validates_or_refuses(file, raw, mutations):
     assert not scores.duplicated(["iso3", "edition", "indicator"]).any()
     reported = scores[scores["origin"] == "reported"]
     for row in reported.itertuples():  # every reported score is printed on the line it cites
-        text = (raw / files[row.source]).read_text(encoding="utf-8-sig").split("\n")[row.line - 1]
+        text = split_lines((raw / files[row.source]).read_bytes().decode("utf-8-sig"))[row.line - 1]
         assert f"{row.score:.2f}" in ascii_digits(clean(text)), (row, text)
+
+
+LINE_ENDS = {
+    "CRLF": lambda text: text.replace("\n", "\r\n"),
+    "CR at the start": lambda text: "\r" + text,
+    "CRLF and a CR at the start": lambda text: "\r" + text.replace("\n", "\r\n"),
+    "CR at the start of every line": lambda text: "\r" + text.replace("\n", "\n\r"),
+    "CR only": lambda text: text.replace("\n", "\r"),
+    "CRLF and LF mixed": lambda text: "".join(line + ("\r\n" if i % 2 else "\n")
+                                              for i, line in enumerate(text.split("\n")[:-1])) + text.split("\n")[-1],
+}
+
+
+@pytest.mark.parametrize("ends", sorted(LINE_ENDS))
+@pytest.mark.parametrize("file", FILES)
+def test_line_ends_do_not_change_what_is_read(file, ends, folder):
+    """CRLF, lone CR and a stray CR at the start of a line: the same rows, values and line numbers as LF."""
+    original = PARSERS[ENTRIES[file]["kind"]](read_mutated(folder, file, ORIGINAL[file]))
+    data = LINE_ENDS[ends](ORIGINAL[file].decode("utf-8")).encode("utf-8")
+    assert data != ORIGINAL[file]
+    doc = read_mutated(folder, file, data)
+    assert PARSERS[doc.kind](doc) == original
+    assert_rows_point_at_their_lines(original, doc)
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("a\nb", ["a", "b"]), ("a\r\nb\r\n", ["a", "b", ""]), ("a\rb", ["a", "b"]), ("a\r\rb", ["a", "", "b"]),
+    ("\ra\n\rb", ["a", "b"]), ("a\n\r\nb", ["a", "", "b"]), ("a\r\r\nb", ["a", "b"]), ("\r", [""]),
+    ("a\x0bb\x0cc\x1cd\x85e\u2028f\u2029g", ["a\x0bb\x0cc\x1cd\x85e\u2028f\u2029g"]),
+])
+def test_split_lines_ends_lines_at_lf_crlf_and_a_lone_cr_only(text, lines):
+    assert split_lines(text) == lines
+    assert split_lines("\n".join(line.rstrip("\r") for line in text.split("\n"))) == lines  # the manifest's split
+
+
+def test_a_document_with_crlf_keeps_its_checksum_check(folder):
+    """The bytes are checked against the manifest as they are; only the reading is indifferent to line ends."""
+    file = FILES[0]
+    (folder / file).write_bytes(ORIGINAL[file].replace(b"\n", b"\r\n"))
+    with pytest.raises(OcdataError, match="record the new checksum"):
+        read_document(folder, ENTRIES[file])
