@@ -25,7 +25,7 @@ YEAR_VALUE = re.compile(r"(?<![\d,])(?P<value>\d{1,3}(?:,\s?\d{3})++|\d++) in (?
 YEAR_ITEM = re.compile(r"(?:\d{4}-\d{4}:\s*+)?" + YEAR_VALUE.pattern)
 LETTERED = re.compile(r"[A-Z]\)\s*+(?P<name>[A-Za-z ]++):\s*+(?P<body>[^A-Z]*+)")
 """``A) Smuggling: 410 in 2005; 437 in 2006;`` up to the next capital letter."""
-VALUE_RUN = re.compile(r"\(\?P<(?P<name>\w+)>(?P<run>\\d|\[\\d,\])\+\)")
+VALUE_RUN = re.compile(r"\(\?P<(?P<name>\w++)>(?P<run>\\d|\[\\d,\])\+\)")
 """A figure's number in ``article.yaml``: ``(?P<value>\\d+)`` or ``(?P<value>[\\d,]+)``."""
 
 
