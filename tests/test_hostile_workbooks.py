@@ -264,3 +264,22 @@ def test_hostile_tables_are_exit_2_with_memory_near_a_normal_run(tmp_path: Path,
     assert not (tmp_path / "b.csv").exists()
     print(f"peak memory: {peak / baseline:.2f} x the normal run ({peak // 1024} MB, {baseline // 1024} MB)")
     assert peak < 1.5 * baseline, (peak, baseline)
+
+
+def test_the_real_release_as_a_table_passes_the_table_limits_with_a_wide_margin(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = read_workbook(shared_workbook())
+    longest = max(int(table[c].astype(str).str.len().max()) for c in table.columns)
+    assert longest * 100 <= workbook.MAX_CELL_CHARS
+    as_csv, as_parquet = tmp_path / "scores.csv", tmp_path / "scores.parquet"
+    table.to_csv(as_csv, index=False)
+    table.to_parquet(as_parquet, index=False)
+    assert as_csv.stat().st_size * 10 <= workbook.MAX_CSV_BYTES
+    meta = pq.ParquetFile(as_parquet).metadata
+    packed = sum(meta.row_group(g).column(c).total_uncompressed_size
+                 for g in range(meta.num_row_groups) for c in range(meta.num_columns))
+    assert packed * 100 <= workbook.MAX_PARQUET_BYTES
+    assert meta.serialized_size * 100 <= workbook.MAX_PARQUET_FOOTER_BYTES
+    for copy in (as_csv, as_parquet):
+        assert len(read_workbook(copy)) == len(table)
