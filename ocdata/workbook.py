@@ -237,8 +237,12 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
 
 def _check_file(path: Path) -> None:
     """Before any byte is read: a regular file (not a FIFO, a device or a folder) within the guard's size limit."""
-    if not path.exists():
-        raise InputError("workbook not found", file=path)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise InputError("workbook not found", file=path) from None
+    except OSError:
+        pass  # a link loop, a name too long, no permission: check_input_file names the reason
     check_input_file(path, MAX_FILE_BYTES, "a workbook")
 
 

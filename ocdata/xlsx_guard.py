@@ -8,7 +8,8 @@ limit passed: memory stays bounded by the chunk size and the work by the limits 
 ``InputError`` (exit 2) naming the file and the member, or the sheet and cell.
 
 The limits leave a wide margin around the real 2023 release (19 members, 650 kB uncompressed, largest part
-245 kB, compression at most 7x, about 14,000 cells in the bounding boxes of its sheets).
+245 kB, compression at most 7x, about 14,000 cells in the bounding boxes of its sheets). The limits of CSV
+and Parquet tables are stated in ``ocdata.workbook``.
 """
 
 from __future__ import annotations

@@ -180,6 +180,18 @@ def test_factory_composites_follow_the_publishers_rounding() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nowhere\.xlsx: workbook not found"):
         read_workbook(tmp_path / "nowhere.xlsx")
+    (tmp_path / "dangling.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    with pytest.raises(InputError, match=r"dangling\.xlsx: workbook not found"):
+        read_workbook(tmp_path / "dangling.xlsx")
+
+
+@pytest.mark.parametrize(("name", "reason"), [("loop.xlsx", "too many levels of symbolic links"),
+                                              ("n" * 300 + ".xlsx", "file name too long")])
+def test_a_path_that_cannot_be_opened_says_why(tmp_path: Path, name: str, reason: str) -> None:
+    (tmp_path / "loop.xlsx").symlink_to("loop.xlsx")
+    with pytest.raises(InputError) as err:
+        read_workbook(tmp_path / name)
+    assert str(err.value) == f"{tmp_path / name}: expected a readable file, found {reason}"
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip file at all", b"PK\x03\x04broken"])
