@@ -26,14 +26,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-import ocdata
 from ocdata import teach
 from ocdata.codebook import children_of, indicators_of
 from ocdata.numbers import round_half_up
 from ocdata.teach.answers import indicator_rows, score_of, unrounded_means
 
 teach.setup()
-data = ocdata.load()
+
+# %% tags=["parameters"]
+workbook: str = ""  # an official workbook (.xlsx) to read; empty: the newest one `ocdata download` fetched, if any
+tables: str = ""  # a folder of tables saved by `ocdata build` (`ocdata report` passes one); empty: none
+
+# %% [markdown]
+# `teach.load` reads the tables or the workbook named above, else what `ocdata.load()` reads; the exercises' checks
+# compute their answers from the same data.
+
+# %%
+data = teach.load(workbook, tables)
 
 # %% [markdown]
 # ## Indicators, pillars, dimensions

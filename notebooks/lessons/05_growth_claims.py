@@ -27,12 +27,21 @@
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-import ocdata
 from ocdata import teach
 from ocdata.teach.answers import cited_line, growth_rates, series_values
 
 teach.setup()
-data = ocdata.load()
+
+# %% tags=["parameters"]
+workbook: str = ""  # an official workbook (.xlsx) to read; empty: the newest one `ocdata download` fetched, if any
+tables: str = ""  # a folder of tables saved by `ocdata build` (`ocdata report` passes one); empty: none
+
+# %% [markdown]
+# `teach.load` reads the tables or the workbook named above, else what `ocdata.load()` reads; the exercises' checks
+# compute their answers from the same data.
+
+# %%
+data = teach.load(workbook, tables)
 
 # %% [markdown]
 # ## The article and its series

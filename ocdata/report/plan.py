@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ocdata.errors import ParameterError
 from ocdata.render.jobs import ReportJob
-from ocdata.report.registry import ReportKind, kinds_of, report_kind, report_kinds
+from ocdata.report.registry import COMMON_PARAMETERS, ReportKind, kinds_of, report_kind, report_kinds
 from ocdata.views.params import Catalog, editions_known
 
 MAX_COMPARE = 12
@@ -60,6 +60,13 @@ def _scores_of(name: str, scores: dict) -> dict:
     return {"country": str(name), "criminality": get("criminality"), "resilience": get("resilience")}
 
 
+def accepted(kind: ReportKind) -> tuple[str, ...]:
+    """The parameters a batch gives a kind's notebook: its subject's and the data to read (``workbook``,
+    ``tables``). A lesson takes no subject (it runs as a student runs it) but reads the batch's data all the
+    same, so that every page of a batch shows the build its command checked."""
+    return kind.parameters + tuple(p for p in COMMON_PARAMETERS if p not in kind.parameters)
+
+
 class Planner:
     """Plans reports on one dataset (its :class:`~ocdata.views.params.Catalog` is made once)."""
 
@@ -71,7 +78,7 @@ class Planner:
     def _job(self, kind: ReportKind, name: str, title: str, parameters: dict) -> ReportJob:
         given = {**parameters, "workbook": self.inputs.workbook, "tables": self.inputs.tables}
         return ReportJob(name=name, notebook=kind.notebook_path(),
-                         parameters={k: v for k, v in given.items() if k in kind.parameters}, title=title,
+                         parameters={k: v for k, v in given.items() if k in accepted(kind)}, title=title,
                          with_code=kind.show_code)
 
     def country(self, kind: ReportKind, country: str, edition: int | None) -> Planned:

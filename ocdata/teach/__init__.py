@@ -3,6 +3,7 @@
 In a lesson::
 
     from ocdata import teach
+    data = teach.load(workbook, tables)  # the lesson's data; the checks compute their answers from the same
     answer_1_2 = ...                 # the student's answer
     teach.check_1_2(answer_1_2)      # prints "Correct: ..." or "Not yet: <a hint>"
 
@@ -15,9 +16,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ocdata.teach.checks import EXERCISES, assess, check, reference_answers
+from ocdata.teach.checks import EXERCISES, assess, check, lesson_data, reference_answers
 
-__all__ = ["EXERCISES", "assess", "check", "find_lessons", "reference_answers", "setup", "write_kit"]
+__all__ = ["EXERCISES", "assess", "check", "find_lessons", "load", "reference_answers", "setup", "write_kit"]
+
+load = lesson_data
 
 
 def __getattr__(name: str) -> Any:

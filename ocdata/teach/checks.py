@@ -51,10 +51,33 @@ class Exercise:
     tolerance: float = TOLERANCE
 
 
-def _load():
+_SOURCE = {"workbook": "", "tables": ""}
+"""Where the lesson running in this kernel read its data (:func:`lesson_data`): the checks read the same."""
+
+
+def lesson_data(workbook: str = "", tables: str = ""):
+    """A lesson's dataset: the tables folder ``tables`` (what ``ocdata report`` passes, the build its command
+    checked), else the workbook ``workbook``, else ``ocdata.load()`` (the bundled documents and the newest
+    downloaded workbook: a student's plain run). From then on the checks compute their answers from the same."""
+    data = _read(workbook or "", tables or "")
+    _SOURCE.update(workbook=workbook or "", tables=tables or "")
+    return data
+
+
+def _read(workbook: str, tables: str):
+    if workbook or tables:
+        from ocdata.views.params import load_dataset
+
+        return load_dataset(workbook, tables)
     import ocdata
 
     return ocdata.load()
+
+
+def _load():
+    """The data of the lesson (:func:`lesson_data`), read afresh: a lesson's changes to its tables never
+    change an expected answer."""
+    return _read(**_SOURCE)
 
 
 def _ki(data):
