@@ -175,6 +175,26 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
     return sha256_file(path, limit)
 
 
+def split_lines(text: str) -> list[str]:
+    r"""The lines of a document's text: ``\n``, ``\r\n`` and a lone ``\r`` each end a line.
+
+    Any ``\r`` just before ``\n`` belongs to that line end; a lone ``\r`` inside a line ends it (old Mac files);
+    one stray ``\r`` at the start of a line (the text's first, or one after ``\n``) is dropped and adds no line.
+    Nothing else ends a line (``str.splitlines`` would also split on ``\x0b``, ``\x0c``, ``\x85``, ``\u2028``
+    and shift the line numbers). A text already split this way, joined again with ``\n``, gives the same lines.
+    """
+    lines: list[str] = []
+    for piece in text.split("\n"):
+        piece = piece.rstrip("\r")
+        lines.extend(piece.removeprefix("\r").split("\r"))
+    return lines
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The line (as :func:`split_lines` counts them) of the byte at ``offset`` of a document's bytes."""
+    return len(split_lines(data[:offset].decode("utf-8", errors="replace")))
+
+
 def read_document(raw: Path, entry: pd.Series) -> Document:
     """Read one document, refusing a missing file, a checksum mismatch, an empty file or non-UTF-8 text."""
     path = raw / entry["file"]
@@ -199,13 +219,13 @@ def read_document(raw: Path, entry: pd.Series) -> Document:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("expected UTF-8 text, found UTF-16 (its byte-order mark)", file=path, line=1)
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("expected UTF-8 text, found a NUL byte (is the file UTF-16?)", file=path, line=line)
+        raise InputError("expected UTF-8 text, found a NUL byte (is the file UTF-16?)", file=path,
+                         line=_line_at(data, data.index(b"\x00")))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", file=path, line=line) from None
-    lines = tuple(line.rstrip("\r") for line in text.split("\n"))
+        raise InputError(f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", file=path,
+                         line=_line_at(data, exc.start)) from None
+    lines = tuple(split_lines(text))
     edition = None if pd.isna(entry["edition"]) else int(entry["edition"])
     return Document(entry["id"], entry["file"], entry["kind"], edition, tuple(entry["countries"].split()), lines)

@@ -9,7 +9,7 @@ from functools import cache
 from ocdata.codebook import indicator_for, load_indicators, load_layout, load_sections
 from ocdata.countries import load_groups, scope_editions
 from ocdata.errors import ParseError
-from ocdata.manifest import Document
+from ocdata.manifest import Document, split_lines
 
 # No pattern here may backtrack: every unbounded run is possessive (``++``, ``*+``) and cannot start inside a
 # longer run of its own characters, so a match attempt costs at most a few passes over the line
@@ -43,22 +43,6 @@ class Parsed:
     narratives: list[dict] = field(default_factory=list)
     series: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
-
-
-def split_lines(text: str) -> list[str]:
-    r"""The lines of a document's text: ``\n``, ``\r\n`` and a lone ``\r`` each end a line.
-
-    Any ``\r`` just before ``\n`` belongs to that line end; a lone ``\r`` inside a line ends it (old Mac files);
-    one stray ``\r`` at the start of a line (the text's first, or one after ``\n``) is dropped and adds no line.
-    Nothing else ends a line (``str.splitlines`` would also split on ``\x0b``, ``\x0c``, ``\x85``, ``\u2028``
-    and shift the line numbers). A text already split on ``\n`` with trailing ``\r`` stripped (as the manifest
-    reader splits it), joined again with ``\n``, gives the same lines.
-    """
-    lines: list[str] = []
-    for piece in text.split("\n"):
-        piece = piece.rstrip("\r")
-        lines.extend(piece.removeprefix("\r").split("\r"))
-    return lines
 
 
 def document_lines(doc: Document) -> tuple[str, ...]:
