@@ -99,10 +99,17 @@ def test_an_index_json_of_someone_else_is_refused(tmp_path):
 
 def test_an_index_of_an_earlier_version_counts_as_ours(tmp_path):
     (tmp_path / "KGZ_2025.html").write_text("old")
-    (tmp_path / "index.html").write_text("old index")
     (tmp_path / "index.json").write_text(json.dumps({"KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan"}}))
     index = check_writable(tmp_path, ["KGZ_2025.html"])
     assert index["reports"]["KGZ_2025"]["files"] == ["KGZ_2025.html"]
+    # with no record of what ocdata wrote, its index page is ours only while it is the page the index gives
+    page = report.index_html(index["reports"], partial=index["partial"])
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    assert check_writable(tmp_path, ["KGZ_2025.html"]) == index
+    (tmp_path / "index.html").write_text("my own index", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"index\.html: expected the index page ocdata wrote"):
+        check_writable(tmp_path, ["KGZ_2025.html"])
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "my own index"
 
 
 def test_index_entries_cannot_claim_files_outside_the_folder(tmp_path):
