@@ -455,7 +455,7 @@ def test_add_refuses_the_name_sources_yaml(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     (tmp_path / "sources.yaml").write_bytes((RAW / "kgz_2021_profile_pdf.txt").read_bytes())
     result = ocdata("add", "sources.yaml", cwd=tmp_path, env={**os.environ, "OCDATA_DOCUMENTS": str(docs)})
-    one_error(result, 2, "sources.yaml", "a document may not be named sources.yaml; rename it")
+    one_error(result, 2, "sources.yaml", "a document may not be named as a manifest; rename it")
     assert not docs.exists()
 
 
