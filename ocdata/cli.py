@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import sys
@@ -419,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         debug = args.debug
         _settings_folders()
         code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, where a reader that went away is one line, not at the interpreter's exit
         if command_line:
             _ignore_signals()
         return code
@@ -433,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("ocdata: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError as exc:  # the reader of the output went away (``ocdata ... | head``), or a bug
+        if debug:
+            traceback.print_exc()
+        return _pipe_closed() if _stdout_closed() else _internal(exc)
     except OSError as exc:
         if debug:
             traceback.print_exc()
@@ -459,6 +465,27 @@ def main(argv: list[str] | None = None) -> int:
         elif in_main:
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (poll reports an error on it)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll on this platform, or no real stdout
+        return False
+
+
+def _pipe_closed() -> int:
+    """Exit 2 with one line when stdout's reader has gone: what is left to write goes nowhere (no second error
+    as the interpreter flushes it at exit)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        print("ocdata: error: standard output: expected a reader until the end, found the pipe closed",
+              file=sys.stderr)
+    return OcdataError.exit_code
 
 
 def _ignore_signals() -> None:

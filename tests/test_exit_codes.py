@@ -210,3 +210,29 @@ def test_pathlibs_symlink_loop_is_exit_2_and_other_runtime_errors_are_bugs(
     assert cli.main(["notebooks"]) == 3
     assert capsys.readouterr().err == ("ocdata: internal error: RuntimeError: something\\nelse (rerun with --debug "
                                        "for a traceback)\n")
+
+
+def test_an_output_pipe_closed_by_its_reader_is_exit_2(tmp_path: Path) -> None:
+    """``ocdata notebooks | head -1``: the reader goes away before the list is printed."""
+    process = subprocess.Popen([sys.executable, "-m", "ocdata", "notebooks", str(tmp_path / "nb")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # before the command writes anything
+    try:
+        stderr = process.stderr.read()
+        code = process.wait(timeout=300)
+    finally:
+        process.kill()
+        process.wait()
+    assert code == 2, stderr
+    assert stderr == "ocdata: error: standard output: expected a reader until the end, found the pipe closed\n"
+    assert (tmp_path / "nb" / "README.md").is_file()  # the work itself was done
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_a_bug(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    def fail(args: object) -> int:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    monkeypatch.setattr(cli, "_notebooks", fail)
+    assert cli.main(["notebooks"]) == 3
+    assert capsys.readouterr().err.startswith("ocdata: internal error: BrokenPipeError: ")
