@@ -185,7 +185,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="ocdata", description=__doc__, epilog=(
         "Exit codes: 0 success, 1 a validation check failed, 2 input or environment problem (unreadable, "
-        "read-only, full disk, bad parameter), 3 a bug, 130 interrupted (Ctrl-C or SIGTERM)."))
+        "read-only, full disk, a name too long, a loop of links, a deleted working folder, an output pipe "
+        "closed, bad parameter), 3 a bug, 130 interrupted (Ctrl-C or SIGTERM)."))
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
