@@ -65,11 +65,10 @@ def write_export(plan: dict[Path, bytes]) -> list[Path]:
         ledger = Ledger.read(folder) if folder.is_dir() else Ledger(folder)
         ledger.refuse_foreign(plan.items(), hint="move it or choose another --out")
         changed = [(path, data) for path, data in plan.items() if file_sha256(path) != sha256_bytes(data)]
-        if changed:
-            ledger.begin(dict(changed))
-        written = write_files(changed)
-        if written:
-            ledger.commit()
+        if not changed:
+            return []
+        with ledger.writing(dict(changed)):
+            written = write_files(changed)
     return written
 
 

@@ -68,11 +68,10 @@ def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None =
                 continue
             plan.append((dest, data))
         ledger.refuse_foreign(plan, hint="move it away or choose another folder; nothing was written")
+        written = []
         if plan:
-            ledger.begin(dict(plan))
-        written = write_files(plan)
-        if written:
-            ledger.commit()
+            with ledger.writing(dict(plan)):
+                written = write_files(plan)
     return Copied(tuple(written), tuple(unchanged))
 
 

@@ -13,15 +13,17 @@ records the new digests (keeping each file's earlier digest as ``previous``) bef
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError
+from ocdata.write_plan import make_folders
 
 LEDGER_NAME = ".ocdata-files.json"
 WRITER = "ocdata"
@@ -142,6 +144,26 @@ class Ledger:
             self.files[key] = sha256_bytes(data)
         self._write()
 
+    @contextlib.contextmanager
+    def writing(self, planned: Mapping[Path, bytes]) -> Iterator[None]:
+        """:meth:`begin` before the ``with`` block (which writes ``planned``) and :meth:`commit` after it. When
+        the block fails, a record this call made is removed with the folders it made (emptied by the writer's
+        own clean-up), so a refused or failed first run leaves nothing behind."""
+        created = make_folders(self.folder)
+        new = not (self.folder / LEDGER_NAME).exists()
+        try:
+            self.begin(planned)
+            yield
+        except BaseException:
+            if new:
+                with contextlib.suppress(OSError):
+                    (self.folder / LEDGER_NAME).unlink()
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        self.commit()
+
     def commit(self) -> Path:
         """After writing: forget the replaced digests and the files no longer present, and save the record."""
         self.previous.clear()
@@ -158,7 +180,7 @@ class Ledger:
         content: dict = {"writer": WRITER, "files": dict(sorted(self.files.items()))}
         if self.previous:
             content["previous"] = dict(sorted(self.previous.items()))
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_folders(self.folder)
         return write_text_atomic(self.folder / LEDGER_NAME, json.dumps(content, indent=1) + "\n")
 
 

@@ -250,7 +250,6 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
                 rendered[path] = export_html(executed, _title(teacher, lesson.name))
                 _refuse_foreign(path, rendered[path], ledger)
         files = [(path, (rendered[path] if text is None else text).encode("utf-8")) for path, text, _, _ in plan]
-        ledger.begin(dict(files))
-        written = write_files(files)
-        ledger.commit()
+        with ledger.writing(dict(files)):
+            written = write_files(files)
     return written
