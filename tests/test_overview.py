@@ -197,8 +197,8 @@ def test_a_foreign_csv_beside_a_report_is_refused(tmp_path: Path) -> None:
     assert (tmp_path / "KGZ_2025.csv").read_text(encoding="utf-8") == "mine\n"
 
 
-def test_lessons_run_without_injected_parameters() -> None:
+def test_lessons_get_the_batchs_data_and_no_subject() -> None:
     lessons = [p for p in plan_reports(bundled(), all_=True) if p.entry["kind"].startswith("lesson_")]
-    assert lessons and all(dict(p.job.parameters) == {} for p in lessons)
+    assert lessons and all(set(p.job.parameters) == {"workbook", "tables"} for p in lessons)
     tutorial = next(p for p in plan_reports(bundled(), all_=True) if p.job.name == "tutorial")
     assert set(tutorial.job.parameters) == {"country", "workbook", "tables"}
