@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -302,8 +303,14 @@ def parse_time(text: str) -> datetime:
 
 def latest_workbook() -> Path | None:
     """The newest downloaded workbook in the user cache that is still intact (by its record's download time);
-    ``InputError`` if the cache exists but cannot be read, as for ``ocdata download --list``."""
-    return next((r["path"] for r in list_downloads() if r["status"] == "ok"), None)
+    ``None`` when there is none, or the cache is a file (no download can be in it: ``load()`` goes on, and
+    warns that it cannot save there); ``InputError`` if the cache is a folder that cannot be read, as for
+    ``ocdata download --list``."""
+    folder = cache_dir()
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(folder.stat().st_mode):
+            return None
+    return next((r["path"] for r in list_downloads(folder) if r["status"] == "ok"), None)
 
 
 def describe_download(record: dict) -> str:

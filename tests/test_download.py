@@ -396,6 +396,9 @@ def test_list_of_an_unreadable_cache_is_exit_2(tmp_path: Path, monkeypatch: pyte
     assert done.stderr.startswith(f"ocdata: error: {folder}: expected a folder of downloaded workbooks that can be "
                                   "read, found ") and done.stderr.count("\n") == 1, done.stderr
     monkeypatch.setenv("OCDATA_CACHE", str(folder))
+    if cache == "a_file":  # no download can be in a file: load() goes on without one, and warns it cannot save
+        assert latest_workbook() is None
+        return
     with pytest.raises(InputError, match="expected a folder of downloaded workbooks"):
         latest_workbook()  # the default workbook is not silently none
 
