@@ -20,9 +20,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ocdata.paths import PROJECT_DIR
+from ocdata.paths import raw_dir
 
-RAW = PROJECT_DIR / "data" / "raw"
+RAW = raw_dir()
+"""The bundled documents, as the code reads them: ``data/raw``, or a copy named by ``$OCDATA_RAW`` (to run the
+tests on another corpus, e.g. one with the extra document: ``python tests/corpus.py COPY``)."""
 PDF_2021 = "kgz_2021_profile_pdf.txt"
 
 # The bundled documents the tests know, by id and file: expectations about them filter rows by ``source``.
