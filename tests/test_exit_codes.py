@@ -122,7 +122,8 @@ def test_a_home_nobody_can_write_in_prints_no_warnings(tmp_path: Path) -> None:
 def test_settings_folders_are_set_only_where_home_is_not_writable(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("MPLCONFIGDIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv(variable, "")  # recorded, so that what the code sets is undone after the test
+        monkeypatch.delenv(variable)
     monkeypatch.setenv("OCDATA_CACHE", str(tmp_path / "cache"))
     home = tmp_path / "home"
     home.mkdir()
@@ -140,7 +141,8 @@ def test_settings_folders_are_set_only_where_home_is_not_writable(tmp_path: Path
 def test_settings_folders_fall_back_to_a_private_temporary_folder(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("MPLCONFIGDIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv(variable, "")  # recorded, so that what the code sets is undone after the test
+        monkeypatch.delenv(variable)
     home = tmp_path / "home_is_a_file"
     home.write_text("", encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
