@@ -220,6 +220,13 @@ def test_export_with_code_keeps_code_and_fixes_the_injected_cell_id():
     assert "f3c1a2b4" not in body and "<script" not in body.lower()
 
 
+def test_a_page_with_code_never_shows_the_paths_a_batch_passed():
+    nb = executed_notebook()
+    nb.cells[2].source = 'country = "KAZ"\nworkbook = "/home/someone/book.xlsx"\ntables = "/home/someone/.cache/x"\n'
+    body = render.HtmlWriter().export(nb, with_code=True)
+    assert "KAZ" in body and "/home/someone" not in body
+
+
 def test_export_is_deterministic():
     writer = render.HtmlWriter()
     assert writer.export(executed_notebook()) == render.HtmlWriter().export(executed_notebook())

@@ -33,11 +33,18 @@ class Page:
     csv: str = ""
 
 
+MACHINE_PARAMETERS = ("workbook", "tables")
+"""Parameters whose values are paths on the machine that rendered a report: never shown on a page."""
+
+
 def normalize_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes from run to run: papermill's random id of the injected cell, timings."""
+    """Drop what changes from run to run or from machine to machine: papermill's random id of the injected
+    cell, its lines giving paths (``workbook``, ``tables``), timings."""
     for cell in nb.cells:
         if INJECTED_CELL_ID in cell.get("metadata", {}).get("tags", []):
             cell["id"] = INJECTED_CELL_ID
+            cell["source"] = "\n".join(line for line in cell.get("source", "").split("\n")
+                                       if line.split("=", 1)[0].strip() not in MACHINE_PARAMETERS)
         for key in _VOLATILE_CELL_METADATA:
             cell.get("metadata", {}).pop(key, None)
     nb.metadata.pop("papermill", None)
