@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ocdata.errors import OcdataError, ParseError, ValidationError
+from ocdata.errors import OcdataError, ParameterError, ParseError, ValidationError
 from ocdata.manifest import FIELDS, MANIFEST_NAME, read_manifest
 from ocdata.paths import cache_dir, document_dirs, processed_dir
 from ocdata.validate import check_rank_changes, check_row, describe_check, first_failure, validate_scores
@@ -49,9 +49,13 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Dataset:
-    """Every table ocdata builds. Column names are a fixed interface (see ``schema.yaml``)."""
+    """Every table ocdata builds. Column names are a fixed interface (see ``schema.yaml``).
+
+    In a notebook a dataset shows a summary (editions and countries, tables, sources, workbooks, checks);
+    :meth:`wide` and :meth:`changes` are the tables analysts otherwise build by hand.
+    """
 
     scores: pd.DataFrame
     ranks: pd.DataFrame
@@ -73,6 +77,173 @@ class Dataset:
     def failed(self) -> pd.DataFrame:
         """The checks that failed."""
         return self.checks[self.checks["status"] == "fail"]
+
+    def wide(self, edition: int, *, level: str | None = None) -> pd.DataFrame:
+        """One row per country (index ``iso3``), one column per indicator and composite of ``edition`` in codebook
+        order (labels: the ids), values: ``score``. ``level`` keeps one level (:data:`WIDE_LEVELS`).
+
+        >>> data.wide(2023, level="pillar").head()      # criminal_markets, criminal_actors, resilience
+        """
+        return wide_scores(self.scores, self.codebook, edition, level=level)
+
+    def changes(self, start: int, end: int) -> pd.DataFrame:
+        """One row per country and indicator (composites too) scored in both editions: ``iso3, country, indicator,
+        label, level, score_start, score_end, change, published, printed_change`` (see :func:`score_changes`).
+
+        >>> data.changes(2021, 2023).query("indicator == 'criminality'").nlargest(5, "change")
+        """
+        return score_changes(self.scores, self.codebook, start, end)
+
+    def __repr__(self) -> str:
+        """A summary in at most :data:`SUMMARY_LINES` lines: countries per edition, tables and their rows, sources
+        and their kind, the workbooks in use, checks passed and failed."""
+        return "\n".join(summary_lines(self))
+
+    def _repr_html_(self) -> str:
+        """The same summary as a small HTML table (escaped text)."""
+        return summary_html(self)
+
+
+WIDE_LEVELS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "indicator": lambda codebook: codebook["level"] == "indicator",
+    "pillar": lambda codebook: codebook["indicator"].isin(codebook.loc[codebook["level"] == "indicator", "pillar"]),
+    "dimension": lambda codebook: codebook["level"] == "dimension",
+    "composite": lambda codebook: codebook["level"] != "indicator",
+}
+"""What ``Dataset.wide(level=...)`` keeps, as a mask of the codebook: the scored indicators; the pillars (what
+indicators are averaged into: criminal markets, criminal actors, resilience); the dimensions (criminality,
+resilience); every composite (pillars and dimensions)."""
+
+
+def _edition_in(scores: pd.DataFrame, edition: object, what: str = "edition") -> int:
+    """``edition`` as an int if ``scores`` has it; else a one-line ParameterError naming the editions it has."""
+    have = sorted(int(e) for e in pd.unique(scores["edition"].dropna()))
+    year = None
+    if not isinstance(edition, bool):
+        with contextlib.suppress(TypeError, ValueError):
+            year = int(str(edition).strip())
+    if year not in have:
+        raise ParameterError(f"{what} {edition!r} is not in the data (its editions: "
+                             f"{', '.join(map(str, have)) or 'none'})")
+    return year
+
+
+def wide_scores(scores: pd.DataFrame, codebook: pd.DataFrame, edition: int, *, level: str | None = None
+                ) -> pd.DataFrame:
+    """``scores`` of one edition as a country × indicator table: index ``iso3`` (every country scored in the
+    edition, sorted), one float column per id of the ``codebook`` that exists in the edition, in codebook
+    ``order`` (composites before their parts); a score the data lacks is NaN. ``level``: one of
+    :data:`WIDE_LEVELS`, or ``None`` for all. ParameterError for an edition the data lacks or another level.
+
+    >>> wide_scores(data.scores, data.codebook, 2023).loc["KGZ", "criminality"]
+    """
+    from ocdata.codebook import exists_in
+
+    year = _edition_in(scores, edition)
+    keep = codebook["editions"].map(lambda e: exists_in(str(e), year))
+    if level is not None:
+        if level not in WIDE_LEVELS:
+            raise ParameterError(f"level {level!r} is not a level of the codebook (expected one of "
+                                 f"{', '.join(map(repr, WIDE_LEVELS))}, or None for all)")
+        keep &= WIDE_LEVELS[level](codebook)
+    ids = codebook.loc[keep].sort_values("order", kind="stable")["indicator"].tolist()
+    rows = scores[scores["edition"] == year]
+    table = rows.pivot(index="iso3", columns="indicator", values="score").reindex(columns=ids).astype("float64")
+    table.columns.name = None
+    return table.sort_index()
+
+
+def score_changes(scores: pd.DataFrame, codebook: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Each country's change from edition ``start`` to ``end``, one row per country and indicator or composite
+    scored in both, ordered by country and codebook:
+
+    - ``iso3, country, indicator``; ``label`` and ``level`` from the ``codebook``;
+    - ``score_start``, ``score_end``: the published scores; ``change``: ``score_end - score_start`` rounded
+      half-up to 2 decimals;
+    - ``published``: whether a document prints this change (only when ``start`` is the edition before ``end``);
+      ``printed_change``: the printed change, else NaN. The publisher computes a composite's change on unrounded
+      means, so it may differ from ``change`` by 0.01.
+
+    >>> score_changes(data.scores, data.codebook, 2021, 2023).nlargest(3, "change")
+    """
+    from ocdata.codebook import previous_edition
+    from ocdata.numbers import round_half_up
+
+    first, last = _edition_in(scores, start, "start"), _edition_in(scores, end, "end")
+    if first >= last:
+        raise ParameterError(f"expected a start edition before the end edition, found start {first} and end {last}")
+    key = ["iso3", "indicator"]
+    known = scores[scores["score"].notna()]
+    before = known.loc[known["edition"] == first, [*key, "score"]].rename(columns={"score": "score_start"})
+    after = known.loc[known["edition"] == last, [*key, "country", "score", "change"]].rename(
+        columns={"score": "score_end", "change": "printed_change"})
+    out = before.merge(after, on=key, how="inner", validate="one_to_one")
+    out["change"] = round_half_up(out["score_end"] - out["score_start"])
+    printed = out["printed_change"].astype("float64")
+    out["printed_change"] = printed if previous_edition(last) == first else float("nan")
+    out["published"] = out["printed_change"].notna().astype("bool")
+    book = codebook.set_index("indicator")
+    out["label"] = out["indicator"].map(book["label"]).astype("str")
+    out["level"] = out["indicator"].map(book["level"]).astype("str")
+    out["_order"] = out["indicator"].map(book["order"])
+    out = out.sort_values(["iso3", "_order"], kind="stable", ignore_index=True)
+    return out[["iso3", "country", "indicator", "label", "level", "score_start", "score_end", "change", "published",
+                "printed_change"]].astype({"score_start": "float64", "score_end": "float64"})
+
+
+SUMMARY_LINES = 30
+"""The most lines a dataset's summary takes (sources beyond what fits are counted, not listed)."""
+
+
+def _summary(data: Dataset) -> tuple[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """The summary's heading and its sections ``(name, [(item, value), ...])``."""
+    def column(table: pd.DataFrame, name: str) -> pd.Series:  # a hand-made dataset may lack columns
+        return table[name] if name in table else pd.Series(pd.NA, index=table.index, dtype="object")
+
+    scores, sources, checks = data.scores, data.sources, data.checks
+    countries = column(scores, "iso3")
+    per = countries.groupby(column(scores, "edition")).nunique().sort_index()
+    editions = [(str(e), f"{n:,} {'country' if n == 1 else 'countries'}") for e, n in per.items()]
+    tables = [(name, f"{len(table):,} row{'' if len(table) == 1 else 's'}") for name, table in data.tables().items()]
+    kinds = column(sources, "kind")
+    sheets = column(scores, "sheet").groupby(column(scores, "source")).agg(lambda s: ", ".join(sorted(set(s.dropna()))))
+    workbooks = ([(str(i), sheets.get(i, "") or "(no sheet)") for i in column(sources, "id")[kinds == "workbook"]]
+                 or [("none", "documents only")])
+    passed = int((column(checks, "status") == "pass").sum())
+    status = [("passed", f"{passed:,}"), ("failed", f"{len(checks) - passed:,}")]
+    fixed = 1 + 5 + len(editions) + len(tables) + len(workbooks) + len(status)  # heading, section names
+    room = max(SUMMARY_LINES - fixed, 1)
+    listed = [(str(i), str(k)) for i, k in zip(column(sources, "id"), kinds, strict=True)]
+    if len(listed) > room:
+        listed = [*listed[:room - 1], ("…", f"{len(listed) - room + 1} more")]
+    heading = (f"ocdata.Dataset: {countries.nunique():,} countries, "
+               f"{len(per)} edition{'s' if len(per) != 1 else ''}")
+    return heading, [("editions", editions), ("tables", tables), ("sources", listed), ("workbooks", workbooks),
+                     ("checks", status)]
+
+
+def summary_lines(data: Dataset) -> list[str]:
+    """The dataset's summary as text lines (at most :data:`SUMMARY_LINES`)."""
+    heading, sections = _summary(data)
+    width = max((len(item) for _, rows in sections for item, _ in rows), default=0)
+    lines = [heading]
+    for name, rows in sections:
+        lines.append(f"{name}:")
+        lines += [f"  {item:<{width}}  {value}" for item, value in rows]
+    return lines
+
+
+def summary_html(data: Dataset) -> str:
+    """The dataset's summary as one small HTML table, every text escaped."""
+    from ocdata.templating import escape
+
+    heading, sections = _summary(data)
+    rows = []
+    for name, items in sections:
+        rows.append(f'<tr><th colspan="2" style="text-align:left">{escape(name)}</th></tr>')
+        rows += [f"<tr><td>{escape(item)}</td><td>{escape(value)}</td></tr>" for item, value in items]
+    return (f'<table class="ocdata-dataset"><caption style="text-align:left">{escape(heading)}</caption>'
+            f"{''.join(rows)}</table>")
 
 
 def _frame(parsed: list[tuple[str, int, Parsed]], attr: str) -> pd.DataFrame:
@@ -199,8 +370,8 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
 
 
 def _describe(scores: pd.DataFrame, countries: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Add country names, the edition's own continent and region, and pillar; order rows by country, edition,
-    codebook."""
+    """Add country names, the edition's own continent and region, pillar and level; order rows by country,
+    edition, codebook."""
     from ocdata.codebook import load_indicators
 
     codebook = load_indicators().set_index("indicator")
@@ -209,6 +380,7 @@ def _describe(scores: pd.DataFrame, countries: pd.DataFrame, groups: pd.DataFram
     labels = groups[["iso3", "edition", "continent", "region"]].astype({"edition": "int64"})
     out = out.astype({"edition": "int64"}).merge(labels, on=["iso3", "edition"], how="left", validate="many_to_one")
     out["pillar"] = out["indicator"].map(codebook["pillar"])
+    out["level"] = out["indicator"].map(codebook["level"])
     out["_order"] = out["indicator"].map(codebook["order"])
     return out.sort_values(["iso3", "edition", "_order"], ignore_index=True).drop(columns="_order")
 

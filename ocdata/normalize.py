@@ -24,6 +24,7 @@ from ocdata.codebook import (
     previous_edition,
 )
 from ocdata.numbers import round_half_up
+from ocdata.ranks import percentile_of, tied_from
 from ocdata.validate import EPS, check_row, validate_scores
 
 __all__ = ["CANDIDATE_COLUMNS", "ORIGINS", "backcast", "check_row", "compute_composites", "infer_missing",
@@ -200,7 +201,9 @@ RANK_KEY = ["iso3", "edition", "metric", "scope"]
 def normalize_ranks(printed: pd.DataFrame, computed: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """One rank per (iso3, edition, metric, scope): printed first, computed where none is printed.
 
-    Every rank printed again, and every computed rank where one is printed, is checked against it.
+    Every rank printed again, and every computed rank where one is printed, is checked against it. Every row
+    gets ``tied`` from the computed ranks (missing where none was computed) and ``percentile`` from its rank
+    and total (:func:`ocdata.ranks.percentile_of`).
     """
     printed = printed.assign(origin="reported")
     pool = pd.concat([printed, computed.assign(rank_source=np.inf)], ignore_index=True)
@@ -225,4 +228,5 @@ def normalize_ranks(printed: pd.DataFrame, computed: pd.DataFrame) -> tuple[pd.D
     order = {"world": 0, "continent": 1, "region": 2}
     chosen = chosen.sort_values(["iso3", "edition", "metric", "scope"], key=lambda c: c.map(order)
                                 if c.name == "scope" else c, ignore_index=True)
+    chosen = chosen.assign(tied=tied_from(chosen, computed), percentile=percentile_of(chosen["rank"], chosen["total"]))
     return chosen.drop(columns="rank_source"), checks

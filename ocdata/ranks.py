@@ -28,6 +28,8 @@ RANK_COLUMNS = {
     "scope_name": "str",
     "rank": "int64",
     "total": "int64",
+    "tied": "int64",
+    "percentile": "float64",
     "origin": "str",
     "source": "string",
     "line": "Int64",
@@ -51,8 +53,10 @@ def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *
 
     ``rank`` is the standard competition rank of the score as given (1 = highest; ties share the best
     rank) among the countries of the scope in the scored edition's ``groups``; ``total`` is the number of
-    countries in the scope, all of which have a score. ``countries`` is not read (the scopes come from
-    ``groups``); it is kept so that calls made before groups had editions still work.
+    countries in the scope, all of which have a score; ``tied`` how many of them have this score (1 when
+    alone); ``percentile`` the share of them whose score is at most this one, in % (:func:`percentile_of`).
+    ``countries`` is not read (the scopes come from ``groups``); it is kept so that calls made before groups
+    had editions still work.
     """
     groups = _groups(groups)
     known = _known_scores(scores, groups)
@@ -67,11 +71,12 @@ def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *
         table = table.merge(size, on=["edition", "scope_name"], validate="many_to_one")
         table = table[table["total"] == table["members"]].copy()
         # rounding to 9 places makes equal scores tie even when they went through float arithmetic
-        table["rank"] = table.assign(score=table["score"].round(9)).groupby(keys)["score"].rank(
-            method="min", ascending=False
-        )
+        level = table.assign(score=table["score"].round(9))
+        table["rank"] = level.groupby(keys)["score"].rank(method="min", ascending=False)
+        table["tied"] = level.groupby([*keys, "score"])["score"].transform("size")
         frames.append(table.assign(scope=scope))
     ranks = pd.concat(frames, ignore_index=True).assign(origin="computed", source=pd.NA, line=pd.NA)
+    ranks["percentile"] = percentile_of(ranks["rank"], ranks["total"])
     ranks = ranks[list(RANK_COLUMNS)].astype(RANK_COLUMNS)
     ranks = ranks.sort_values(
         ["edition", "metric", "scope", "scope_name", "rank", "iso3"], key=_scope_order, ignore_index=True
@@ -80,6 +85,30 @@ def compute_ranks(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *
     if not twice.empty:  # cannot happen with one group per country and edition (checked above): a bug
         raise RuntimeError(f"compute_ranks: two ranks for one key, e.g. {twice.iloc[0].to_dict()}")
     return ranks
+
+
+def percentile_of(rank: pd.Series, total: pd.Series) -> pd.Series:
+    """Percentile rank in % (float): the share of the scope's ``total`` countries whose score is at most this
+    country's, ties counted as level: ``100 * (total - rank + 1) / total`` for a standard competition ``rank``
+    (the ``rank - 1`` countries ranked above have a higher score, every other one a score at most this one).
+
+    The top country of 193 is at 100, the last (alone) at 100/193 ≈ 0.52; two countries sharing 2nd of 4 are
+    both at 75. Missing where ``rank`` or ``total`` is.
+    """
+    rank, total = rank.astype("Float64"), total.astype("Float64")
+    return (100 * (total - rank + 1) / total).astype("float64")
+
+
+def tied_from(ranks: pd.DataFrame, computed: pd.DataFrame) -> pd.Series:
+    """For each row of ``ranks`` (``iso3, edition, metric, scope``), ``tied`` as ``computed`` (a
+    :func:`compute_ranks` table) has it: missing (``Int64``) where no rank was computed, as for a printed rank
+    in a scope whose scores are not all known."""
+    key = ["iso3", "edition", "metric", "scope"]
+    if "tied" not in computed or computed.empty:
+        return pd.Series(pd.NA, index=ranks.index, dtype="Int64")
+    lookup = computed[[*key, "tied"]].astype({"edition": "int64"})
+    found = ranks[key].astype({"edition": "int64"}).merge(lookup, on=key, how="left", validate="many_to_one")
+    return pd.Series(found["tied"].to_numpy(), index=ranks.index).astype("Int64")
 
 
 def compute_aggregates(scores: pd.DataFrame, countries: pd.DataFrame | None = None, *,

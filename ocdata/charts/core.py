@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import math
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,26 @@ class Chart:
     def _repr_svg_(self) -> str:
         """Shown as SVG when a notebook cell ends with a chart (without alt text: :func:`show` gives one)."""
         return self.svg()
+
+    def __repr__(self) -> str:
+        """One line (a notebook's ``text/plain``; the SVG stays the display): size, the marks with a hover title,
+        and the title: ``<Chart 624×240 px SVG, 4 bars: 'Kyrgyzstan, 2025'>``."""
+        marks = [(kind, " stroke=" in attrs, "url(" in attrs) for kind, attrs in _MARK.findall(self.body)]
+        counts = {"bars": sum(k == "rect" and not stroked and not hatched for k, stroked, hatched in marks),
+                  "cells": sum(k == "rect" and stroked for k, stroked, _ in marks),
+                  "points": sum(k == "circle" for k, _, _ in marks),
+                  "lines": self.body.count("<polyline ")}
+        drawn = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "no marks"
+        title = " ".join(html.unescape(t) for t in _TITLE.findall(self.body))
+        title = title if len(title) <= 60 else title[:59] + "…"
+        return (f"<Chart {num(self.width)}×{num(self.height)} px SVG, {drawn}"
+                + (f": {title!r}>" if title else ">"))
+
+
+_MARK = re.compile(r"<(rect|circle)\b([^>]*)><title>")
+"""A bar, cell or point: the marks drawn with a hover title (legend handles have none)."""
+_TITLE = re.compile(rf'<text [^>]*font-size="{num(TITLE)}" font-weight="bold">([^<]*)</text>')
+"""A line of the chart's title (:func:`draw_title`)."""
 
 
 @dataclass

@@ -80,15 +80,22 @@ def _headline(data, country: str, edition: int) -> pd.DataFrame:
 
 
 def ranks_of(data, country: str, edition: int) -> pd.DataFrame:
-    """Ranks of a country in an edition: ``metric, scope, scope_name, rank, total, text, origin``."""
+    """Ranks of a country in an edition: ``metric, scope, scope_name, rank, total, tied, text, origin, source``;
+    ``text`` is ``85th of 193 (World)``, or ``joint 85th of 193 (World)`` where ``tied`` countries share the score."""
     ranks = data.ranks
     table = ranks[(ranks["iso3"] == country) & (ranks["edition"] == edition)].copy()
     table["_m"] = table["metric"].map({m: i for i, m in enumerate(metrics())})
     table["_s"] = table["scope"].map({s: i for i, s in enumerate(SCOPES)})
     table = table.sort_values(["_m", "_s"]).drop(columns=["_m", "_s"])
-    table["text"] = [f"{ordinal(int(r))} of {int(t)} ({n})" for r, t, n in
-                     zip(table["rank"], table["total"], table["scope_name"], strict=True)]
-    return table[["metric", "scope", "scope_name", "rank", "total", "text", "origin", "source"]].reset_index(drop=True)
+    table["text"] = [f"{joint_rank(r, k)} of {int(t)} ({n})" for r, k, t, n in
+                     zip(table["rank"], table["tied"], table["total"], table["scope_name"], strict=True)]
+    return table[["metric", "scope", "scope_name", "rank", "total", "tied", "text", "origin", "source"]].reset_index(
+        drop=True)
+
+
+def joint_rank(rank: int, tied: object) -> str:
+    """``85th``, or ``joint 85th`` where ``tied`` (the ``ranks`` table's column) is more than 1."""
+    return f"joint {ordinal(int(rank))}" if not pd.isna(tied) and int(tied) > 1 else ordinal(int(rank))
 
 
 def ordinal(n: int) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ocdata.codebook import children_of, indicators_of, label_of, level_of, metrics, previous_edition
-from ocdata.views.country import ordinal
+from ocdata.views.country import joint_rank, ordinal
 
 UP, DOWN = "▲", "▼"
 RANK_RULE = ("Rank 1 is the most criminal country (criminality) and the most resilient (resilience); "
@@ -37,8 +37,8 @@ def indicator_set_note(composite: str, edition: int) -> str:
 
 
 def rank_changes(data, country: str, edition: int) -> pd.DataFrame:
-    """The country's ranks with their movement: ``metric, scope, scope_name, rank, total,
-    previous_rank, moved, printed_change``.
+    """The country's ranks with their movement: ``metric, scope, scope_name, rank, total, tied,
+    previous_rank, moved, printed_change`` (``tied``: how many countries share the rank's score).
 
     ``moved`` is the previous rank minus this one (positive: towards rank 1), computed where both
     editions' ranks at the same scope are known; the printed change is kept only for its size, since its
@@ -49,7 +49,7 @@ def rank_changes(data, country: str, edition: int) -> pd.DataFrame:
     now = ranks[(ranks["iso3"] == country) & (ranks["edition"] == edition)]
     before = ranks[(ranks["iso3"] == country) & (ranks["edition"] == prev)] if prev else now.iloc[0:0]
     key = ["metric", "scope", "scope_name"]
-    out = now[[*key, "rank", "total", "printed_change"]].merge(
+    out = now[[*key, "rank", "total", "tied", "printed_change"]].merge(
         before[[*key, "rank"]].rename(columns={"rank": "previous_rank"}), on=key, how="left")
     out["previous_rank"] = out["previous_rank"].astype("Int64")
     out["moved"] = (out["previous_rank"] - out["rank"]).astype("Int64")
@@ -60,8 +60,9 @@ def rank_changes(data, country: str, edition: int) -> pd.DataFrame:
 
 
 def rank_text(row) -> str:
-    """``85th of 193 (World) ▼ 4``; a printed change without the previous rank shows its size only."""
-    text = f"{ordinal(int(row.rank))} of {int(row.total)} ({row.scope_name})"
+    """``85th of 193 (World) ▼ 4``, ``joint 85th of 193 (World)`` where countries share the score; a printed
+    change without the previous rank shows its size only."""
+    text = f"{joint_rank(row.rank, getattr(row, 'tied', pd.NA))} of {int(row.total)} ({row.scope_name})"
     if not pd.isna(row.moved):
         moved = int(row.moved)
         return f"{text} {UP} {moved}" if moved > 0 else f"{text} {DOWN} {-moved}" if moved < 0 else f"{text}, unchanged"
