@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from ocdata import views
 from ocdata.codebook import composites, composites_of, indicators_of, labels
 from ocdata.countries import load_countries
-from ocdata.errors import ParameterError
 from ocdata.numbers import round_half_up
 from ocdata.plots import HIGHLIGHT, MUTED, PILLAR_COLORS, REGION_COLOR, SCORE_RANGE, figure_style, to_svg
+from ocdata.views.params import parameters, validate_indicator
 
 SCOPES = ("world", "continent", "region")
 MANY = 40
@@ -53,6 +53,7 @@ def country_options(data) -> list[tuple[str, str]]:
     return [(f"{name} ({iso3})", str(iso3)) for name, iso3 in zip(table["country"], table["iso3"], strict=True)]
 
 
+@parameters
 def indicator_options(edition: int) -> list[tuple[str, str]]:
     """``(label, id)`` of the composites, then the indicators, of an edition (labels from the codebook)."""
     names = labels()
@@ -60,6 +61,7 @@ def indicator_options(edition: int) -> list[tuple[str, str]]:
     return [(names[c], c) for c in composite_ids] + [(names[i], i) for i in indicators_of(edition)]
 
 
+@parameters
 def scope_name(data, country: str, scope: str) -> str:
     """The name of the country's group at a scope: ``World``, its continent or its region."""
     if scope == "world":
@@ -67,28 +69,25 @@ def scope_name(data, country: str, scope: str) -> str:
     return views.country_info(data, country)[scope]
 
 
+@parameters
 def scope_options(data, country: str) -> list[tuple[str, str]]:
     """``(label, scope)`` for the world, the country's continent and its region."""
     return [(f"{s.capitalize()}: {scope_name(data, country, s)}" if s != "world" else "World", s) for s in SCOPES]
 
 
+@parameters
 def select(data, country: Any = "KGZ", edition: Any = 0, indicator: Any = "criminality", scope: Any = "region",
            other_edition: Any = 0) -> Selection:
     """A checked :class:`Selection`; ``edition`` 0 is :func:`default_edition`, ``other_edition`` 0 the
-    country's edition before it (or the next, for the first). A value the data does not have raises
-    :class:`ParameterError`."""
-    country = views.validate_country(data, country)
-    edition = default_edition(data, country) if edition in (None, 0, "") else views.validate_edition(
-        data, edition, [country])
-    valid = [i for _, i in indicator_options(edition)]
-    if indicator not in valid:
-        raise ParameterError(f"indicator must be an indicator or composite of the {edition} edition "
-                             f"such as 'criminality', found {indicator!r}")
-    if scope not in SCOPES:
-        raise ParameterError(f"scope must be one of {', '.join(SCOPES)}, found {scope!r}")
+    country's edition before it (or the next, for the first). The country is a code in any case or a name; a
+    value the data does not have raises :class:`ParameterError`: ``select(data, "kyrgyzstan", 2023).country ==
+    "KGZ"``."""
+    edition = default_edition(data, country) if edition in (None, 0, "") else edition
+    indicator = validate_indicator(indicator, edition)
     return Selection(country, edition, indicator, scope, _other_edition(data, country, edition, other_edition))
 
 
+@parameters
 def default_edition(data, country: str) -> int:
     """The latest of the country's editions that has peers to compare with (see ``views.has_peers``), else
     its latest: with the 2023 workbook, 2023 rather than a 2025 known only from one document."""
@@ -118,6 +117,7 @@ def few_countries_note(data) -> str:
 # --- tables ---------------------------------------------------------------------------------------
 
 
+@parameters
 def scope_members(data, country: str, edition: int, scope: str) -> list[str]:
     """ISO3 codes of the countries with scores in ``edition`` that share the country's continent or region
     (every such country for ``world``), sorted."""

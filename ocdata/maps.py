@@ -27,6 +27,7 @@ from matplotlib.colors import to_hex
 from ocdata.countries import load_countries
 from ocdata.errors import ParameterError
 from ocdata.paths import PACKAGE_DATA
+from ocdata.views.params import parameters
 
 SHAPES_JSON = PACKAGE_DATA / "world_shapes.json"
 CMAP_WORSE_HIGH = "YlOrRd"
@@ -50,12 +51,14 @@ def load_shapes() -> dict:
     return json.loads(SHAPES_JSON.read_text(encoding="utf-8"))
 
 
+@parameters
 def map_values(scores: pd.DataFrame, edition: int, indicator: str) -> pd.DataFrame:
     """``iso3, score`` of one indicator or composite in one edition, from a ``scores`` table."""
     rows = scores.loc[(scores["edition"] == edition) & (scores["indicator"] == indicator), ["iso3", "score"]]
     return rows.sort_values("iso3", ignore_index=True)
 
 
+@parameters
 def score_titles(scores: pd.DataFrame, edition: int,
                  indicators: Collection[str] = ("criminality", "resilience")) -> dict[str, str]:
     """Hover titles such as ``Kyrgyzstan: criminality 5.25, resilience 3.79`` for every country with a score."""

@@ -22,7 +22,6 @@ def test_validate_country_accepts_codes_in_the_data(code):
 @pytest.mark.parametrize(
     "code",
     [
-        "kgz",  # lower case
         "KG",
         "KGZZ",
         "K'Z",

@@ -1,8 +1,11 @@
-"""What the notebooks show: a :class:`~ocdata.build.Dataset` in, a small DataFrame or an HTML fragment out.
+"""What the notebooks show: ``views.headline(data, "kgz", 2025)``, a :class:`~ocdata.build.Dataset` in, a small
+DataFrame or an HTML fragment out.
 
 One job per module, all reachable as ``ocdata.views.<name>`` (the notebooks' single import):
-:mod:`~ocdata.views.params` checks parameters (``validate_country``, ``validate_edition``, ...) the same way
-for notebooks and the command line and loads a report's dataset; :mod:`~ocdata.views.country` and
+:mod:`~ocdata.views.params` reads every user parameter (``@parameters`` on every public function:
+a country is an ISO3 code in any case or a name, an edition an int or a string of digits; anything unknown is a
+one-line ``ParameterError`` naming the nearest valid values; ``validate_country``, ``validate_edition``, ...) the
+same way for functions, notebooks and the command line, and loads a report's dataset; :mod:`~ocdata.views.country` and
 :mod:`~ocdata.views.compare` derive the tables of one country and of several (pure: no file access, no
 plotting); :mod:`~ocdata.views.html` fills the HTML fragments' templates, escaping all text.
 """
@@ -70,10 +73,12 @@ from ocdata.views.params import (
     editions_known,
     editions_of,
     load_dataset,
+    parameters,
     region_members,
     validate_countries,
     validate_country,
     validate_edition,
+    validate_indicator,
 )
 
 __all__ = [
@@ -122,6 +127,7 @@ __all__ = [
     "no_peers_html",
     "note_html",
     "ordinal",
+    "parameters",
     "peer_scores",
     "previous_edition",
     "profile_facts",
@@ -143,4 +149,5 @@ __all__ = [
     "validate_countries",
     "validate_country",
     "validate_edition",
+    "validate_indicator",
 ]

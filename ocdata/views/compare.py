@@ -10,9 +10,10 @@ import pandas as pd
 from ocdata.codebook import composites, metrics, previous_edition
 from ocdata.numbers import round_half_up
 from ocdata.views.country import labels_of, region_means, scores_of
-from ocdata.views.params import country_info
+from ocdata.views.params import country_info, parameters
 
 
+@parameters
 def compare_headline(data, countries: Sequence[str], edition: int) -> pd.DataFrame:
     """One row per country: the four composites and the world ranks (where known)."""
     table = scores_of(data, countries, [edition])
@@ -28,6 +29,7 @@ def compare_headline(data, countries: Sequence[str], edition: int) -> pd.DataFra
     return wide.rename_axis("iso3").reset_index().rename_axis(columns=None)
 
 
+@parameters
 def indicator_matrix(data, countries: Sequence[str], edition: int) -> pd.DataFrame:
     """Indicators (rows, codebook order, labelled) by country (columns, names): the scores."""
     codebook = data.codebook
@@ -42,6 +44,7 @@ def indicator_matrix(data, countries: Sequence[str], edition: int) -> pd.DataFra
     return wide
 
 
+@parameters
 def indicator_differences(data, countries: Sequence[str], edition: int) -> pd.DataFrame:
     """Per indicator: each country's score, and how far apart they are.
 
@@ -70,6 +73,7 @@ def _names_at(values: pd.Series, target: float) -> str:
     return names_at(values, target)
 
 
+@parameters
 def largest_changes(data, countries: Sequence[str], edition: int, n: int = 12) -> pd.DataFrame:
     """The ``n`` largest changes since the previous edition among the countries' indicators and
     composites, largest first (only where both editions have a score)."""
@@ -91,6 +95,7 @@ def largest_changes(data, countries: Sequence[str], edition: int, n: int = 12) -
     return out[columns].reset_index(drop=True)
 
 
+@parameters
 def compare_region_means(data, countries: Sequence[str], edition: int) -> pd.DataFrame:
     """Criminality and resilience of each country beside its region's and the world's means
     (empty without a workbook)."""

@@ -19,7 +19,7 @@ from ocdata.codebook import (
 )
 from ocdata.numbers import round_half_up
 from ocdata.views.memo import per_dataset
-from ocdata.views.params import country_info
+from ocdata.views.params import country_info, parameters
 
 SCOPES = ("world", "continent", "region")
 MIN_PEERS = 3
@@ -49,6 +49,7 @@ def labels_of(data) -> pd.Series:
     return data.codebook.set_index("indicator")["label"]
 
 
+@parameters
 def headline(data, country: str, edition: int) -> pd.DataFrame:
     """The four composites of a country in an edition, with the previous edition's score and change.
 
@@ -79,6 +80,7 @@ def _headline(data, country: str, edition: int) -> pd.DataFrame:
     return out
 
 
+@parameters
 def ranks_of(data, country: str, edition: int) -> pd.DataFrame:
     """Ranks of a country in an edition: ``metric, scope, scope_name, rank, total, tied, text, origin, source``;
     ``text`` is ``85th of 193 (World)``, or ``joint 85th of 193 (World)`` where ``tied`` countries share the score."""
@@ -104,6 +106,7 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+@parameters
 def indicator_scores(data, country: str, edition: int) -> pd.DataFrame:
     """Every indicator of a country in an edition, sorted by pillar then score (highest first),
     with the previous edition's score where it exists and the change: the printed one, else the
@@ -127,6 +130,7 @@ def indicator_scores(data, country: str, edition: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@parameters
 def composite_history(data, countries: Sequence[str]) -> pd.DataFrame:
     """The composites of the countries in every edition: ``iso3, country, edition, indicator, label,
     score, origin``."""
@@ -140,6 +144,7 @@ def composite_history(data, countries: Sequence[str]) -> pd.DataFrame:
     return out.sort_values(["_c", "_i", "edition"]).drop(columns=["_c", "_i"]).reset_index(drop=True)
 
 
+@parameters
 def profile_facts(data, country: str, edition: int) -> dict[str, Any]:
     """Capital, population, GDP and area as the profile of that edition prints them (may be empty)."""
     profiles = data.profiles
@@ -163,6 +168,7 @@ def composite_table(history: pd.DataFrame) -> pd.DataFrame:
 # --- peers ----------------------------------------------------------------------------------------
 
 
+@parameters
 def peer_scores(data, edition: int) -> pd.DataFrame:
     """Criminality and resilience of every country in an edition, one row per country."""
     return per_dataset(data, ("peers", int(edition)), lambda: _peer_scores(data, edition)).copy(deep=False)
@@ -177,11 +183,13 @@ def _peer_scores(data, edition: int) -> pd.DataFrame:
     return out.dropna(subset=list(metrics())).sort_values("iso3", ignore_index=True)
 
 
+@parameters
 def has_peers(data, edition: int) -> bool:
     """Whether enough countries are loaded for that edition to compare a country with its peers."""
     return len(peer_scores(data, edition)) >= MIN_PEERS
 
 
+@parameters
 def region_ranking(data, region: str, edition: int) -> pd.DataFrame:
     """The countries of a region with criminality, resilience and their ranks among them
     (standard competition ranks: 1 = highest score, ties share the best rank)."""
@@ -193,6 +201,7 @@ def region_ranking(data, region: str, edition: int) -> pd.DataFrame:
     return table[["iso3", "country", "criminality", "criminality_rank", "resilience", "resilience_rank"]]
 
 
+@parameters
 def region_means(data, country: str, edition: int) -> pd.DataFrame:
     """The country's composites beside its region's and the world's means (from the workbook's
     countries; empty without a workbook)."""
@@ -215,6 +224,7 @@ def region_means(data, country: str, edition: int) -> pd.DataFrame:
 # --- history, narrative, provenance ---------------------------------------------------------------
 
 
+@parameters
 def country_series(data, country: str, min_years: int = 3) -> pd.DataFrame:
     """The country's yearly series with at least ``min_years`` values (for plotting)."""
     series = data.series[data.series["iso3"] == country]
@@ -222,6 +232,7 @@ def country_series(data, country: str, min_years: int = 3) -> pd.DataFrame:
     return series[counts >= min_years].sort_values(["series", "year"], ignore_index=True)
 
 
+@parameters
 def single_figures(data, country: str, min_years: int = 3) -> pd.DataFrame:
     """The country's figures that are not long series: one row per figure, newest first."""
     series = data.series[data.series["iso3"] == country]
@@ -230,6 +241,7 @@ def single_figures(data, country: str, min_years: int = 3) -> pd.DataFrame:
     return out.sort_values(["series", "year"], ignore_index=True)
 
 
+@parameters
 def country_claims(data, country: str) -> pd.DataFrame:
     """The growth-rate claims made about a country, checked against the series."""
     claims = data.claims[data.claims["iso3"] == country]
@@ -237,6 +249,7 @@ def country_claims(data, country: str) -> pd.DataFrame:
     return claims[columns].reset_index(drop=True)
 
 
+@parameters
 def narrative(data, country: str, edition: int) -> pd.DataFrame:
     """The narrative of one profile in document order: ``section, pillar, indicator, text, source, line``.
 
@@ -255,6 +268,7 @@ def narrative(data, country: str, edition: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@parameters
 def provenance(data, country: str, edition: int) -> pd.DataFrame:
     """Every score of a country in an edition with where it comes from and how it was obtained."""
     table = scores_of(data, [country], [edition])
@@ -274,6 +288,7 @@ def provenance_summary(table: pd.DataFrame) -> pd.DataFrame:
                          "meaning": list(ORIGINS.values())})
 
 
+@parameters
 def cited_sources(data, countries: Sequence[str], editions: Iterable[int] | None = None, *,
                   with_workbook: bool = False) -> pd.DataFrame:
     """The source documents behind every value a report shows about ``countries``.
@@ -308,6 +323,7 @@ def _split_sources(column: pd.Series) -> set[str]:
     return {part for value in column.dropna() for part in str(value).split(";") if part}
 
 
+@parameters
 def check_summary(data, countries: Sequence[str]) -> pd.DataFrame:
     """The validation checks about ``countries``: how many passed and failed, per kind of check."""
     checks = data.checks[data.checks["iso3"].isin(list(countries))]
@@ -323,6 +339,7 @@ def check_summary(data, countries: Sequence[str]) -> pd.DataFrame:
 # --- teaching -------------------------------------------------------------------------------------
 
 
+@parameters
 def recompute_composites(data, country: str, edition: int) -> pd.DataFrame:
     """The composites recomputed by hand from the indicators, beside the published ones.
 

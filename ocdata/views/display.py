@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ocdata.codebook import higher_is_worse, labels, previous_edition
+from ocdata.views.params import parameters
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "display_names.csv"
 DASH = "—"
@@ -67,6 +68,7 @@ def words(ident: str) -> str:
     return ident.replace("_", " ").strip().capitalize()
 
 
+@parameters
 def display_name(column: Any, edition: int | None = None) -> str:
     """The words a page shows for ``column`` (``previous_score`` -> ``2021 score`` for 2023)."""
     column = str(column)

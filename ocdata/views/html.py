@@ -16,7 +16,7 @@ from ocdata.templating import escape, render
 from ocdata.views.country import cited_sources, has_peers, headline, peer_scores, profile_facts
 from ocdata.views.display import BASIS_MARK, color_of, direction, display_name, prepare, signed
 from ocdata.views.notes import RANK_RULE, indicator_set_note, lacks, rank_changes, rank_text
-from ocdata.views.params import Catalog, country_info
+from ocdata.views.params import Catalog, country_info, parameters
 
 __all__ = [
     "Html",
@@ -60,6 +60,7 @@ def fragment(name: str, **context: Any) -> Html:
     return Html(render(f"fragments/{name}.html.j2", **context).rstrip("\n"))
 
 
+@parameters
 def table_html(table: pd.DataFrame, *, index: bool = False, edition: int | None = None,
                formats: dict[str, str] | None = None, drop_empty: bool = False,
                definitions: dict[str, str] | None = None, missing: dict[str, str] | None = None) -> Html:
@@ -77,6 +78,7 @@ def _signed(x: float) -> str:
     return signed(x)
 
 
+@parameters
 def title_html(data, country: str, edition: int) -> Html:
     """The report's heading: country, code, edition, continent and region, and profile facts."""
     facts = profile_facts(data, country, edition)
@@ -87,6 +89,7 @@ def title_html(data, country: str, edition: int) -> Html:
                     source=titles.get(source, source) if source else None)
 
 
+@parameters
 def compare_title_html(data, countries: Sequence[str], edition: int) -> Html:
     """The comparison's heading: the group's name, the edition, the countries."""
     catalog = Catalog.of(data)
@@ -95,6 +98,7 @@ def compare_title_html(data, countries: Sequence[str], edition: int) -> Html:
                     edition=edition, names=names)
 
 
+@parameters
 def headline_html(data, country: str, edition: int) -> Html:
     """Cards for the four composites: score, signed change since the previous edition (coloured worse or
     better), ranks with their movement; notes under the cards say how changes were obtained, which
@@ -157,6 +161,7 @@ def sources_html(sources: pd.DataFrame) -> Html:
     return fragment("sources", sources=rows)
 
 
+@parameters
 def no_peers_html(data, edition: int, subject: str = "the country") -> Html:
     """Why a report shows no comparison with peers: too few countries loaded for the edition."""
     n = len(peer_scores(data, edition))
@@ -170,6 +175,7 @@ def note_html(text: str) -> Html:
     return fragment("note", text=text)
 
 
+@parameters
 def cite_html(data, countries: Sequence[str], edition: int) -> Html:
     """"How to cite": the index with its URL and edition, the documents or workbook the numbers come from,
     and the ocdata version (the data's own dates only, never the day of rendering, so pages stay identical)."""
@@ -180,6 +186,7 @@ def cite_html(data, countries: Sequence[str], edition: int) -> Html:
     return fragment("cite", edition=edition, version=ocdata.__version__, used=used)
 
 
+@parameters
 def lacks_html(data, country: str, edition: int) -> Html:
     """One line saying what this country's report leaves out and why ("" if nothing)."""
     missing = lacks(data, country, edition)
@@ -221,6 +228,7 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@parameters
 def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
     """Publish a report's main table as CSV (plain column names, ids kept as values for reuse): the exporter
     writes it beside the page as ``NAME.csv`` and links it. The CSV is meant for spreadsheets: text that a

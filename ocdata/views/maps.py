@@ -14,6 +14,7 @@ from html import escape
 from ocdata.countries import load_groups
 from ocdata.maps import draw_world_map, map_values, score_titles
 from ocdata.views.html import Html
+from ocdata.views.params import parameters
 
 __all__ = ["LOCATOR_WIDTH", "MIN_SPAN", "has_scores", "locator_map", "map_domain", "region_countries", "region_map",
            "world_maps"]
@@ -26,6 +27,7 @@ METRICS = (("criminality", "Criminality", True), ("resilience", "Resilience", Fa
 """Map metrics: indicator, label, whether a higher score is worse."""
 
 
+@parameters
 def map_domain(data, edition: int, indicator: str) -> tuple[float, float]:
     """The colour scale's ends: the edition's lowest and highest score, or 1 to 10 with too few countries."""
     scores = map_values(data.scores, edition, indicator)["score"].dropna()
@@ -34,6 +36,7 @@ def map_domain(data, edition: int, indicator: str) -> tuple[float, float]:
     return float(scores.min()), float(scores.max())
 
 
+@parameters
 def region_countries(data, country: str, edition: int) -> list[str]:
     """ISO3 codes of the countries ``edition`` groups in the country's region (the bundled groups, so the
     region is known without a workbook; the latest grouping where the edition has none)."""
@@ -51,6 +54,7 @@ def _figure(figure: str, caption: str) -> Html:
                 f'<figcaption style="font-size:0.85em;color:#57606a">{escape(caption)}</figcaption></figure>')
 
 
+@parameters
 def locator_map(data, country: str, edition: int) -> Html:
     """A small map of the country's region, the country outlined, the region's countries coloured by criminality
     (their neighbours plain land)."""
@@ -69,6 +73,7 @@ def locator_map(data, country: str, edition: int) -> Html:
                            f"colour: criminality {edition}, darker is worse; other land grey.")
 
 
+@parameters
 def region_map(data, countries: Sequence[str], edition: int) -> Html:
     """The compared countries coloured by criminality, the map cropped to them; other land plain."""
     codes = sorted(set(countries))
@@ -83,6 +88,7 @@ def region_map(data, countries: Sequence[str], edition: int) -> Html:
                            "(darker is worse); hover a country for its scores.")
 
 
+@parameters
 def world_maps(data, edition: int, links: dict[str, str] | None = None) -> Html:
     """Criminality and resilience of every country of an edition, side by side where there is room
     (stacked on narrow screens); ``links`` makes countries links (ISO3 -> href)."""
@@ -101,6 +107,7 @@ def world_maps(data, edition: int, links: dict[str, str] | None = None) -> Html:
                 + "".join(figures) + "</div>")
 
 
+@parameters
 def has_scores(data, edition: int) -> bool:
     """Whether any country has a criminality score in ``edition``."""
     return not map_values(data.scores, edition, "criminality").dropna().empty

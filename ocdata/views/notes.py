@@ -9,6 +9,7 @@ import pandas as pd
 
 from ocdata.codebook import children_of, indicators_of, label_of, level_of, metrics, previous_edition
 from ocdata.views.country import joint_rank, ordinal
+from ocdata.views.params import parameters
 
 UP, DOWN = "▲", "▼"
 RANK_RULE = ("Rank 1 is the most criminal country (criminality) and the most resilient (resilience); "
@@ -23,6 +24,7 @@ def indicator_count(composite: str, edition: int) -> int:
                for c in children_of(composite, edition))
 
 
+@parameters
 def indicator_set_note(composite: str, edition: int) -> str:
     """Why a composite's change mixes two indicator sets ("" where the sets are the same)."""
     prev = previous_edition(edition)
@@ -36,6 +38,7 @@ def indicator_set_note(composite: str, edition: int) -> str:
             f"added in {edition}.")
 
 
+@parameters
 def rank_changes(data, country: str, edition: int) -> pd.DataFrame:
     """The country's ranks with their movement: ``metric, scope, scope_name, rank, total, tied,
     previous_rank, moved, printed_change`` (``tied``: how many countries share the rank's score).
@@ -85,6 +88,7 @@ def names_at(values: pd.Series, target: float) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+@parameters
 def editions_note(data, countries: Sequence[str], edition: int) -> str:
     """Which compared countries also have a later edition than the one shown ("" if none)."""
     later = []
@@ -100,6 +104,7 @@ def editions_note(data, countries: Sequence[str], edition: int) -> str:
             f"a later edition exists for {', '.join(later)}.")
 
 
+@parameters
 def lacks(data, country: str, edition: int) -> list[str]:
     """What this country's report leaves out, and why (one phrase per missing part)."""
     missing = []

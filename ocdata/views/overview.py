@@ -15,7 +15,7 @@ from ocdata.codebook import indicators_of, metrics, pillars, previous_edition
 from ocdata.errors import ParameterError
 from ocdata.numbers import round_half_up
 from ocdata.views.country import SCOPES, labels_of, peer_scores
-from ocdata.views.params import editions_known
+from ocdata.views.params import editions_known, parameters
 
 __all__ = ["continent_scores", "country_counts", "indicator_extremes", "movers", "overview_edition", "ranking",
            "region_averages"]
@@ -29,6 +29,7 @@ def country_counts(data) -> dict[int, int]:
     return {int(e): int(n) for e, n in both.groupby("edition")["iso3"].nunique().items()}
 
 
+@parameters
 def overview_edition(data, edition: Any = 0) -> int:
     """The edition to show: ``edition`` if the data has it; ``0``/``None``/``""`` gives the latest edition
     with the most countries (all of them, with a workbook)."""
@@ -68,6 +69,7 @@ def _changes(data, edition: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@parameters
 def ranking(data, edition: int) -> pd.DataFrame:
     """Every country of an edition, most criminal first: continent, region, criminality and resilience with
     their change since the previous edition and their world, continent and region ranks (the dataset's ranks:
@@ -91,6 +93,7 @@ def ranking(data, edition: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@parameters
 def continent_scores(data, edition: int) -> pd.DataFrame:
     """Long table for distributions: ``iso3, country, continent, dimension, score`` (one row per country
     and dimension), continents in alphabetical order."""
@@ -100,6 +103,7 @@ def continent_scores(data, edition: int) -> pd.DataFrame:
     return long.sort_values(["dimension", "continent", "iso3"], ignore_index=True)
 
 
+@parameters
 def region_averages(data, edition: int) -> pd.DataFrame:
     """Each region's mean criminality and resilience (rounded half-up) over the countries the data has,
     with its continent and number of countries; most criminal first."""
@@ -113,6 +117,7 @@ def region_averages(data, edition: int) -> pd.DataFrame:
     return grouped.sort_values(["criminality", "region"], ascending=[False, True], ignore_index=True)
 
 
+@parameters
 def movers(data, edition: int, n: int = 10) -> pd.DataFrame:
     """The ``n`` largest changes since the previous edition per dimension (by size, worse or better):
     ``dimension, iso3, country, previous_score, score, change, direction``. Empty without an earlier edition."""
@@ -132,6 +137,7 @@ def movers(data, edition: int, n: int = 10) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+@parameters
 def indicator_extremes(data, edition: int, n: int = 3) -> pd.DataFrame:
     """Per pillar, the ``n`` indicators with the highest and the ``n`` with the lowest mean over the
     edition's countries (at most half the pillar's indicators each): ``pillar, position, indicator, label, mean,

@@ -1,5 +1,19 @@
-"""Parameters from notebooks and the command line, checked one way wherever they come from, and the
-dataset a report loads.
+"""What a user calls with a country, an edition, an indicator or a region: every such parameter is read here.
+
+``@parameters`` wraps every public function of :mod:`ocdata.views`, :mod:`ocdata.explore` and the map views: it
+reads the arguments named ``country``, ``countries``, ``edition``, ``editions``, ``other_edition``, ``indicator``,
+``indicators``, ``composite``, ``region``, ``metric`` and ``scope`` against the function's ``data`` (or the index
+itself where there is none) and hands the function normalised values::
+
+    views.headline(data, "kgz", "2025")          # same as views.headline(data, "KGZ", 2025)
+    views.headline(data, "Kyrgyz Republic", 2025)
+    views.headline(data, "XYZ", 2025)            # ParameterError: 'XYZ' is not a country of the 2025 data; ...
+
+A country is an ISO3 code in any case or any name of ``ocdata/data/country_aliases.csv``; an edition an int or a
+string of digits the data has; an indicator an id or a label of the codebook. Anything else is one
+:class:`~ocdata.errors.ParameterError` naming the nearest valid values. The notebooks' parameter cells and the
+command line call the same checks (``validate_country``, ``validate_countries``, ``validate_edition``), and
+:func:`load_dataset` loads a report's dataset.
 
 A :class:`Catalog` answers what planning asks about a dataset many times (which countries and
 editions it has, their headline composites) from one pass over its tables; it is a value built
@@ -8,19 +22,24 @@ from one dataset, never state kept across calls.
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ocdata.codebook import composites, load_editions
+from ocdata.codebook import composites, composites_of, indicators_of, labels, load_editions, metrics
 from ocdata.errors import ParameterError
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
+SCOPES = ("world", "continent", "region")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_dataset(workbook: str | Path | None = None, tables: str | Path | None = None):
@@ -86,20 +105,17 @@ class Catalog:
             lookup.setdefault((str(iso3), int(edition)), {})[str(indicator)] = float(score)
         return cls(info, {k: sorted(v) for k, v in editions.items()}, lookup, groups)
 
-    def validate_country(self, country: Any) -> str:
-        """``country`` if it is an ISO3 code (``^[A-Z]{3}$``) with scores in the data; else ParameterError."""
-        if not isinstance(country, str) or not ISO3.fullmatch(country):
-            raise ParameterError(f"country must be an upper-case ISO3 code such as 'KGZ', found {country!r}")
-        if country not in self.info or country not in self.editions:
-            raise ParameterError(f"country {country!r} is not in the data (known: {_listing(sorted(self.info))})")
-        return country
+    def validate_country(self, country: Any, edition: int | None = None) -> str:
+        """The upper-case ISO3 code of ``country`` (a code in any case or a name), if the data has scores for it;
+        else ParameterError naming the nearest countries (of ``edition``, when given)."""
+        return _country(country, self, edition)
 
     def validate_countries(self, countries: Any, *, minimum: int = 1) -> list[str]:
         """Valid ISO3 codes, in the order given without repeats; accepts ``"KAZ,KGZ"`` too."""
         if isinstance(countries, str):
             countries = [part.strip() for part in countries.split(",") if part.strip()]
-        if not isinstance(countries, (list, tuple)):
-            raise ParameterError(f"countries must be a list of ISO3 codes, found {countries!r}")
+        if isinstance(countries, (Mapping, bytes)) or not isinstance(countries, Iterable):
+            raise ParameterError(f"countries: expected a list of ISO3 codes or names, found {countries!r}")
         codes = list(dict.fromkeys(self.validate_country(code) for code in countries))
         if len(codes) < minimum:
             raise ParameterError(f"expected at least {minimum} different countries, found {codes}")
@@ -112,17 +128,35 @@ class Catalog:
             if not common:
                 raise ParameterError(f"{_listing(countries)} have no edition in common")
             return max(common)
-        if isinstance(edition, bool) or not (
-            isinstance(edition, (int, np.integer)) or (isinstance(edition, str) and edition.isdigit())
-        ):
-            raise ParameterError(f"edition must be a year such as 2023, found {edition!r}")
-        year = int(edition)
-        if year not in editions_known():
-            raise ParameterError(f"edition {year} is not an edition of the index ({_listing(editions_known())})")
-        if year not in common:
-            missing = [c for c in countries if year not in self.editions.get(c, ())]
-            raise ParameterError(f"the data has no {year} edition for {_listing(missing)}")
+        return self.edition(edition, countries)
+
+    def edition(self, edition: Any, countries: Sequence[str] = ()) -> int:
+        """``edition`` as an int if it is an edition of the index that the data has (for every one of
+        ``countries``, when given); else ParameterError naming the nearest edition it has."""
+        year = _year(edition)
+        if countries:
+            have = set.intersection(*(set(self.editions.get(c, ())) for c in countries))
+            if year not in have:
+                missing = [c for c in countries if year not in self.editions.get(c, ())]
+                raise ParameterError(f"the data has no {year} edition for {_listing(missing)}"
+                                     + (f"; did you mean {_nearest_year(year, have)}?" if have else ""))
+        else:
+            have = {e for eds in self.editions.values() for e in eds}
+            if year not in have:
+                raise ParameterError(f"the data has no {year} edition"
+                                     + (f"; did you mean {_nearest_year(year, have)}?" if have else ""))
         return year
+
+    def region(self, region: Any, edition: int | None = None) -> str:
+        """The data's spelling of ``region`` (any case), a region of ``edition`` (of any edition when None)."""
+        if not isinstance(region, str):
+            raise ParameterError(f"region: expected the name of a region such as 'Central Asia and the Caucasus', "
+                                 f"found {region!r}")
+        names = {r for (_, _), (_, r) in self.groups.items()}
+        spelled = {" ".join(n.split()).casefold(): n for n in sorted(names)}
+        region = spelled.get(" ".join(region.split()).casefold(), region)
+        self.region_members(region, edition)
+        return region
 
     def region_of(self, country: str, edition: int) -> str:
         """The region ``edition`` puts a country in (the latest grouping where the data has no such edition)."""
@@ -140,8 +174,10 @@ class Catalog:
             where = f"a region in {', '.join(map(str, known))}" if known else "not a region of any edition"
             scope = "the data" if year is None else f"the {year} data"
             names = sorted({r for (_, e), (_, r) in self.groups.items() if year is None or e == year})
-            raise ParameterError(f"region {region!r} is not in {scope} ({where}; known: {_listing(names)})")
-        return sorted(c for (c, e), (_, r) in self.groups.items() if r == region and (year is None or e == year))
+            options = {" ".join(n.split()).casefold(): repr(n) for n in names}
+            hint = f"did you mean {_nearest(str(region), options)}?" if names else "it has no regions"
+            raise ParameterError(f"region {region!r} is not in {scope} ({where}; {hint})")
+        return sorted({c for (c, e), (_, r) in self.groups.items() if r == region and (year is None or e == year)})
 
     def describe_group(self, countries: Sequence[str], edition: int) -> str:
         """Their region's name when they are all of a region's countries in the data, else their names."""
@@ -154,57 +190,316 @@ class Catalog:
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# --- the checks ---------------------------------------------------------------------------------
+
+
 def validate_country(data, country: Any) -> str:
-    """``country`` if it is an ISO3 code (``^[A-Z]{3}$``) present in the data; else ParameterError."""
+    """The upper-case ISO3 code of ``country`` (a code in any case, or a name) if the data has scores for it;
+    else ParameterError naming the nearest countries: ``validate_country(data, "kyrgyzstan") == "KGZ"``."""
     return Catalog.of(data).validate_country(country)
 
 
 def validate_countries(data, countries: Any, *, minimum: int = 1) -> list[str]:
-    """A list of valid ISO3 codes, in the order given without repeats; accepts ``"KAZ,KGZ"`` too."""
+    """A list of valid ISO3 codes, in the order given without repeats; accepts ``"KAZ,KGZ"`` and names too."""
     return Catalog.of(data).validate_countries(countries, minimum=minimum)
 
 
-def editions_of(data, country: str) -> list[int]:
-    """The editions the data has scores for, for one country, oldest first."""
-    rows = data.scores.loc[data.scores["iso3"] == country, "edition"].dropna()
-    return sorted(int(e) for e in rows.unique())
-
-
 def validate_edition(data, edition: Any, countries: Sequence[str]) -> int:
-    """The edition to show: ``edition`` if every country has it; ``None``/``0``/``""`` gives the
-    latest edition all of ``countries`` have."""
+    """The edition to show: ``edition`` (an int or a string of digits) if every country has it;
+    ``None``/``0``/``""`` gives the latest edition all of ``countries`` have."""
     return Catalog.of(data).validate_edition(edition, countries)
+
+
+def validate_indicator(indicator: Any, edition: int | None = None) -> str:
+    """The id of an indicator or composite given by its id or its label in any case (``"Criminal markets"`` is
+    ``criminal_markets``), one of ``edition``'s when given; else ParameterError naming the nearest ids."""
+    if not isinstance(indicator, str):
+        raise ParameterError(f"indicator: expected an indicator id such as 'criminality', found {indicator!r}")
+    ident = _indicator_keys().get(" ".join(indicator.split()).casefold())
+    if ident is None:
+        options = {k: f"'{v}'" for k, v in _indicator_keys().items()}
+        raise ParameterError(f"{indicator!r} is not an indicator; did you mean {_nearest(indicator, options)}?")
+    if edition is not None and ident not in _of_edition(int(edition)):
+        where = [str(e) for e in editions_known() if ident in _of_edition(e)]
+        raise ParameterError(f"{ident!r} is not an indicator of the {edition} edition (it is one of the "
+                             f"{' and '.join(where)} editions)")
+    return ident
+
+
+def validate_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """``value`` (any case) if it is one of ``choices``; else ParameterError listing them."""
+    key = value.strip().casefold() if isinstance(value, str) else None
+    if key not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(choices)}, found {value!r}")
+    return key
 
 
 def editions_known() -> list[int]:
     """Every edition of the index (``editions.csv``)."""
-    return sorted(int(e) for e in load_editions()["edition"])
+    return list(_editions())
 
 
+@functools.cache
+def _editions() -> tuple[int, ...]:
+    return tuple(sorted(int(e) for e in load_editions()["edition"]))
+
+
+@functools.cache
+def _of_edition(edition: int) -> frozenset[str]:
+    return frozenset((*composites_of(edition), *indicators_of(edition)))
+
+
+@functools.cache
+def _indicator_keys() -> dict[str, str]:
+    """Every accepted spelling of an indicator, case folded -> its id (ids, labels, labels as ids)."""
+    from ocdata.codebook import to_id
+
+    keys: dict[str, str] = {}
+    for ident, label in labels().items():
+        for key in (ident, " ".join(label.split()), to_id(label)):
+            keys.setdefault(key.casefold(), ident)
+    return keys
+
+
+@functools.cache
+def _index_countries() -> tuple[dict[str, str], dict[str, str]]:
+    """The index's countries: ISO3 -> name (``countries.csv``), and every alias, case folded -> ISO3."""
+    from ocdata.countries import load_aliases, load_countries, normalize_name
+
+    table, aliases = load_countries(), load_aliases()
+    names = dict(zip(table["iso3"].tolist(), table["country"].tolist(), strict=True))
+    keys = {normalize_name(a): c for a, c in zip(aliases["alias"].tolist(), aliases["iso3"].tolist(), strict=True)}
+    return names, keys
+
+
+def _country(value: Any, catalog: Catalog | None, edition: int | None = None) -> str:
+    """The ISO3 code of ``value`` among the countries ``catalog`` has scores for (the index's without one)."""
+    if not isinstance(value, str):
+        raise ParameterError(f"country: expected an ISO3 code or a country name such as 'KGZ', found {value!r}")
+    if catalog is not None and value in catalog.editions and value in catalog.info:
+        return value  # the usual case, an upper-case code of the data: nothing more to look at
+    index_names, aliases = _index_countries()
+    if catalog is None:
+        present, names = set(index_names), index_names
+    else:
+        present = {c for c, eds in catalog.editions.items() if c in catalog.info}
+        names = {c: catalog.info[c]["country"] for c in present}
+    key = " ".join(value.split()).casefold()
+    code = value.upper() if re.fullmatch(r"[A-Za-z]{3}", value) and value.upper() in {*present, *index_names} \
+        else aliases.get(key) or next((c for c, n in names.items() if " ".join(n.split()).casefold() == key), None)
+    if code is not None and code in present:
+        return code
+    where = "the index" if catalog is None else "the data" if edition is None else f"the {edition} data"
+    if edition is not None and catalog is not None:
+        present = {c for c in present if edition in catalog.editions[c]} or present
+    options = {c.casefold(): f"'{c}' ({names[c]})" for c in present}
+    options.update({" ".join(n.split()).casefold(): f"'{c}' ({n})" for c, n in names.items() if c in present})
+    options.update({k: f"'{c}' ({names[c]})" for k, c in aliases.items() if c in present})
+    if code is not None:
+        raise ParameterError(f"country {value!r} ({index_names.get(code, code)}) is not in {where}; "
+                             f"did you mean {_nearest(value, options)}?")
+    raise ParameterError(f"{value!r} is not a country of {where}; did you mean {_nearest(value, options)}?")
+
+
+def _year(edition: Any) -> int:
+    """``edition`` as an int if it is an edition of the index (an int or a string of digits)."""
+    if isinstance(edition, bool) or not (
+        isinstance(edition, (int, np.integer)) or (isinstance(edition, str) and edition.isascii()
+                                                   and edition.isdigit())
+    ):
+        raise ParameterError(f"edition must be a year such as 2023, found {edition!r}")
+    year = int(edition)
+    if year not in _editions():
+        raise ParameterError(f"edition {year} is not an edition of the index; did you mean "
+                             f"{_nearest_year(year, _editions())}?")
+    return year
+
+
+def _nearest_year(year: int, years: Iterable[int]) -> str:
+    years = sorted(years)
+    gap = min(abs(y - year) for y in years)
+    return " or ".join(str(y) for y in years if abs(y - year) == gap)
+
+
+def _nearest(value: str, options: Mapping[str, str], n: int = 3) -> str:
+    """The displays of the ``n`` options whose keys are closest to ``value`` (difflib), as ``'a', 'b' or 'c'``;
+    the single closest when none is close."""
+    key = " ".join(value.split()).casefold() if isinstance(value, str) else str(value)
+    keys = sorted(options)
+    found = difflib.get_close_matches(key, keys, n=n * 3) or difflib.get_close_matches(key, keys, n=1, cutoff=0)
+    shown = list(dict.fromkeys(options[k] for k in found))[:n]
+    if not shown:
+        return "nothing (the data is empty)"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+# --- the decorator --------------------------------------------------------------------------------
+
+_EMPTY = (None, 0, "")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, int)) and not isinstance(value, bool) and value in _EMPTY)
+
+
+class _Reading:
+    """One call's arguments being read: the dataset (or ``scores`` table) they are read against, and what is
+    known so far (the country or countries, the edition)."""
+
+    def __init__(self, data: Any, kind: str | None) -> None:
+        self.catalog = Catalog.of(data) if kind == "data" else None
+        self.scores = data if kind == "scores" else None
+        self.countries: list[str] = []
+        self.edition: int | None = None
+        self.hint: int | None = None
+
+    def country(self, value: Any) -> str:
+        code = _country(value, self.catalog, self.hint)
+        self.countries = [code]
+        return code
+
+    def many(self, value: Any) -> list[str]:
+        if self.catalog is not None:
+            codes = self.catalog.validate_countries(value)
+        else:
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            if isinstance(value, (Mapping, bytes)) or not isinstance(value, Iterable):
+                raise ParameterError(f"countries: expected a list of ISO3 codes or names, found {value!r}")
+            codes = list(dict.fromkeys(_country(v, None) for v in value))
+            if not codes:
+                raise ParameterError("expected at least 1 country, found []")
+        self.countries = codes
+        return codes
+
+    def year(self, value: Any, countries: Sequence[str] = ()) -> int:
+        if self.catalog is not None:
+            return self.catalog.edition(value, countries)
+        year = _year(value)
+        if self.scores is not None and "edition" in self.scores:
+            have = {int(e) for e in self.scores["edition"].dropna().unique()}
+            if year not in have:
+                raise ParameterError(f"the scores have no {year} edition"
+                                     + (f"; did you mean {_nearest_year(year, have)}?" if have else ""))
+        return year
+
+    def edition_of(self, value: Any) -> int:
+        self.edition = self.year(value, self.countries)
+        return self.edition
+
+    def editions(self, value: Any) -> list[int]:
+        values = [value] if isinstance(value, (str, int, np.integer)) else value
+        if isinstance(values, Mapping) or not isinstance(values, Iterable):
+            raise ParameterError(f"editions: expected a list of years such as [2023], found {value!r}")
+        return list(dict.fromkeys(self.year(v) for v in values))
+
+    def region(self, value: Any) -> str:
+        if self.catalog is None:
+            if not isinstance(value, str):
+                raise ParameterError(f"region: expected the name of a region, found {value!r}")
+            return value
+        return self.catalog.region(value, self.edition)
+
+    def indicators(self, value: Any) -> tuple[str, ...]:
+        values = [value] if isinstance(value, str) else value
+        if isinstance(values, Mapping) or not isinstance(values, Iterable):
+            raise ParameterError(f"indicators: expected a list of indicator ids, found {value!r}")
+        return tuple(validate_indicator(v, self.edition) for v in values)
+
+
+_READERS: dict[str, Callable[[_Reading, Any], Any]] = {
+    "countries": _Reading.many,
+    "country": _Reading.country,
+    "edition": _Reading.edition_of,
+    "other_edition": lambda r, v: r.year(v, r.countries),
+    "editions": _Reading.editions,
+    "region": _Reading.region,
+    "composite": lambda r, v: validate_indicator(v),
+    "indicator": lambda r, v: validate_indicator(v, r.edition),
+    "indicators": _Reading.indicators,
+    "metric": lambda r, v: validate_choice(v, "metric", metrics()),
+    "scope": lambda r, v: validate_choice(v, "scope", SCOPES),
+}
+"""What each parameter name means, in the order they are read (countries before editions before indicators)."""
+
+
+def parameters(func: F) -> F:
+    """Read ``func``'s user parameters (by name: see :data:`_READERS`) before it runs, against its ``data``
+    (a dataset) or ``scores`` (a scores table) argument, else the index itself; the function gets upper-case
+    ISO3 codes, int editions and indicator ids, and a bad value is a one-line ParameterError. An empty
+    value (``None``, ``0``, ``""``) passes as it is where the parameter's default is empty (``edition=0``: the
+    latest). ``inspect.signature`` still shows ``func``'s own parameters."""
+    signature = inspect.signature(func)
+    params = signature.parameters
+    positional = {name: i for i, (name, p) in enumerate(params.items())
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    read = [name for name in _READERS if name in params]
+    empty_ok = {name for name in read if params[name].default is not inspect.Parameter.empty
+                and _is_empty(params[name].default)}
+    kind = "data" if "data" in params else "scores" if "scores" in params else None
+
+    def given(name: str, args: tuple, kwargs: dict) -> tuple[bool, Any]:
+        if name in kwargs:
+            return True, kwargs[name]
+        i = positional.get(name)
+        return (True, args[i]) if i is not None and i < len(args) else (False, None)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        has_data, data = given(kind, args, kwargs) if kind else (False, None)
+        reading = _Reading(data, kind if has_data else None)
+        has_edition, edition = given("edition", args, kwargs)
+        if has_edition and not _is_empty(edition):
+            reading.hint = _year(edition)
+        out = list(args)
+        for name in read:
+            present, value = given(name, args, kwargs)
+            if not present or (name in empty_ok and _is_empty(value)):
+                continue
+            value = _READERS[name](reading, value)
+            if name in kwargs:
+                kwargs[name] = value
+            else:
+                out[positional[name]] = value
+        return func(*out, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- what a country or a region has -----------------------------------------------------------------
+
+
+@parameters
+def editions_of(data, country: str) -> list[int]:
+    """The editions the data has scores for, for one country, oldest first: ``editions_of(data, "kgz")``."""
+    return list(Catalog.of(data).editions[country])
+
+
+@parameters
 def region_members(data, region: str, edition: int | None = None) -> list[str]:
-    """ISO3 codes of a region's countries in the data (with scores in ``edition``), sorted."""
+    """ISO3 codes of a region's countries in the data (with scores in ``edition``), sorted:
+    ``region_members(data, "Central Asia and the Caucasus", 2023)``."""
     return Catalog.of(data).region_members(region, edition)
 
 
+@parameters
 def country_info(data, country: str) -> dict[str, str]:
-    """Name, continent and region of a country."""
-    return dict(Catalog.of(data).info[country]) if country in Catalog.of(data).info else _info_row(data, country)
+    """Name, continent and region of a country: keys ``iso3, country, continent, region``
+    (``country_info(data, "Kyrgyzstan")["iso3"] == "KGZ"``)."""
+    return dict(Catalog.of(data).info[country])
 
 
-def _info_row(data, country: str) -> dict[str, str]:
-    row = data.countries.set_index("iso3").loc[country]
-    return {"iso3": country, "country": str(row["country"]), "continent": str(row["continent"]),
-            "region": str(row["region"])}
-
-
+@parameters
 def composite_scores(data, country: str, edition: int) -> dict[str, float]:
-    """The published composites of a country in an edition, ``{composite: score}``."""
+    """The published composites of a country in an edition, ``{composite: score}``:
+    ``composite_scores(data, "KGZ", 2025)["criminality"] == 5.25``."""
     return dict(Catalog.of(data).composites.get((country, int(edition)), {}))
 
 
+@parameters
 def describe_group(data, countries: Sequence[str], edition: int) -> str:
     """A name for a set of countries: their region when they are all of a region's countries in
-    the data, else their names joined."""
+    the data, else their names joined (``"Kazakhstan and Kyrgyzstan"``)."""
     return Catalog.of(data).describe_group(countries, edition)
 
 
