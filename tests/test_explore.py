@@ -59,10 +59,10 @@ def test_options_come_from_the_data_and_the_codebook(data):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"country": "XYZ"}, "'XYZ' is not in the data"),
-    ({"country": "kgz"}, "upper-case ISO3"),
+    ({"country": "XYZ"}, "'XYZ' is not a country of the data; did you mean"),
+    ({"country": 123}, "expected an ISO3 code or a country name"),
     ({"country": "KAZ", "edition": 2025}, "no 2025 edition for KAZ"),
-    ({"indicator": "crime"}, "indicator must be an indicator or composite of the 2025 edition"),
+    ({"indicator": "crime"}, "'crime' is not an indicator; did you mean"),
     ({"edition": 2021, "indicator": "financial_crimes"}, "of the 2021 edition"),
     ({"scope": "galaxy"}, "scope must be one of world, continent, region, found 'galaxy'"),
 ])
