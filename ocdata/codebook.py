@@ -217,17 +217,17 @@ def levels() -> pd.Series:
 
 def level_of(ident: str) -> str:
     """``dimension``, ``pillar`` or ``indicator``."""
-    return _lookup("level")[ident]
+    return _get(_lookup("level"), ident)
 
 
 def pillar_of(ident: str) -> str:
     """The pillar an indicator belongs to (a composite's pillar is itself or, for a dimension, its name)."""
-    return _lookup("pillar")[ident]
+    return _get(_lookup("pillar"), ident)
 
 
 def dimension_of(ident: str) -> str:
     """The dimension (criminality or resilience) an indicator or composite belongs to."""
-    return _lookup("dimension")[ident]
+    return _get(_lookup("dimension"), ident)
 
 
 @cache
@@ -238,8 +238,20 @@ def labels() -> dict[str, str]:
 
 
 def label_of(ident: str) -> str:
-    """The label of an indicator or composite (``Criminal markets``)."""
-    return labels()[ident]
+    """The label of an indicator or composite: ``label_of("criminal_markets") == "Criminal markets"``; an id in
+    any case or a label is read as the id, anything else is a ParameterError naming the nearest ids."""
+    return _get(labels(), ident)
+
+
+def _get(table: dict[str, str], ident: str) -> str:
+    """``table[ident]``, reading any other spelling of an id as the parameter reader does (ParameterError
+    naming the nearest ids if it is none)."""
+    try:
+        return table[ident]
+    except (KeyError, TypeError):
+        from ocdata.views.params import validate_indicator
+
+        return table[validate_indicator(ident)]
 
 
 @cache
@@ -252,7 +264,7 @@ def colors() -> dict[str, str]:
 
 def combines_unrounded(composite: str) -> bool:
     """Whether a composite averages its parts' unrounded means (its ``method`` says so: criminality)."""
-    return "unrounded" in str(_column("method")[composite])
+    return "unrounded" in str(_get(_lookup("method"), composite))
 
 
 @cache
