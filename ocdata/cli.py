@@ -76,7 +76,7 @@ def _report(args: argparse.Namespace) -> int:
 
     compare = args.compare
     if compare is not None:
-        compare = ",".join(code.strip().upper() for code in compare.split(","))
+        compare = ",".join(_iso3(code) for code in compare.split(","))
     return run_reports(
         countries=args.countries,
         compare=compare,
@@ -164,8 +164,18 @@ def _usage(message: str) -> OcdataError:
 
 
 def _iso3(value: str) -> str:
-    """An ISO3 code as typed: surrounding space dropped, upper-cased (``kgz`` is ``KGZ``)."""
-    return value.strip().upper()
+    """A country as typed: an ISO3 code in any case (``kgz`` is ``KGZ``) or a name of the alias table
+    (``kyrgyzstan``, ``"Kyrgyz Republic"``) as its code; anything else upper-cased, for the command to refuse."""
+    text = value.strip()
+    if len(text) == 3 and text.isascii() and text.isalpha():
+        return text.upper()
+    from ocdata.errors import ParameterError
+    from ocdata.views.params import country_code
+
+    try:
+        return country_code(text)
+    except ParameterError:
+        return text.upper()
 
 
 def _jobs(value: str) -> int:
@@ -202,7 +212,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_build)
 
     report = sub.add_parser("report", help="render HTML reports with papermill and nbconvert")
-    report.add_argument("countries", nargs="*", type=_iso3, metavar="ISO3", help="countries to profile (any case)")
+    report.add_argument("countries", nargs="*", type=_iso3, metavar="ISO3",
+                        help="countries to profile (ISO3 codes in any case, or names)")
     report.add_argument("--compare", default=None, metavar="ISO3,ISO3,...", help="render a comparison")
     report.add_argument("--region", default=None, help="compare the countries of a region (needs a workbook)")
     report.add_argument("--edition", type=int, default=None, help="edition year (default: the latest)")

@@ -210,6 +210,12 @@ def validate_edition(data, edition: Any, countries: Sequence[str]) -> int:
     return Catalog.of(data).validate_edition(edition, countries)
 
 
+def country_code(country: Any) -> str:
+    """The ISO3 code of one of the index's 193 countries given by a code in any case or a name, whatever data is
+    loaded (the command line reads its arguments with it): ``country_code("Kyrgyz Republic") == "KGZ"``."""
+    return _country(country, None)
+
+
 def validate_indicator(indicator: Any, edition: int | None = None) -> str:
     """The id of an indicator or composite given by its id or its label in any case (``"Criminal markets"`` is
     ``criminal_markets``), one of ``edition``'s when given; else ParameterError naming the nearest ids."""
