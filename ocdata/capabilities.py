@@ -1,8 +1,9 @@
-"""What this system offers ocdata, each with its fallback: symbolic links, swapping two names in one step, and
-IPC sockets for kernels.
+"""What this system offers ocdata, each with its fallback: symbolic links, hard links, swapping two names in one
+step, and IPC sockets for kernels.
 
-``OCDATA_FORCE_FALLBACKS=1`` makes every answer "no", so that each fallback (pointer files instead of links,
-move-aside instead of an exchange, TCP kernels instead of IPC) runs and is tested where the capability exists.
+``OCDATA_FORCE_FALLBACKS=1`` makes every answer "no", so that each fallback (pointer folders instead of links,
+copies instead of hard links, move-aside instead of an exchange, TCP kernels instead of IPC) runs and is tested
+where the capability exists.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def symlinks(folder: Path) -> bool:
         return False
     probe.unlink()
     return True
+
+
+def hardlinks() -> bool:
+    """Whether to try hard links (``os.link``; a file system may still refuse one, and a copy is made instead)."""
+    return not forced() and hasattr(os, "link")
 
 
 def exchange() -> bool:

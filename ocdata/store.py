@@ -3,9 +3,21 @@
 ``publish_tables(..., out)``: ``out`` is a link, flipped in one step (``os.replace``), to a version folder beside
 it, ``.<out name>.ocdata/<build id>/``. At every instant ``out`` shows one complete build, the old or the new.
 ``out`` may be missing, an empty folder, or an earlier ocdata build (a real folder: swapped for the link in
-one step too, where the file system can exchange two names; else moved aside first). Where links cannot be made
-(Windows without developer mode), ``out`` is a real folder whose ``datapackage.json`` is a pointer into the
-version folder, replaced in one step (``os.replace``): ``out/datapackage.json`` is the entry point either way.
+one step too, where the file system can exchange two names; else moved aside into the versions folder as
+``<build id>-previous`` first. A build killed between those two renames leaves ``out`` missing: readers then
+read the build set aside, and the next build puts it back before anything else).
+
+Where links cannot be made (Windows without developer mode), ``out`` is a real folder holding the version's
+table files (hard links where the file system allows, else copies), each put in place in one step from a
+temporary name ``.<file>.<build id>.tmp``, and last its ``datapackage.json``: the version's descriptor, a plain
+Frictionless package of the files beside it, whose ``"ocdata"`` record names the version folder it shows
+(``"shows"``). During a switch its files may be of two builds for an instant; ``ocdata.load(tables=out)`` and
+holds read the version folder the descriptor names, always whole. Before a switch places a file, the marker
+``.ocdata-build`` records the sha256 of the files there and of those to come, and the descriptor records those it
+lists: a table file whose bytes neither records is a user's, refused and never replaced or removed. (Turning a
+link into such a folder takes two steps; a build killed between them leaves ``out`` missing until the next build
+puts the new folder, kept beside it, in place.)
+
 Anything else is refused before anything is touched. The versions folder carries its own marker (``.lock``
 holds ``{"writer": "ocdata"}``, written before the folder takes its name; one build at a time writes there,
 holding a lock on ``.writing.lock``): a ``.<out name>.ocdata`` without it is a user's folder, refused and never
@@ -45,16 +57,19 @@ from ocdata.tables import (
     BUILD_ID,
     BUILD_MARKER,
     DESCRIPTOR,
+    FILES_KEY,
     MARKER_KEY,
     PACKAGE_NAME,
     SHOWS_KEY,
     VERSION_NAME,
     VERSIONS_SUFFIX,
+    build_info,
     foreign_files,
     is_saved_build,
     own_files,
     pointer_target,
     read_descriptor,
+    set_aside,
     shown_folder,
 )
 
@@ -69,6 +84,10 @@ HOLDS_NAME = ".holds"
 HOLD_FILE = re.compile(r"(?P<build>[^/\\]+)\.(?P<token>[0-9a-f]{16})\.lock")
 POINTER_SUFFIX = ".pointer"
 """A pointer ``datapackage.json`` being written (in the versions folder, named by its build id)."""
+RECORD_SUFFIX = ".marker"
+"""A pointer folder's marker being written, with its record of files (in the versions folder, by build id)."""
+PLACING = re.compile(rf"\.(?P<file>[^/\\]+)\.{BUILD_ID}\.tmp")
+"""A table file being put in place in a pointer folder (``.<file>.<build id>.tmp``, renamed onto ``<file>``)."""
 MARKER_WRITER = "ocdata"
 CACHE_LEFTOVER = re.compile(rf"\.(?:tmp|old)-{BUILD_ID}")
 SYSTEM_TREES = frozenset({"bin", "boot", "dev", "etc", "proc", "sbin", "sys", "usr"})
@@ -80,7 +99,8 @@ SYSTEM_FOLDERS = frozenset(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc
 
 STEP_HOOK: Callable[[str], None] | None = None
 """Called with the name of each step of a publication (tests kill the process there); ``None`` in use."""
-STEPS = ("staging", "marker", "table", "descriptor", "link", "swap", "retire", "cleaned")
+STEPS = ("staging", "marker", "table", "descriptor", "place", "link", "swap", "retire", "cleaned")
+"""In order; ``place`` (a file about to be renamed into a pointer folder) happens only where links cannot be made."""
 
 
 def _step(name: str) -> None:
@@ -216,9 +236,68 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
         what = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
         raise InputError(f"expected a missing or empty folder, or an earlier ocdata build, found {what} ocdata did "
                          f"not write (e.g. {entries[0]!r})", file=out)
-    if foreign_files(out):
-        raise InputError(f"expected only the files of an ocdata build, found {foreign_files(out)[0]!r} "
-                         "(move it out first)", file=out)
+    _check_files(out)
+
+
+def _check_files(out: Path) -> None:
+    """Refuse (``InputError``) a real folder build ``out`` holding a file ocdata did not write: a name a build does
+    not write, or a table file (or one being placed) whose bytes ocdata did not record."""
+    records = _records(out)
+    for name in foreign_files(out):
+        placing = PLACING.fullmatch(name)
+        if placing is None or records is None or not _recorded(out / name, placing["file"], records):
+            raise InputError(f"expected only the files of an ocdata build, found {name!r} (move it out first)",
+                             file=out)
+    if records is None:
+        return
+    for name in sorted(_table_files()):
+        if (out / name).exists() and not _recorded(out / name, name, records):
+            raise InputError(f"expected the files of an ocdata build as it wrote them, found {name!r} changed "
+                             "since (move it out first)", file=out)
+
+
+def _table_files() -> frozenset[str]:
+    return own_files() - {DESCRIPTOR, BUILD_MARKER}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _marker_info(folder: Path) -> dict:
+    marker = folder / BUILD_MARKER
+    try:
+        info = {} if marker.is_symlink() else json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _records(folder: Path) -> dict[str, set[str]] | None:
+    """The sha256 that ocdata recorded for each table file of the real folder ``folder`` (by its descriptor, and by
+    its marker before a switch places files); ``None`` for a plain build made before these records, whose files
+    are known by their names alone."""
+    records: dict[str, set[str]] = {}
+    found = False
+    for info in (build_info(folder) or {}, _marker_info(folder)):
+        files = info.get(FILES_KEY)
+        if not isinstance(files, dict):
+            continue
+        found = True
+        for name, hashes in files.items():
+            hashes = [hashes] if isinstance(hashes, str) else hashes if isinstance(hashes, list) else []
+            records.setdefault(name, set()).update(h for h in hashes if isinstance(h, str))
+    return records if found or pointer_target(folder) is not None else None
+
+
+def _recorded(path: Path, name: str, records: Mapping[str, set[str]]) -> bool:
+    """Whether ``path`` is a regular file whose bytes are recorded for the table file ``name``."""
+    return (not path.is_symlink() and path.is_file() and bool(records.get(name))
+            and _sha256(path) in records[name])
 
 
 def shown_version(out: Path) -> Path | None:
@@ -249,6 +328,7 @@ def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, fold
     _write_marker(folder)
     _step("marker")
     resources = []
+    files: dict[str, str] = {}
     for name, table in tables.items():
         csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
         table.to_csv(csv_path, index=False, lineterminator="\n")
@@ -256,6 +336,7 @@ def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, fold
         os.chmod(csv_path, FILE_MODE)
         os.chmod(parquet_path, FILE_MODE)
         resources.append(_resource(name, csv_path))
+        files.update({csv_path.name: resources[-1]["hash"], parquet_path.name: _sha256(parquet_path)})
         _step("table")
     descriptor = {
         "profile": "data-package",
@@ -265,7 +346,7 @@ def _write_build(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, fold
         "sources": [{"title": row["title"], "path": row["file"], "publisher": row["publisher"]}
                     for row in sources.to_dict("records")],
         "resources": resources,
-        MARKER_KEY: {"version": __version__, **(info or {})},
+        MARKER_KEY: {"version": __version__, **(info or {}), FILES_KEY: files},
     }
     path = folder / DESCRIPTOR
     path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -291,7 +372,7 @@ def _resource(name: str, csv_path: Path) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "hash": "sha256:" + hashlib.sha256(csv_path.read_bytes()).hexdigest(),
+        "hash": _sha256(csv_path),
         "bytes": csv_path.stat().st_size,
         "schema": table_schema,
     }
@@ -351,6 +432,7 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, ou
         out.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         _make_versions(out)
         with _locked(versions):
+            _restore(out)
             check_out(out, folders)
             clean_leftovers(out)
             build_id = _new_id()
@@ -395,12 +477,10 @@ def _make_versions(out: Path) -> None:
 
 
 def _flip(out: Path, versions: Path, build_id: str) -> None:
-    """Make ``out`` show ``versions/build_id`` in one step: a link, or where links cannot be made a pointer."""
+    """Make ``out`` show ``versions/build_id`` in one step: a link, or where links cannot be made a pointer folder."""
     if not capabilities.symlinks(versions):
         _flip_pointer(out, versions, build_id)
         return
-    if out.is_dir() and pointer_target(out) is not None:  # a pointer folder, made where links could not be
-        _retire_tables(out)
     target = Path(versions.name) / build_id
     if not out.is_symlink() and not out.exists():
         os.symlink(target, out)
@@ -413,7 +493,8 @@ def _flip(out: Path, versions: Path, build_id: str) -> None:
         os.replace(link, out)
         _step("swap")
         return
-    # ``out`` is a real folder (empty, or an earlier build): exchange it with the link in one step, then retire it.
+    # ``out`` is a real folder (empty, an earlier build or a pointer folder): exchange it with the link in one
+    # step, then retire it.
     if _exchange(link, out):
         _step("swap")
         _remove_build(link, empty=True)  # the folder ``out`` was: empty, or an earlier build
@@ -425,36 +506,133 @@ def _flip(out: Path, versions: Path, build_id: str) -> None:
         _step("swap")
 
 
+def _restore(out: Path) -> Path | None:
+    """Put back the folder ``out`` where a killed build left it missing (see the module's docstring): the build it
+    set aside, or the pointer folder it made to replace a link; what was put back, or ``None``."""
+    if out.is_symlink() or out.exists():
+        return None
+    swap = re.compile(re.escape(_swap_prefix(out)) + BUILD_ID)
+    made = [p for p in out.parent.iterdir() if swap.fullmatch(p.name) and not p.is_symlink() and p.is_dir()
+            and _pointer_of(p, out) is not None and _complete(_pointer_of(p, out))]
+    aside = set_aside(out)
+    if aside is not None and aside.name in _live_holds(aside.parent):
+        aside = None  # a batch reads it there
+    found = [p for p in (*made, aside) if p is not None]
+    if not found:
+        return None
+    back = max(found, key=lambda p: p.name.removeprefix(_swap_prefix(out)))
+    os.rename(back, out)
+    return back
+
+
+def _pointer_of(folder: Path, out: Path) -> Path | None:
+    """The version folder that ``folder``, a pointer folder made for ``out`` under another name, shows."""
+    shows = (build_info(folder) or {}).get(SHOWS_KEY)
+    parts = shows.split("/") if isinstance(shows, str) else []
+    if len(parts) != 3 or parts[:2] != ["..", versions_dir(out).name] or not VERSION_NAME.fullmatch(parts[2]):
+        return None
+    return versions_dir(out) / parts[2]
+
+
 def _flip_pointer(out: Path, versions: Path, build_id: str) -> None:
-    """Make the real folder ``out`` show ``versions/build_id`` through its pointer ``datapackage.json``, replaced in
-    one step; the table files of an earlier build there are removed after."""
-    if out.is_symlink():  # made where links could be made: a folder takes its place
-        out.unlink()
-    if not out.exists():
-        _make_dir(out)
-    if not (out / BUILD_MARKER).is_file():
-        _write_marker(out)
-    shows = f"../{versions.name}/{build_id}"
-    descriptor = read_descriptor(versions / build_id) or {}
-    descriptor["resources"] = [{**r, "path": f"{shows}/{r['path']}"} for r in descriptor.get("resources", [])]
-    descriptor[MARKER_KEY] = {**descriptor.get(MARKER_KEY, {}), SHOWS_KEY: shows}
-    pointer = versions / f"{build_id}{POINTER_SUFFIX}"
-    pointer.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.chmod(pointer, FILE_MODE)
+    """Make the real folder ``out`` show ``versions/build_id``: its marker records the files to come, each table file
+    is put in place in one step, and its descriptor is replaced last (a folder that is not yet a pointer folder, and
+    so is read directly, gets its descriptor first). A missing ``out``, or a link, is replaced by a whole folder made
+    beside it."""
+    version = versions / build_id
+    descriptor = read_descriptor(version) or {}
+    descriptor[MARKER_KEY] = {**descriptor.get(MARKER_KEY, {}), SHOWS_KEY: f"../{versions.name}/{build_id}"}
+    text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+    new = dict(descriptor[MARKER_KEY].get(FILES_KEY) or {})
+    if out.is_symlink() or not out.exists():
+        _new_pointer_folder(out, version, new, text)
+        return
+    files = {name: [digest] for name, digest in new.items()}
+    for name in sorted(_table_files()):  # the files there now: ours (``check_out`` made sure)
+        path = out / name
+        digest = _sha256(path) if path.is_file() and not path.is_symlink() else None
+        if digest is not None and digest not in files.get(name, []):
+            files.setdefault(name, []).append(digest)
+    marker = {"writer": MARKER_WRITER, "version": __version__, FILES_KEY: files}
+    _replace_from(versions, f"{build_id}{RECORD_SUFFIX}", json.dumps(marker) + "\n", out / BUILD_MARKER)
+    pointer = pointer_target(out) is not None
+    if pointer:
+        _place(out, version, new, build_id)
     _step("link")
-    os.replace(pointer, out / DESCRIPTOR)
+    _replace_from(versions, f"{build_id}{POINTER_SUFFIX}", text, out / DESCRIPTOR)
     _step("swap")
-    if _retire_tables(out):
-        _step("retire")
+    if not pointer:
+        _place(out, version, new, build_id)
+    _retire(out)
+    _step("retire")
 
 
-def _retire_tables(out: Path) -> list[Path]:
-    """In a pointer folder, remove the table files an earlier build left there (the pointer shows another
-    folder); the files removed."""
+def _new_pointer_folder(out: Path, version: Path, files: Mapping[str, str], text: str) -> None:
+    """Make the pointer folder under a swap name beside ``out``, then rename it onto ``out`` (a link goes first)."""
+    folder = out.parent / f"{_swap_prefix(out)}{version.name}"
+    _make_dir(folder)
+    try:
+        marker = {"writer": MARKER_WRITER, "version": __version__, FILES_KEY: {n: [d] for n, d in files.items()}}
+        (folder / BUILD_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+        os.chmod(folder / BUILD_MARKER, FILE_MODE)
+        for name in files:
+            _link_or_copy(version / name, folder / name)
+        (folder / DESCRIPTOR).write_text(text, encoding="utf-8")
+        os.chmod(folder / DESCRIPTOR, FILE_MODE)
+        _step("link")
+        if out.is_symlink():  # made where links could be made: the folder takes its place
+            out.unlink()
+        os.rename(folder, out)
+        _step("swap")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _remove_build(folder, empty=True)
+        raise
+
+
+def _replace_from(versions: Path, name: str, text: str, target: Path) -> None:
+    """Write ``text`` into ``versions/name``, then rename it onto ``target`` in one step."""
+    staged = versions / name
+    staged.write_text(text, encoding="utf-8")
+    os.chmod(staged, FILE_MODE)
+    os.replace(staged, target)
+
+
+def _place(out: Path, version: Path, files: Iterable[str], build_id: str) -> None:
+    """Put each of ``files`` of ``version`` into ``out``, each in one step from a temporary name."""
+    for name in files:
+        temporary = out / f".{name}.{build_id}.tmp"
+        _link_or_copy(version / name, temporary)
+        _step("place")
+        os.replace(temporary, out / name)
+        temporary.unlink(missing_ok=True)  # where both names were already one file, the rename did nothing
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Make ``target`` a hard link to ``source`` where the file system allows, else a copy."""
+    if capabilities.hardlinks():
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            target.unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    os.chmod(target, FILE_MODE)
+
+
+def _retire(out: Path) -> list[Path]:
+    """In a real folder build ``out``: remove the table files its descriptor no longer lists and the temporaries of
+    placing, each only when ocdata recorded its bytes; the files removed."""
+    records = _records(out)
+    if records is None:
+        return []
+    listed = (build_info(out) or {}).get(FILES_KEY)
     removed = []
-    keep = {DESCRIPTOR, BUILD_MARKER}
     for path in sorted(out.iterdir()):
-        if path.name in own_files() and path.name not in keep and path.is_file() and not path.is_symlink():
+        placing = PLACING.fullmatch(path.name)
+        name = placing["file"] if placing else path.name
+        stale = placing is not None or (isinstance(listed, dict) and name not in listed)
+        if stale and name in _table_files() and _recorded(path, name, records):
             path.unlink()
             removed.append(path)
     return removed
@@ -484,17 +662,17 @@ def _exchange(a: Path, b: Path) -> bool:
 def clean_leftovers(out: Path) -> list[Path]:
     """Remove what killed or earlier builds left, and only that: in our (marked) versions folder, the version
     folders ``out`` no longer shows and no live hold keeps (named by a build id, holding only a build's files, or
-    empty: made and not yet marked), pointers not yet in place and stale holds; in a pointer folder ``out``, an
-    earlier build's table files; beside ``out``, swap links named by a build id and pointing into our versions
-    folder, and swap folders so named that hold an ocdata build. Nothing is touched when the versions folder is
-    not ours."""
+    empty: made and not yet marked), pointers and markers not yet in place and stale holds; in a real folder
+    ``out``, the table files of tables its build no longer has and temporaries of placing, when ocdata recorded
+    their bytes; beside ``out``, swap links named by a build id and pointing into our versions folder, and swap
+    folders so named that hold an ocdata build. Nothing is touched when the versions folder is not ours."""
     removed: list[Path] = []
     versions = versions_dir(out)
     if versions.is_symlink() or not versions.is_dir() or not _versions_ours(versions, out):
         return removed
     current = shown_version(out)
     held = _live_holds(versions)
-    pointer = re.compile(BUILD_ID + re.escape(POINTER_SUFFIX))
+    pointer = re.compile(BUILD_ID + rf"(?:{re.escape(POINTER_SUFFIX)}|{re.escape(RECORD_SUFFIX)})")
     for entry in sorted(versions.iterdir()):
         if (current is not None and entry.name == current.name) or entry.name in held:
             continue
@@ -503,8 +681,8 @@ def clean_leftovers(out: Path) -> list[Path]:
         elif pointer.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink():
             entry.unlink()
             removed.append(entry)
-    if not out.is_symlink() and out.is_dir() and pointer_target(out) is not None:
-        removed += _retire_tables(out)
+    if not out.is_symlink() and out.is_dir() and is_saved_build(out):
+        removed += _retire(out)
     swap = re.compile(re.escape(_swap_prefix(out)) + BUILD_ID)
     fresh = re.compile(re.escape(_new_prefix(out)) + BUILD_ID)
     for entry in sorted(out.parent.iterdir()):

@@ -3,12 +3,14 @@ checked against ``schema.yaml``.
 
 A saved build folder holds, for every table of the schema, ``<table>.csv`` and ``<table>.parquet``, plus
 ``datapackage.json`` (the Frictionless descriptor, with ``"ocdata": {"version", "fingerprint", "inputs",
-"left_out"}``) and ``.ocdata-build`` (written first, so that even a half-written folder is known as ours).
+"left_out", "files"}``, ``"files"`` the sha256 of each table file) and ``.ocdata-build`` (written first, so that
+even a half-written folder is known as ours).
 
 The folder ``ocdata build --out`` names shows such a folder in one of two ways: it is a link to a version
-folder ``.<name>.ocdata/<build id>/`` beside it, or (where links cannot be made) a real folder holding only
-``.ocdata-build`` and a pointer ``datapackage.json``: the version's descriptor whose resource paths lead into
-``../.<name>.ocdata/<build id>/`` and whose ``"ocdata"`` record names that folder (``"shows"``).
+folder ``.<name>.ocdata/<build id>/`` beside it, or (where links cannot be made) a real folder holding the same
+files (hard links or copies) and the version's descriptor, whose ``"ocdata"`` record names the version folder it
+shows (``"shows": "../.<name>.ocdata/<build id>"``). Its files are replaced one by one, so readers of its tables
+(:func:`read_tables`) read the version folder the descriptor names: always one whole build.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ VERSION_NAME = re.compile(rf"{BUILD_ID}(?:-previous)?")
 """A version folder (or an earlier build moved aside) inside the versions folder."""
 SHOWS_KEY = "shows"
 """In a pointer ``datapackage.json``'s ``"ocdata"`` record: the version folder it shows, relative to its folder."""
+FILES_KEY = "files"
+"""In the ``"ocdata"`` record (and a pointer folder's marker): the sha256 of each table file, by name."""
 
 
 def own_files() -> frozenset[str]:
@@ -71,7 +75,7 @@ def is_saved_build(folder: Path) -> bool:
 
 def pointer_target(folder: Path) -> Path | None:
     """The version folder that the pointer ``folder/datapackage.json`` shows (``../.<name>.ocdata/<build id>``),
-    or ``None`` when ``folder`` is no pointer folder (a link, a build holding its tables, anything else)."""
+    or ``None`` when ``folder`` is no pointer folder (a link, a plain build, anything else)."""
     folder = Path(folder)
     if folder.is_symlink():
         return None
@@ -91,7 +95,21 @@ def shown_folder(folder: Path) -> Path:
     folder = Path(folder)
     if folder.is_symlink():
         return Path(os.path.realpath(folder))
+    if not folder.exists():
+        return set_aside(folder) or folder
     return pointer_target(folder) or folder
+
+
+def set_aside(folder: Path) -> Path | None:
+    """Where ``folder`` is missing because a build was killed between moving it aside and putting the new build in
+    its place: the whole build it was, ``.<name>.ocdata/<build id>-previous`` (the newest), else ``None``."""
+    versions = Path(folder).parent / f".{Path(folder).name}{VERSIONS_SUFFIX}"
+    try:
+        found = [p for p in versions.iterdir() if p.name.endswith("-previous") and VERSION_NAME.fullmatch(p.name)
+                 and not p.is_symlink() and p.is_dir() and build_info(p) is not None]
+    except OSError:
+        return None
+    return max(found, key=lambda p: p.name) if found else None
 
 
 def foreign_files(folder: Path) -> list[str]:
@@ -118,13 +136,13 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Every table of a saved build, read from its Parquet files and checked against the schema.
 
     ``folder`` may be a link to a version folder, or a pointer folder: it is followed once, so all tables come
-    from the same build.
+    from the same build. A ``folder`` that a killed build left missing is read from where it was set aside.
     """
     folder = Path(folder)
-    if not folder.is_dir():
+    if not shown_folder(folder).is_dir():
         raise InputError("expected a folder of tables written by 'ocdata build', found "
                          + ("a file" if folder.exists() else "no such folder"), file=folder)
-    if not is_saved_build(folder):
+    if not is_saved_build(folder if folder.exists() else shown_folder(folder)):
         raise InputError(f"expected a folder of tables written by 'ocdata build' (with its {DESCRIPTOR}), found "
                          "none", file=folder)
     for _ in range(3):  # a build that replaces the version being read: read the new one

@@ -25,6 +25,7 @@ from workbook_factory import locate, official_sheets, write_workbook
 
 import ocdata
 from ocdata.cli import main
+from ocdata.tables import shown_folder
 
 PDF_2021 = "kgz_2021_profile_pdf.txt"
 WEB_2023 = "kaz_kgz_2023_profiles_web.txt"
@@ -304,7 +305,8 @@ def test_a_good_build_after_a_failed_one_replaces_it(capsys, raw, out, good_buil
     replace_once(PDF_2021, "HEROIN TRADE\t7.00", "HERON TRADE\t7.00")(broken)
     assert run_build(capsys, broken, out)[0] == 2
     assert run_build(capsys, raw, out)[0] == 0
-    assert snapshot(out) == {**snapshot(good_build), "..": snapshot(out)[".."]}
+    shown = shown_folder(out)  # the tables it shows: a pointer folder's descriptor also names its version
+    assert snapshot(shown) == {**snapshot(shown_folder(good_build)), "..": snapshot(shown)[".."]}
 
 
 def test_a_byte_order_mark_is_not_an_error(capsys, raw, out):

@@ -46,14 +46,18 @@ def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
 
 def leftovers(out: Path) -> list[str]:
     """Names beside ``out`` and in its versions folder other than ``out``, the version it shows, the marker and
-    the lock; in a pointer folder ``out``, names other than the pointer and the marker."""
+    the lock; in a pointer folder ``out``, names other than the pointer, the marker and the table files the pointer
+    lists, and those files where they differ from the version's."""
     versions = versions_dir(out)
     shown = shown_version(out)
     beside = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.ocdata-")]
     ours = {shown.name if shown else None, ".lock", WRITE_LOCK}
     inside = [p.name for p in versions.iterdir() if p.name not in ours] if versions.is_dir() else []
-    pointer = ([p.name for p in out.iterdir() if p.name not in {DESCRIPTOR, BUILD_MARKER}]
-               if not out.is_symlink() and out.is_dir() else [])
+    pointer = []
+    if not out.is_symlink() and out.is_dir():
+        listed = set(json.loads((out / DESCRIPTOR).read_text(encoding="utf-8"))["ocdata"]["files"])
+        pointer = [p.name for p in out.iterdir() if p.name not in {DESCRIPTOR, BUILD_MARKER} | listed
+                   or (p.name in listed and p.read_bytes() != (shown / p.name).read_bytes())]
     return beside + inside + pointer
 
 
@@ -233,7 +237,7 @@ def assert_tables_equal(found: dict[str, pd.DataFrame], expected: dict[str, pd.D
 
 
 # Every step of a publication over a link; over an earlier real folder, the steps where it differs.
-KILL_POINTS = ([("link", step, 1) for step in STEPS if step != "retire"] + [("link", "table", 6)]
+KILL_POINTS = ([("link", step, 1) for step in STEPS if step not in ("place", "retire")] + [("link", "table", 6)]
                + [("real folder", step, 1) for step in ("staging", "link", "swap", "retire", "cleaned")])
 
 
