@@ -196,3 +196,52 @@ def test_sensitivity_gives_no_weight_to_a_pillar_outside_the_metric(metric: str,
     assert table.loc[inside, "ST"].max() > 0.1  # something moves the ranks
     again = robustness.sensitivity(official(), EDITION, metric, n=64).set_index("assumption")
     pd.testing.assert_frame_equal(table, again)  # same seed, same indices
+
+
+# --- in the reports ---------------------------------------------------------------------------------------
+
+
+def test_the_reports_numbers_are_exactly_the_analyses_defaults() -> None:
+    from ocdata.views import robustness as views_robustness
+
+    data = official()
+    table = views_robustness.rank_uncertainty(data, EDITION, "criminality").set_index("iso3")
+    intervals = robustness.rank_intervals(data, EDITION, "criminality").set_index("iso3")
+    dropped = robustness.leave_one_out(data, EDITION, "criminality").set_index("iso3")
+    pd.testing.assert_frame_equal(table[["rank", "median_rank", "p05", "p95"]], intervals)
+    assert (table[["min_rank", "max_rank"]] == dropped[["min_rank", "max_rank"]]).all().all()
+    row = table.loc["KGZ"]
+    sentence = views_robustness.how_sure(data, "KGZ", EDITION)[0]
+    assert sentence.startswith(f"Criminality: ranked {row['rank']} of 193, between {row['p05']} and {row['p95']} "
+                               f"in 90 % of plausible scorings (median {row['median_rank']})")
+    assert f"between {row['min_rank']} (without {row['dropped_min'].lower()})" in sentence
+
+
+def test_an_edition_is_analysed_once_per_process_for_the_same_scores() -> None:
+    from ocdata.views import robustness as views_robustness
+
+    first = views_robustness.rank_uncertainty(official(), EDITION)
+    hits = views_robustness._analysed.cache_info().hits
+    again = views_robustness.rank_uncertainty(ocdata.load(workbook=require_workbook()), EDITION)  # another object
+    assert views_robustness._analysed.cache_info().hits == hits + 1
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "rank"] = -1  # a caller's change never reaches the cache
+    assert views_robustness.rank_uncertainty(official(), EDITION).loc[0, "rank"] != -1
+
+
+def test_the_overview_chart_has_one_hover_title_per_country() -> None:
+    import re
+
+    from ocdata.charts import uncertainty
+    from ocdata.views import robustness as views_robustness
+
+    table = views_robustness.rank_uncertainty(official(), EDITION, "resilience")
+    chart = uncertainty.rank_intervals(table, "Resilience", title="2023", highlight=("KGZ",))
+    titles = set(re.findall(r"<title>([^<]*)</title>", chart.body))
+    assert len(titles) == 193
+    kgz = table.set_index("iso3").loc["KGZ"]
+    assert (f"Kyrgyzstan: resilience rank {kgz['rank']}, between {kgz['p05']} and {kgz['p95']} in 90 % of "
+            f"plausible scorings (median {kgz['median_rank']})") in titles
+    assert chart == uncertainty.rank_intervals(table, "Resilience", title="2023", highlight=("KGZ",))
+    bars = uncertainty.sobol_bars(views_robustness.sensitivity_table(official(), EDITION))
+    assert repr(bars).startswith("<Chart ") and "10 bars" in repr(bars)
