@@ -27,7 +27,7 @@ from ocdata import charts, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
-countries: list[str] = ["KAZ", "KGZ"]  # ISO3 codes of the countries to compare
+countries: list[str] = ["KAZ", "KGZ"]  # the countries to compare: ISO3 codes in any case or names
 edition: int = 0  # edition year (2021, 2023 or 2025); 0 for the latest edition all the countries have
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
 tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here

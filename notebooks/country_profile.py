@@ -27,7 +27,7 @@ from ocdata import charts, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
-country: str = "KGZ"  # ISO3 code of the country
+country: str = "KGZ"  # the country: its ISO3 code in any case or its name ("kgz", "Kyrgyzstan")
 edition: int = 0  # edition year (2021, 2023 or 2025); 0 for the latest the data has for the country
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
 tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -27,9 +29,9 @@ import ocdata
 from ocdata import explore
 
 # %% tags=["parameters"]
-country: str = "KGZ"  # ISO3 code of the country
+country: str = "KGZ"  # the country: its ISO3 code in any case or its name ("kgz", "Kyrgyzstan")
 edition: int = 0  # 0 = latest (the latest edition with other countries to compare with)
-indicator: str = "criminality"  # indicator or composite id, e.g. "heroin_trade" or "resilience"
+indicator: str = "criminality"  # indicator or composite id or label, e.g. "heroin_trade" or "Resilience"
 scope: str = "region"  # "world", "continent" or "region"
 other_edition: int = 0  # the edition set beside it; 0 = the one before (or after, for the first)
 

@@ -29,7 +29,7 @@ from ocdata import plots, views
 from ocdata.numbers import round_half_up
 
 # %% tags=["parameters"]
-country: str = "KGZ"  # ISO3 code of the country used in the examples
+country: str = "KGZ"  # the country of the examples: its ISO3 code in any case or its name
 workbook: str = ""  # path to an official workbook (.xlsx) to add all countries; empty for the bundled data
 tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or build) them here
 

@@ -206,8 +206,10 @@ def validate_countries(data, countries: Any, *, minimum: int = 1) -> list[str]:
 
 def validate_edition(data, edition: Any, countries: Sequence[str]) -> int:
     """The edition to show: ``edition`` (an int or a string of digits) if every country has it;
-    ``None``/``0``/``""`` gives the latest edition all of ``countries`` have."""
-    return Catalog.of(data).validate_edition(edition, countries)
+    ``None``/``0``/``""`` gives the latest edition all of ``countries`` (read as :func:`validate_countries`
+    reads them) have."""
+    catalog = Catalog.of(data)
+    return catalog.validate_edition(edition, catalog.validate_countries(countries) if len(countries) else [])
 
 
 def country_code(country: Any) -> str:
