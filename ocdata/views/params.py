@@ -330,11 +330,12 @@ def _nearest_year(year: int, years: Iterable[int]) -> str:
 
 
 def _nearest(value: str, options: Mapping[str, str], n: int = 3) -> str:
-    """The displays of the ``n`` options whose keys are closest to ``value`` (difflib), as ``'a', 'b' or 'c'``;
-    the single closest when none is close."""
+    """The displays of the ``n`` options whose keys hold ``value`` or are closest to it (difflib), as
+    ``'a', 'b' or 'c'``; the single closest when none is close."""
     key = " ".join(value.split()).casefold() if isinstance(value, str) else str(value)
     keys = sorted(options)
-    found = difflib.get_close_matches(key, keys, n=n * 3) or difflib.get_close_matches(key, keys, n=1, cutoff=0)
+    found = [k for k in keys if len(key) >= 3 and key in k and k != key]
+    found += difflib.get_close_matches(key, keys, n=n * 3) or difflib.get_close_matches(key, keys, n=1, cutoff=0)
     shown = list(dict.fromkeys(options[k] for k in found))[:n]
     if not shown:
         return "nothing (the data is empty)"
