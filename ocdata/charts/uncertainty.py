@@ -27,6 +27,7 @@ from ocdata.charts.core import (
     x_axis,
     y_axis,
 )
+from ocdata.views.robustness import interval_sentence
 
 INTERVAL_COLOR = "#9CA3AF"
 TOTAL_COLOR = REGION_COLOR
@@ -34,13 +35,6 @@ FIRST_COLOR = "#E69F00"
 ASSUMPTIONS = {"criminal_markets": "noise in criminal markets scores", "criminal_actors": "noise in criminal actors "
                "scores", "resilience": "noise in resilience scores", "weights": "weights (equal or Dirichlet)",
                "aggregation": "aggregation (arithmetic or geometric)"}
-
-
-def interval_sentence(low: int, high: int, median: int | None = None) -> str:
-    """``between 79 and 95 in 90 % of plausible scorings`` (with ``(median 85)`` when given)."""
-    core = f"rank {low} in 90 % of plausible scorings" if low == high else \
-        f"between {low} and {high} in 90 % of plausible scorings"
-    return core + (f" (median {median})" if median is not None else "")
 
 
 def rank_intervals(table: pd.DataFrame, metric_label: str, title: str = "",

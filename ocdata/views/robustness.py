@@ -9,13 +9,14 @@ process for the same scores (a batch's kernels compute an edition's intervals on
 from __future__ import annotations
 
 import hashlib
+import warnings
 from functools import lru_cache
 
 import pandas as pd
 
 from ocdata import robustness
-from ocdata.charts.uncertainty import interval_sentence
 from ocdata.codebook import label_of, metrics
+from ocdata.views.params import parameters
 
 __all__ = [
     "EXPLANATION",
@@ -38,6 +39,13 @@ EXPLANATION = (
     "what the scores allow."
 )
 """The paragraph every report gives under "How sure is this rank"."""
+
+
+def interval_sentence(low: int, high: int, median: int | None = None) -> str:
+    """``between 79 and 95 in 90 % of plausible scorings`` (with ``(median 85)`` when given)."""
+    core = f"rank {low} in 90 % of plausible scorings" if low == high else \
+        f"between {low} and {high} in 90 % of plausible scorings"
+    return core + (f" (median {median})" if median is not None else "")
 
 
 def _key(data, edition: int) -> str:
@@ -72,6 +80,7 @@ class _Ref(tuple):
         return isinstance(other, _Ref)
 
 
+@parameters
 def rank_uncertainty(data, edition: int, metric: str = "criminality") -> pd.DataFrame:
     """Every country's world rank of ``metric`` in ``edition`` with how sure it is.
 
@@ -83,6 +92,7 @@ def rank_uncertainty(data, edition: int, metric: str = "criminality") -> pd.Data
     return _analysed(_key(data, edition), int(edition), metric, _Ref((data,))).copy()
 
 
+@parameters
 def uncertainty_of(data, country: str, edition: int) -> pd.DataFrame:
     """One country's rows of :func:`rank_uncertainty`, one per metric (criminality, resilience)."""
     frames = [rank_uncertainty(data, edition, m) for m in metrics()]
@@ -90,6 +100,7 @@ def uncertainty_of(data, country: str, edition: int) -> pd.DataFrame:
     return table[table["iso3"] == country].reset_index(drop=True)
 
 
+@parameters
 def how_sure(data, country: str, edition: int) -> list[str]:
     """One sentence per metric: the nominal rank, its 90 % interval and its leave-one-out range with the
     indicators that give its ends."""
@@ -104,6 +115,7 @@ def how_sure(data, country: str, edition: int) -> list[str]:
     return sentences
 
 
+@parameters
 def uncertainty_table(data, countries: list[str], edition: int) -> pd.DataFrame:
     """The countries' ranks side by side with their intervals, one row per country and metric: ``country,
     metric, rank, p05, median_rank, p95, min_rank, max_rank`` (the metric by label)."""
@@ -119,9 +131,13 @@ def uncertainty_table(data, countries: list[str], edition: int) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _sensitivity(key: str, edition: int, metric: str, data_ref: tuple) -> pd.DataFrame:
-    return robustness.sensitivity(data_ref[0], edition, metric)
+    with warnings.catch_warnings():
+        # where no assumption moves any rank (two countries far apart), SALib divides by a zero spread
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return robustness.sensitivity(data_ref[0], edition, metric)
 
 
+@parameters
 def sensitivity_table(data, edition: int, metric: str = "criminality") -> pd.DataFrame:
     """``robustness.sensitivity(data, edition, metric)`` (its defaults), computed once per process and scores."""
     return _sensitivity(_key(data, edition), int(edition), metric, _Ref((data,))).copy()
