@@ -17,6 +17,7 @@ from ocdata.views.country import cited_sources, has_peers, headline, peer_scores
 from ocdata.views.display import BASIS_MARK, color_of, direction, display_name, prepare, signed
 from ocdata.views.notes import RANK_RULE, indicator_set_note, lacks, rank_changes, rank_text
 from ocdata.views.params import Catalog, country_info, parameters
+from ocdata.views.robustness import interval_sentence, rank_uncertainty, uncertainty_of
 
 __all__ = [
     "Html",
@@ -41,6 +42,8 @@ __all__ = [
 FACTS = (("capital", "Capital", "{}"), ("population", "Population", "{:,}"),
          ("gdp_usd_million", "GDP (current US$ million)", "{:,}"), ("area_km2", "Area (km²)", "{:,}"))
 """The profile facts a heading shows: key, label, format."""
+INTERVAL_NOTE = ("Between … in 90 % of plausible scorings: the world ranks the country takes when every expert "
+                 "score is moved half a step at random, 1,000 times (see “How sure is this rank”).")
 
 
 class Html(str):
@@ -105,13 +108,15 @@ def headline_html(data, country: str, edition: int) -> Html:
     composites average different indicator sets, and what rank 1 means."""
     table = headline(data, country, edition)
     ranks = rank_changes(data, country, edition)
+    intervals = _intervals(data, country, edition, ranks)
     cards, notes, computed = [], [], False
     for row in table.itertuples():
         if pd.isna(row.score):
             continue
         card = {"label": row.label, "score": f"{row.score:.2f}", "change": None, "css": "", "word": "", "color": "",
                 "previous": None if pd.isna(row.previous_edition) else row.previous_edition,
-                "ranks": [rank_text(r) for r in ranks[ranks["metric"] == row.indicator].itertuples()]}
+                "ranks": [rank_text(r) for r in ranks[ranks["metric"] == row.indicator].itertuples()],
+                "interval": intervals.get(row.indicator)}
         if not pd.isna(row.change):
             worse = direction(row.indicator, row.change) == "worse"
             card["css"] = "oc-flat" if row.change == 0 else ("oc-worse" if worse else "oc-better")
@@ -128,7 +133,23 @@ def headline_html(data, country: str, edition: int) -> Html:
                         "(the source prints none).")
     if len(ranks):
         notes.append(RANK_RULE)
+    if intervals:
+        notes.append(INTERVAL_NOTE)
     return fragment("headline", cards=cards, notes=notes)
+
+
+def _intervals(data, country: str, edition: int, ranks: pd.DataFrame) -> dict[str, str]:
+    """Each metric's world-rank interval as a card says it, where the data has every country the world rank
+    counts (a rank among the few countries of the bundled documents says nothing of the world's)."""
+    if not has_peers(data, edition):
+        return {}
+    world = ranks[ranks["scope"] == "world"].set_index("metric")["total"]
+    out = {}
+    for row in uncertainty_of(data, country, edition).itertuples():
+        if row.metric in world.index and int(world[row.metric]) == len(rank_uncertainty(data, edition, row.metric)):
+            sentence = interval_sentence(row.p05, row.p95, row.median_rank)
+            out[row.metric] = "World rank " + sentence.removeprefix("rank ")
+    return out
 
 
 def narrative_html(table: pd.DataFrame, refs: dict[str, str] | None = None) -> Html:
