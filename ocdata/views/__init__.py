@@ -1,13 +1,22 @@
-"""What the notebooks show: ``views.headline(data, "kgz", 2025)``, a :class:`~ocdata.build.Dataset` in, a small
-DataFrame or an HTML fragment out.
+"""The tables and HTML fragments the reports show, one country or several at a time.
 
-One job per module, all reachable as ``ocdata.views.<name>`` (the notebooks' single import):
-:mod:`~ocdata.views.params` reads every user parameter (``@parameters`` on every public function:
-a country is an ISO3 code in any case or a name, an edition an int or a string of digits; anything unknown is a
-one-line ``ParameterError`` naming the nearest valid values; ``validate_country``, ``validate_edition``, ...) the
-same way for functions, notebooks and the command line, and loads a report's dataset; :mod:`~ocdata.views.country` and
-:mod:`~ocdata.views.compare` derive the tables of one country and of several (pure: no file access, no
-plotting); :mod:`~ocdata.views.html` fills the HTML fragments' templates, escaping all text.
+>>> from ocdata import views
+>>> data = views.load_dataset()                          # as the notebooks load it (or ocdata.load())
+>>> views.headline(data, "kgz", 2025)                      # criminality, resilience, ranks: a small DataFrame
+>>> views.indicator_scores(data, "Kyrgyzstan", 2025)       # every indicator, with its change
+>>> views.compare_headline(data, ["KAZ", "KGZ"], 2023)     # several countries side by side
+>>> views.provenance(data, "KGZ", 2025)                    # where each number came from
+
+A :class:`~ocdata.build.Dataset` in, a small DataFrame or an HTML fragment (an ``Html`` string) out. Every
+function reads its parameters the same way (``@parameters``): a country is an ISO3 code in any case or a name,
+an edition an int or a string of digits; anything unknown is a one-line ``ParameterError`` naming the nearest
+valid values.
+
+One job per module, all reachable as ``ocdata.views.<name>``: :mod:`~ocdata.views.params` reads the parameters
+and loads a report's dataset; :mod:`~ocdata.views.country` and :mod:`~ocdata.views.compare` derive the tables of
+one country and of several (no file access, no plotting); :mod:`~ocdata.views.html` fills the HTML fragments'
+templates, escaping all text; :mod:`~ocdata.views.robustness` says how sure a rank is. The classes ``Html`` (a
+``str`` of safe markup) and ``Catalog`` are importable from here and documented in their modules.
 """
 
 from ocdata.codebook import previous_edition
@@ -46,7 +55,7 @@ from ocdata.views.country import (
 )
 from ocdata.views.display import display_name, find_identifiers, signed
 from ocdata.views.html import (
-    Html,
+    Html,  # noqa: F401 -- importable, out of __all__: help() would list every str method
     cite,
     cite_html,
     compare_title_html,
@@ -66,7 +75,7 @@ from ocdata.views.html import (
 from ocdata.views.notes import editions_note, indicator_set_note, joint, names_at, rank_changes
 from ocdata.views.params import (
     ISO3,
-    Catalog,
+    Catalog,  # noqa: F401 -- importable, out of __all__
     composite_scores,
     country_code,
     country_info,
@@ -97,8 +106,6 @@ __all__ = [
     "MIN_PEERS",
     "ORIGINS",
     "SCOPES",
-    "Catalog",
-    "Html",
     "check_summary",
     "cite",
     "cite_html",
