@@ -58,6 +58,11 @@ display(views.headline_html(data, country, edition))
 views.table_html(headline[["label", "score", "previous_score", "change", "change_basis", "origin", "indicator"]],
                  edition=edition)
 
+# %%
+if views.has_peers(data, edition):
+    display(views.section_html("How sure is this rank", " ".join(views.how_sure(data, country, edition))))
+    display(views.note_html(views.EXPLANATION))
+
 # %% [markdown]
 # ## The three pillars
 #

@@ -17,7 +17,7 @@ from ocdata.views.country import cited_sources, has_peers, headline, peer_scores
 from ocdata.views.display import BASIS_MARK, color_of, direction, display_name, prepare, signed
 from ocdata.views.notes import RANK_RULE, indicator_set_note, lacks, rank_changes, rank_text
 from ocdata.views.params import Catalog, country_info, parameters
-from ocdata.views.robustness import interval_sentence, rank_uncertainty, uncertainty_of
+from ocdata.views.robustness import rank_uncertainty, uncertainty_of
 
 __all__ = [
     "Html",
@@ -42,8 +42,9 @@ __all__ = [
 FACTS = (("capital", "Capital", "{}"), ("population", "Population", "{:,}"),
          ("gdp_usd_million", "GDP (current US$ million)", "{:,}"), ("area_km2", "Area (km²)", "{:,}"))
 """The profile facts a heading shows: key, label, format."""
-INTERVAL_NOTE = ("Between … in 90 % of plausible scorings: the world ranks the country takes when every expert "
-                 "score is moved half a step at random, 1,000 times (see “How sure is this rank”).")
+INTERVAL_NOTE = ("World rank between … in 90 % of plausible scorings: the ranks the country takes when every "
+                 "expert score is moved half a step at random, 1,000 times (see “How sure is this rank” "
+                 "below).")
 
 
 class Html(str):
@@ -138,17 +139,18 @@ def headline_html(data, country: str, edition: int) -> Html:
     return fragment("headline", cards=cards, notes=notes)
 
 
-def _intervals(data, country: str, edition: int, ranks: pd.DataFrame) -> dict[str, str]:
-    """Each metric's world-rank interval as a card says it, where the data has every country the world rank
-    counts (a rank among the few countries of the bundled documents says nothing of the world's)."""
+def _intervals(data, country: str, edition: int, ranks: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each metric's world-rank interval as a card says it (two lines), where the data has every country the
+    world rank counts (a rank among the few countries of the bundled documents says nothing of the world's)."""
     if not has_peers(data, edition):
         return {}
     world = ranks[ranks["scope"] == "world"].set_index("metric")["total"]
     out = {}
     for row in uncertainty_of(data, country, edition).itertuples():
         if row.metric in world.index and int(world[row.metric]) == len(rank_uncertainty(data, edition, row.metric)):
-            sentence = interval_sentence(row.p05, row.p95, row.median_rank)
-            out[row.metric] = "World rank " + sentence.removeprefix("rank ")
+            ranks_taken = f"{row.p05}" if row.p05 == row.p95 else f"between {row.p05} and {row.p95}"
+            out[row.metric] = (f"World rank {ranks_taken}",
+                               f"in 90 % of plausible scorings (median {row.median_rank})")
     return out
 
 
