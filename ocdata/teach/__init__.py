@@ -7,8 +7,9 @@ In a lesson::
     answer_1_2 = ...                 # the student's answer
     teach.check_1_2(answer_1_2)      # prints "Correct: ..." or "Not yet: <a hint>"
 
-``teach.write_kit(out_dir)`` writes ``student/`` and ``teacher/`` copies of every lesson in
-``notebooks/lessons`` (see :mod:`ocdata.teach.kit`).
+Each exercise has its check, ``check_<lesson>_<exercise>`` (``check_1_1`` ... below); ``teach.check("1.2",
+answer)`` does the same by number. ``teach.write_kit(out_dir)`` writes ``student/`` and ``teacher/`` copies of
+every lesson in ``notebooks/lessons`` (see :mod:`ocdata.teach.kit`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,34 @@ from typing import Any
 
 from ocdata.teach.checks import EXERCISES, assess, check, lesson_data, reference_answers
 
-__all__ = ["EXERCISES", "assess", "check", "find_lessons", "load", "reference_answers", "setup", "write_kit"]
+# every check_<lesson>_<exercise> below is listed: help(ocdata.teach) shows only what __all__ names
+__all__ = [
+    "EXERCISES",
+    "assess",
+    "check",
+    "check_1_1",
+    "check_1_2",
+    "check_1_3",
+    "check_2_1",
+    "check_2_2",
+    "check_2_3",
+    "check_3_1",
+    "check_3_2",
+    "check_3_3",
+    "check_3_4",
+    "check_4_1",
+    "check_4_2",
+    "check_4_3",
+    "check_5_1",
+    "check_5_2",
+    "check_5_3",
+    "check_5_4",
+    "find_lessons",
+    "load",
+    "reference_answers",
+    "setup",
+    "write_kit",
+]
 
 load = lesson_data
 
