@@ -1,12 +1,19 @@
 """World maps as SVG: a choropleth of one score per country, links and hover titles without any script.
 
+>>> from ocdata import maps
+>>> values = maps.map_values(data.scores, 2023, "criminality")          # columns iso3, score
+>>> svg = maps.world_map_svg(values, metric_label="Criminality", higher_is_worse=True)
+>>> drawn = maps.draw_world_map(values, metric_label="Criminality", higher_is_worse=True, legend="html")
+>>> drawn.html()                                  # a WorldMap: the SVG, then its legend (a MapLegend) as HTML
+
 The shapes come from ``ocdata/data/world_shapes.json`` (Natural Earth via the ``world-atlas`` package,
 Equal Earth projection; provenance in ``world_shapes.meta.yaml``, made by ``scripts/world_shapes.py``).
 Every country of the index is drawn: its shape, and a marked dot where the shape is too small to see.
 Colours run from light to dark as scores get worse, whichever way "worse" points for the metric.
 The legend is one model (:class:`MapLegend`) drawn inside the SVG in map units (a notebook's map, a standalone
 file) or as HTML under it (:func:`legend_html`, the reports and the index: page text, readable on a phone).
-The output is a pure function of the input: the same values give the same bytes.
+The output is a pure function of the input: the same values give the same bytes. The classes ``WorldMap`` and
+``MapLegend`` (what :func:`draw_world_map` returns) are left out of ``__all__``: ``help(maps.WorldMap)``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,14 @@ from ocdata.countries import load_countries
 from ocdata.errors import ParameterError
 from ocdata.paths import PACKAGE_DATA
 from ocdata.views.params import parameters
+
+__all__ = [
+    "draw_world_map",
+    "legend_html",
+    "map_values",
+    "score_titles",
+    "world_map_svg",
+]
 
 SHAPES_JSON = PACKAGE_DATA / "world_shapes.json"
 CMAP_WORSE_HIGH = "YlOrRd"
@@ -53,7 +68,9 @@ def load_shapes() -> dict:
 
 @parameters
 def map_values(scores: pd.DataFrame, edition: int, indicator: str) -> pd.DataFrame:
-    """``iso3, score`` of one indicator or composite in one edition, from a ``scores`` table."""
+    """Columns ``iso3, score``: one indicator or composite in one edition, from a ``scores`` table.
+
+    >>> map_values(data.scores, 2023, "resilience")"""
     rows = scores.loc[(scores["edition"] == edition) & (scores["indicator"] == indicator), ["iso3", "score"]]
     return rows.sort_values("iso3", ignore_index=True)
 

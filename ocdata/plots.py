@@ -1,7 +1,13 @@
-"""Figures for the reports: each function takes a table from :mod:`ocdata.views` and returns a
-matplotlib :class:`~matplotlib.figure.Figure`; :func:`show` displays one in a notebook as PNG.
-The reports draw the same figures straight to SVG with :mod:`ocdata.charts` (same names, same tables);
-these Figures are for restyling or saving as PNG.
+"""Report figures as matplotlib Figures, for restyling or saving as PNG.
+
+>>> from ocdata import plots, views
+>>> fig = plots.indicator_bars(views.indicator_scores(data, "KGZ", 2025), title="Kyrgyzstan, 2025")
+>>> plots.show(fig, "Kyrgyzstan's indicators in 2025")   # in a notebook: displayed as SVG
+>>> plots.to_png(fig)                                      # PNG bytes; plots.to_svg(fig) for SVG text
+
+Each function takes a table from :mod:`ocdata.views` and returns a :class:`~matplotlib.figure.Figure`;
+:func:`show` displays one in a notebook as SVG (:func:`to_svg`), with the alt text as its plain-text form.
+The reports draw the same figures straight to SVG with :mod:`ocdata.charts` (same names, same tables).
 
 Figures are built without pyplot (no global figure state, nothing shown twice, nothing to close),
 inside a fixed style, and drawn without randomness (seaborn's error bars are off), so the same
@@ -44,6 +50,22 @@ from ocdata.codebook import (
 from ocdata.codebook import labels as codebook_labels
 from ocdata.views.display import BETTER, WORSE, direction
 from ocdata.views.svg import slim_svg
+
+__all__ = [
+    "change_bars",
+    "composite_lines",
+    "difference_bars",
+    "figure_style",
+    "heatmap",
+    "indicator_bars",
+    "peer_scatter",
+    "pillar_bars",
+    "series_lines",
+    "show",
+    "to_png",
+    "to_svg",
+    "world_map",
+]
 
 DPI = PX
 STYLE = {
