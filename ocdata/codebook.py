@@ -1,5 +1,11 @@
 """The codebook and the layout tables: reference data kept in ``ocdata/data``, loaded once.
 
+>>> from ocdata import codebook
+>>> codebook.indicators_of(2023, "criminal_actors")   # the ids of a composite's indicators in an edition
+>>> codebook.label_of("mafia_style_groups")           # 'Mafia-style groups'
+>>> codebook.load_indicators()                        # one row per id: label, level, pillar, parent, editions, ...
+>>> data.codebook                                     # the same with the documents' definitions (build_codebook)
+
 The composite tree (which indicators make which composite, and how) is read from ``indicators.csv``
 (``level``, ``parent``, ``method``) and nowhere else; printed names map to ids through
 ``printed_names.csv``. A problem in these tables is a :class:`~ocdata.errors.ParseError` naming the file.
@@ -15,6 +21,37 @@ import yaml
 
 from ocdata.errors import ParseError
 from ocdata.paths import PACKAGE_DATA
+
+__all__ = [
+    "added_in",
+    "ancestors_of",
+    "build_codebook",
+    "children_of",
+    "colors",
+    "combines_unrounded",
+    "composites",
+    "composites_bottom_up",
+    "composites_of",
+    "dimension_of",
+    "exists_in",
+    "higher_is_worse",
+    "indicator_for",
+    "indicators_of",
+    "label_of",
+    "labels",
+    "level_of",
+    "levels",
+    "load_editions",
+    "load_indicators",
+    "load_printed_names",
+    "load_sections",
+    "metrics",
+    "pillar_of",
+    "pillars",
+    "previous_edition",
+    "printed_names",
+    "to_id",
+]
 
 INDICATORS_HINT = "ocdata/data/indicators.csv"
 PRINTED_NAMES_HINT = "ocdata/data/printed_names.csv"
@@ -44,7 +81,9 @@ def _refuse(file: str, expected: str, found: object) -> None:
 
 @cache
 def load_indicators() -> pd.DataFrame:
-    """The indicator table (``indicators.csv``): every indicator and composite with its pillar and editions."""
+    """The indicator table (``indicators.csv``): every indicator and composite with its pillar and editions.
+    Columns ``indicator, label, level, pillar, dimension, parent, editions, order, keywords, method, color,
+    higher_is``."""
     table = pd.read_csv(
         PACKAGE_DATA / "indicators.csv",
         dtype={"indicator": "str", "label": "str", "level": "str", "pillar": "str", "dimension": "str",
@@ -86,7 +125,8 @@ def load_indicators() -> pd.DataFrame:
 
 @cache
 def load_editions() -> pd.DataFrame:
-    """The editions (``editions.csv``) with the previous edition of each and the ranking rule."""
+    """The editions (``editions.csv``) with the previous edition of each and the ranking rule: columns
+    ``edition, previous, countries, rank_rule``."""
     table = pd.read_csv(PACKAGE_DATA / "editions.csv", dtype={"previous": "Int64"})
     if not table["edition"].is_unique:
         _refuse("ocdata/data/editions.csv", "one row per edition",
@@ -102,7 +142,8 @@ def load_layout() -> dict:
 
 @cache
 def load_sections() -> pd.DataFrame:
-    """The narrative sections (``sections.csv``): headings, their pillar and the indicators they cover."""
+    """The narrative sections (``sections.csv``): headings, their pillar and the indicators they cover
+    (columns ``section, heading_aliases, dimension, pillar, indicators``)."""
     return pd.read_csv(PACKAGE_DATA / "sections.csv", dtype="str", keep_default_na=False, na_values=[""])
 
 
@@ -298,8 +339,8 @@ def spelling_key(printed: str) -> str:
 
 @cache
 def load_printed_names() -> pd.DataFrame:
-    """The printed names (``printed_names.csv``): one row per id; per edition the names documents print
-    (``2021``, ...), the workbook's headers (``workbook_2021``, ...) and ``other_spellings`` accepted in
+    """The printed names (``printed_names.csv``): one row per id (column ``indicator``); per edition the names
+    documents print (``2021``, ...), the workbook's headers (``workbook_2021``, ...) and ``other_spellings`` accepted in
     every edition the id exists in. Several names in a cell are separated by ``|``."""
     table = pd.read_csv(PACKAGE_DATA / "printed_names.csv", dtype="str", keep_default_na=False)
     ids = list(load_indicators()["indicator"])
