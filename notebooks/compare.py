@@ -57,6 +57,17 @@ display(views.table_html(headline.drop(columns="iso3"), missing={
     "no world rank in the data loaded"}))
 views.export_table(headline, edition=edition)
 
+# %%
+if views.has_peers(data, edition):
+    display(views.section_html("How sure are these ranks", "Each country's world rank beside the ranks it takes in "
+                               "90 % of plausible scorings (from the 5th to the 95th percentile, with the median) "
+                               "and with one indicator left out at a time (best and worst). Where two countries' "
+                               "intervals overlap, the scores do not settle which of them ranks higher."))
+    display(views.table_html(views.uncertainty_table(data, countries, edition).rename(columns={
+        "p05": "Low (5 %)", "median_rank": "Median", "p95": "High (95 %)", "min_rank": "Best, one left out",
+        "max_rank": "Worst, one left out"})))
+    display(views.note_html(views.EXPLANATION))
+
 # %% [markdown]
 # ## Where the indicators differ
 #

@@ -30,6 +30,7 @@ from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from ocdata import charts, plots, views
+from ocdata.charts import uncertainty
 from ocdata.views import maps, overview
 
 # %% tags=["parameters"]
@@ -137,6 +138,26 @@ views.table_html(overview.indicator_extremes(data, edition))
 
 # %%
 views.table_html(table)
+
+# %%
+if views.has_peers(data, edition):
+    display(views.section_html("How sure are the ranks", views.EXPLANATION))
+    for metric in ("criminality", "resilience"):
+        uncertain = views.rank_uncertainty(data, edition, metric)
+        label = metric.capitalize()
+        charts.show(uncertainty.rank_intervals(uncertain, label, title=f"{label} ranks and their 90 % intervals, "
+                                               f"{edition}"),
+                    alt=f"Each of {len(uncertain)} countries' {metric} rank in {edition} with the ranks it takes "
+                        "in 90 % of plausible scorings")
+    display(views.note_html(
+        "Which assumption moves the ranks most (Sobol indices): the share of the variance of the countries' rank "
+        "shifts due to each assumption alone (first-order) and with its interactions (total). Near 1, that "
+        "assumption decides how far the ranks move; a pillar that does not feed a metric has index 0."))
+    for metric in ("criminality", "resilience"):
+        charts.show(uncertainty.sobol_bars(views.sensitivity_table(data, edition, metric),
+                                           title=f"What moves the {metric} ranks, {edition}"),
+                    alt=f"First-order and total Sobol indices of five assumptions for the {metric} ranks in "
+                        f"{edition}")
 
 # %% [markdown]
 # ## Sources
