@@ -1,7 +1,12 @@
-"""The 193 countries of the index, every spelling of their names and their groups in each edition,
-kept in ``ocdata/data``.
+"""The 193 countries of the index, every spelling of their names and their groups in each edition.
 
-``countries.csv`` holds one row per country: ISO 3166-1 alpha-3 code, the index's own English name, continent
+>>> from ocdata import countries
+>>> countries.to_iso3("Kyrgyz Republic")              # 'KGZ' (any spelling of the alias table)
+>>> countries.load_countries()                        # iso3, country, continent, region: 193 rows
+>>> countries.groups_in(countries.load_groups(), 2021)  # each country's continent and region in 2021
+
+The tables are kept in ``ocdata/data``. ``countries.csv`` holds one row per country: ISO 3166-1 alpha-3 code,
+the index's own English name, continent
 and region as the latest edition groups them, and the ISO 3166-1 numeric code (``iso_numeric``, three digits,
 which keys the map's shapes). ``country_aliases.csv`` maps every known spelling to a code. Matching normalises
 case and whitespace only: any other variant (punctuation, accents, word order) must be a row of its own.
@@ -22,6 +27,19 @@ import pandas as pd
 
 from ocdata.errors import ParseError
 from ocdata.paths import PACKAGE_DATA
+
+__all__ = [
+    "groups_from_workbook",
+    "groups_in",
+    "load_aliases",
+    "load_countries",
+    "load_groups",
+    "load_numeric_codes",
+    "merge_groups",
+    "normalize_name",
+    "scope_editions",
+    "to_iso3",
+]
 
 COUNTRIES_CSV = PACKAGE_DATA / "countries.csv"
 ALIASES_CSV = PACKAGE_DATA / "country_aliases.csv"
@@ -97,7 +115,8 @@ def groups_from_workbook(book: pd.DataFrame) -> pd.DataFrame:
 
 
 def merge_groups(bundled: pd.DataFrame, from_workbook: pd.DataFrame | None) -> pd.DataFrame:
-    """The bundled groups with every (country, edition) a workbook gives replaced by the workbook's own."""
+    """The bundled groups with every (country, edition) a workbook gives replaced by the workbook's own: the
+    columns of :func:`load_groups`, ``iso3, edition, continent, region, source``."""
     _require(bundled, tuple(GROUP_COLUMNS), "bundled groups")
     if from_workbook is None or from_workbook.empty:
         return _ordered(bundled)

@@ -1,5 +1,10 @@
 """Fetch the official workbook into a folder, keeping it only if it reads as a workbook of the index.
 
+>>> from ocdata import download
+>>> path = download.download_workbook()           # into the user cache; ocdata.load() then reads it
+>>> download.latest_workbook()                    # the newest intact download, or None
+>>> download.list_downloads()                     # one dict per download: url, sha256, bytes, release, ...
+
 Each download is kept under its own name, ``<stem>-<first 12 hex of its sha256>.xlsx``, with a record beside it
 (``<file>.json``: url, sha256, bytes, release, editions, download time), so two different files fetched from the
 same address never replace each other. Only an .xlsx workbook is kept: a CSV or Parquet table (which
@@ -27,6 +32,15 @@ from urllib.parse import urljoin, urlsplit
 from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError, OcdataError, ParameterError
 from ocdata.paths import PACKAGE_DATA, cache_dir
+
+__all__ = [
+    "describe_download",
+    "download_workbook",
+    "latest_workbook",
+    "list_downloads",
+    "load_releases",
+    "release_of",
+]
 
 WORKBOOK_URL = "https://ocindex.net/assets/downloads/global_oc_index.xlsx"
 DEADLINE_SECONDS = 300

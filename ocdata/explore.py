@@ -1,5 +1,10 @@
 """The explorer: pick a country, an edition, an indicator and a scope, and see tables and figures change.
 
+>>> from ocdata import explore
+>>> explore.Explorer(data, country="KGZ")                 # in a notebook: dropdowns, tables and figures
+>>> sel = explore.select(data, "KGZ", 2023, "criminality", "region")
+>>> explore.indicator_across(data, sel)                   # the scope's countries, ranked
+
 Two layers. Pure functions take a dataset and a :class:`Selection` and return a DataFrame
 (:func:`country_in_scope`, :func:`indicator_across`, :func:`editions_side_by_side`) or a matplotlib figure
 (:func:`scope_figure`, :func:`ranking_figure`, :func:`editions_figure`). :class:`Explorer` wires them to
@@ -25,6 +30,24 @@ from ocdata.countries import load_countries
 from ocdata.numbers import round_half_up
 from ocdata.plots import HIGHLIGHT, MUTED, PILLAR_COLORS, REGION_COLOR, SCORE_RANGE, figure_style, to_svg
 from ocdata.views.params import parameters, validate_indicator
+
+__all__ = [
+    "Explorer",
+    "country_in_scope",
+    "country_options",
+    "default_edition",
+    "editions_figure",
+    "editions_side_by_side",
+    "few_countries_note",
+    "indicator_across",
+    "indicator_options",
+    "ranking_figure",
+    "scope_figure",
+    "scope_members",
+    "scope_name",
+    "scope_options",
+    "select",
+]
 
 SCOPES = ("world", "continent", "region")
 MANY = 40
@@ -136,7 +159,8 @@ def _scores(data, countries: list[str], edition: int, indicators: list[str]) -> 
 
 def country_in_scope(data, sel: Selection) -> pd.DataFrame:
     """The country's composites (and the selected indicator) beside its scope: the scope's mean, lowest and
-    highest score, and the country's competition rank among the scope's countries (1 = highest)."""
+    highest score, and the country's competition rank among the scope's countries (1 = highest). Columns
+    ``indicator, label, scope, score, scope_mean, scope_min, scope_max, rank, n``."""
     shown = list(dict.fromkeys([*composites_of(sel.edition), sel.indicator]))
     members = scope_members(data, sel.country, sel.edition, sel.scope)
     wide = _scores(data, members, sel.edition, shown).reindex(shown)

@@ -1,5 +1,10 @@
 """``ocdata export``: the tidy tables as CSV or Parquet files, for tools other than pandas.
 
+>>> from ocdata import export
+>>> plan = export.export_plan(data.tables(), Path("scores.csv"))   # scores alone; a folder takes every table
+>>> export.write_export(plan)                                       # the paths written
+>>> export.run_export(Path("tables"), "parquet")    # what ``ocdata export --out tables --format parquet`` does
+
 The scores table goes to a file; every table goes to a folder. Each file is written atomically, and a file
 that is there already is replaced only when ocdata wrote it and it is unchanged since (recorded in the folder's
 ``.ocdata-files.json``): any other existing file is refused before anything is written.
@@ -17,6 +22,13 @@ from ocdata.errors import InputError, ParameterError
 from ocdata.outputs.ledger import Ledger, file_sha256, sha256_bytes
 from ocdata.outputs.locks import folder_lock
 from ocdata.write_plan import write_files
+
+__all__ = [
+    "export_plan",
+    "run_export",
+    "table_bytes",
+    "write_export",
+]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 

@@ -1,5 +1,10 @@
 """Ranks and group means computed from scores: pure functions, DataFrame in, DataFrame out.
 
+>>> from ocdata import ranks
+>>> ranks.compute_ranks(data.scores)        # iso3, edition, metric, scope, scope_name, rank, total, tied, ...
+>>> ranks.compute_aggregates(data.scores)   # edition, indicator, scope, scope_name, mean, n
+>>> data.ranks, data.aggregates             # the same, as a dataset holds them
+
 Scopes come from the groups table passed in (``iso3, edition, continent, region``; by default the bundled
 ``ocdata.countries.load_groups()``, with a workbook ``merge_groups(load_groups(), groups_from_workbook(book))``):
 the world, the country's continent and its region as the scored edition groups them. The index regroups its
@@ -16,6 +21,13 @@ import pandas as pd
 
 from ocdata.codebook import METRICS
 from ocdata.countries import load_groups
+
+__all__ = [
+    "compute_aggregates",
+    "compute_ranks",
+    "percentile_of",
+    "tied_from",
+]
 
 SCOPES = ("world", "continent", "region")
 WORLD = "World"
