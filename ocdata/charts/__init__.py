@@ -1,11 +1,13 @@
-"""The reports' figures drawn straight to SVG: the same charts as :mod:`ocdata.plots`, from the same view tables,
-without building a matplotlib figure (a tenth of the time or less).
+"""The reports' figures drawn straight to SVG, from the same view tables as :mod:`ocdata.plots`.
 
-Each function returns a :class:`Chart` (its size in px and its SVG body); :func:`show` displays one in a
-notebook with its alt text, as :func:`ocdata.plots.show` does a figure. The SVG is what the page template
-inlines (``class="oc-svg"``, ``role="img"``, an accessible name, ids prefixed per chart, no script), text is
-text in one declared font stack, and every bar, point and cell has a hover title with its values. The same
-table always gives the same bytes.
+>>> from ocdata import charts, views
+>>> chart = charts.indicator_bars(views.indicator_scores(data, "KGZ", 2025), title="Kyrgyzstan, 2025")
+>>> charts.show(chart, "Kyrgyzstan's indicators in 2025")   # in a notebook: the SVG, with its alt text
+>>> chart.svg("Kyrgyzstan's indicators in 2025")            # the SVG text, to save or inline
+
+Each function returns a :class:`Chart` (size in px, SVG body) without building a matplotlib figure. The SVG is
+what the page template inlines (``role="img"``, an accessible name, ids prefixed per chart, no script); every
+bar, point and cell has a hover title with its values; the same table always gives the same bytes.
 """
 
 from __future__ import annotations
