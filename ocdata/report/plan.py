@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from ocdata.codebook import metrics
 from ocdata.errors import ParameterError
 from ocdata.render.jobs import ReportJob
 from ocdata.report.registry import COMMON_PARAMETERS, ReportKind, kinds_of, report_kind, report_kinds
@@ -125,6 +126,20 @@ class Planner:
                  "scores": [], "map": shown}
         return Planned(job, entry)
 
+    def metric(self, kind: ReportKind, edition: int | None, metric: str) -> Planned:
+        """A report about one metric of a whole edition (``None``: the overview's edition)."""
+        from ocdata.codebook import label_of
+        from ocdata.views.overview import overview_edition
+
+        year = overview_edition(self.data, edition)
+        n = sum(1 for (_, e), s in self.catalog.composites.items() if e == year and metric in s)
+        fields = {"country": "", "iso3": "", "edition": year, "group": "", "n": n, "metric": label_of(metric).lower()}
+        job = self._job(kind, kind.file.format(iso3="", edition=year, codes="", metric=metric),
+                        kind.title.format(**fields), {"edition": year, "metric": metric})
+        entry = {"kind": kind.name, "title": kind.label.format(**fields), "edition": year, "countries": [],
+                 "scores": []}
+        return Planned(job, entry)
+
     def example(self, kind: ReportKind) -> Planned:
         """A teaching report, on KGZ when the data has it (else the first country)."""
         codes = sorted(self.catalog.editions)
@@ -140,8 +155,8 @@ class Planner:
     def every(self, edition: int | None) -> list[Planned]:
         """``--all``: each country-kind for every country (in ``edition``, or each one's latest), the
         countries-kinds on all of them (on each region's, past :data:`MAX_COMPARE` countries), every
-        edition-kind (the overview) on the batch's edition, and every example kind; only kinds the registry
-        marks ``in_all``."""
+        edition-kind (the overview) on the batch's edition, every metric-kind on each of its metrics, and every
+        example kind; only kinds the registry marks ``in_all``."""
         codes = sorted(self.catalog.editions)
         if edition is not None:
             codes = [c for c in codes if edition in self.catalog.editions[c]]
@@ -162,6 +177,7 @@ class Planner:
                         groups.append(members)
         planned += [self.countries(kind, g, year) for kind in wanted if kind.subject == "countries" for g in groups]
         planned += [self.edition(kind, year) for kind in wanted if kind.subject == "edition"]
+        planned += [self.metric(kind, year, m) for kind in wanted if kind.subject == "metric" for m in metrics()]
         planned += [self.example(kind) for kind in wanted if kind.subject == "example"]
         return planned
 

@@ -15,11 +15,13 @@ from ocdata.paths import PACKAGE_DATA, notebooks_dir
 
 REGISTRY = PACKAGE_DATA / "reports.yaml"
 SUBJECTS = {"country": ("country", "edition"), "countries": ("countries", "edition"), "edition": ("edition",),
-            "example": ("country",)}
+            "metric": ("edition", "metric"), "example": ("country",)}
 """What a report is about, and the parameters that gives its notebook."""
 COMMON_PARAMETERS = ("workbook", "tables")
 LAYOUTS = ("scores", "countries", "list")
 FIELDS = {"file": {"iso3", "edition", "codes"}, "title": {"country", "iso3", "edition", "group", "n"}}
+METRIC_FIELD = "metric"
+"""A field only the kinds about one metric of an edition have (``robustness_{edition}_{metric}``)."""
 _KEYS = {"notebook", "subject", "file", "title", "index", "show_code", "in_all"}
 _OPTIONAL = {"student": False}
 """Keys a kind may leave out, with their defaults."""
@@ -74,11 +76,12 @@ def _kind(name: str, entry: object) -> ReportKind:
         raise bad(f"a subject of {sorted(SUBJECTS)}, found {entry['subject']!r}")
     if index["layout"] not in LAYOUTS:
         raise bad(f"a layout of {list(LAYOUTS)}, found {index['layout']!r}")
-    for key, allowed in (("file", FIELDS["file"]), ("title", FIELDS["title"])):
+    extra = {METRIC_FIELD} if entry["subject"] == "metric" else set()
+    for key, allowed in (("file", FIELDS["file"] | extra), ("title", FIELDS["title"] | extra)):
         if not isinstance(entry[key], str) or not _fields(entry[key]) <= allowed:
             raise bad(f"{key} with fields from {sorted(allowed)}, found {entry[key]!r}")
-    if not _fields(index["label"]) <= FIELDS["title"]:
-        raise bad(f"an index label with fields from {sorted(FIELDS['title'])}, found {index['label']!r}")
+    if not _fields(index["label"]) <= FIELDS["title"] | extra:
+        raise bad(f"an index label with fields from {sorted(FIELDS['title'] | extra)}, found {index['label']!r}")
     if not all(isinstance(entry[k], bool) for k in ("show_code", "in_all", "student")):
         raise bad("show_code, in_all and student to be true or false")
     return ReportKind(name=name, notebook=str(entry["notebook"]), subject=entry["subject"], file=entry["file"],
@@ -108,5 +111,5 @@ def report_kind(name: str) -> ReportKind:
 
 
 def kinds_of(subject: str) -> list[ReportKind]:
-    """The kinds about one ``subject`` (``country``, ``countries``, ``edition``, ``example``)."""
+    """The kinds about one ``subject`` (``country``, ``countries``, ``edition``, ``metric``, ``example``)."""
     return [kind for kind in report_kinds().values() if kind.subject == subject]
