@@ -15,9 +15,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from ocdata import detect
 from ocdata.errors import OcdataError
-from ocdata.manifest import Document
+from ocdata.inputs import detect
+from ocdata.inputs.manifest import Document
 from ocdata.parse.article import YEAR_ITEM, load_article_rules, parse_article, rule_pattern
 from ocdata.parse.common import MAX_LINE_CHARS, RANK_IN_LINE
 from ocdata.parse.pdf_profile import VALUE_LINE, parse_pdf_profile

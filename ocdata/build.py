@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ocdata.errors import OcdataError, ParameterError, ParseError, ValidationError
-from ocdata.manifest import FIELDS, MANIFEST_NAME, read_manifest
+from ocdata.inputs.manifest import FIELDS, MANIFEST_NAME, read_manifest
+from ocdata.inputs.workbook_set import WorkbookArg, workbook_paths
 from ocdata.paths import cache_dir, document_dirs, processed_dir
 from ocdata.validate import check_rank_changes, check_row, describe_check, first_failure, validate_scores
-from ocdata.workbooks import WorkbookArg, workbook_paths
 
 if TYPE_CHECKING:
-    from ocdata.manifest import Document
+    from ocdata.inputs.manifest import Document
+    from ocdata.inputs.workbook_set import Book
     from ocdata.parse.common import Parsed
-    from ocdata.workbooks import Book
 
 __all__ = ["Dataset", "build", "check_rank_changes", "check_row", "describe_check", "ensure_built", "first_failure",
            "held_build", "load", "resolve_workbooks", "run_build", "validate_scores"]
@@ -282,7 +282,7 @@ def read_manifests(folders: list[Path]) -> pd.DataFrame:
 def _read_and_parse(manifest: pd.DataFrame, keep_going: bool) -> tuple[list, list[dict]]:
     """Each document parsed, as ``(id, manifest order, Parsed)``; with ``keep_going`` a document
     that cannot be read or parsed becomes a failed check instead of an error."""
-    from ocdata.manifest import read_document
+    from ocdata.inputs.manifest import read_document
 
     parse = parsers()
     parsed, failures = [], []
@@ -307,15 +307,15 @@ def build(raw: RawArg = None, workbook: WorkbookArg = None, *, edition: int | No
     one-edition workbook, a CSV or Parquet table, an ocdata export), or ``None``/``False`` for none (this
     function looks for no downloaded workbook: pass ``resolve_workbooks(None)`` for that). ``edition`` is the
     edition of a workbook file that does not say which it holds. Several workbooks: the later release wins
-    each row, every other file's value becomes a check (see :mod:`ocdata.workbooks`). With ``keep_going``,
+    each row, every other file's value becomes a check (see :mod:`ocdata.inputs.workbook_set`). With ``keep_going``,
     documents that cannot be parsed are left out and listed in ``checks``.
     """
     from ocdata.codebook import build_codebook
     from ocdata.countries import groups_from_workbook, load_countries, load_groups, merge_groups
+    from ocdata.inputs.workbook_set import check_unrounded, combine_books, read_books, source_rows
     from ocdata.normalize import CANDIDATE_COLUMNS, normalize_ranks, normalize_scores
     from ocdata.schema import conform
     from ocdata.series import compute_claims, normalize_series
-    from ocdata.workbooks import check_unrounded, combine_books, read_books, source_rows
 
     # Load inputs
     folders = document_folders(raw)
@@ -390,8 +390,8 @@ def _computed_ranks(scores: pd.DataFrame, groups: pd.DataFrame, books: list[Book
     came from, where workbooks give all countries' scores."""
     if not books:
         return pd.DataFrame(columns=["iso3", "edition", "metric", "scope", "scope_name", "rank", "total"])
+    from ocdata.inputs.workbook_set import edition_sources
     from ocdata.ranks import compute_ranks
-    from ocdata.workbooks import edition_sources
 
     ranks = compute_ranks(scores, groups=groups)
     cited = edition_sources(books)
@@ -596,7 +596,7 @@ def run_build(raw: RawArg = None, out: Path | None = None, workbook: WorkbookArg
     exit code. ``workbook=None`` uses the newest downloaded workbook (and says so), ``False`` none; a list
     of paths uses each. ``edition``: the edition of a workbook file that does not say its own."""
     from ocdata.fingerprint import fingerprint_of
-    from ocdata.manifest import sha256_of
+    from ocdata.inputs.manifest import sha256_of
     from ocdata.store import check_out, publish_tables
 
     out = Path(out) if out is not None else processed_dir()

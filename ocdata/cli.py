@@ -118,7 +118,7 @@ def _teach(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from ocdata.notebook_copy import copy_notebooks
+    from ocdata.outputs.notebooks import copy_notebooks
 
     done = copy_notebooks(args.dir)
     for path in done.written:
@@ -129,7 +129,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from ocdata import documents
+    from ocdata.inputs import documents
 
     if args.list:
         if args.file is not None:
@@ -149,7 +149,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from ocdata.documents import remove_document
+    from ocdata.inputs.documents import remove_document
 
     entry = remove_document(args.id)
     kept = " (its file is kept: it changed since ocdata add copied it)" if entry["file_kept"] else ""

@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError, OcdataError, ParameterError
+from ocdata.outputs.atomic import write_text_atomic
 from ocdata.paths import PACKAGE_DATA, cache_dir
 
 __all__ = [
@@ -109,7 +109,7 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
             raise InputError(f"expected the {pinned[0]} release (sha256 {pinned[1][:12]}…), found sha256 "
                              f"{digest[:12]}…", file=url)
         _refuse_a_table(tmp, url)
-        from ocdata.workbook import read_workbook
+        from ocdata.inputs.workbook import read_workbook
 
         target = folder / f"{stem}-{digest[:12]}.xlsx"
         try:
@@ -156,8 +156,8 @@ def url_problem(url: str) -> str | None:
 def _refuse_a_table(path: Path, url: str) -> None:
     """Refuse a download that is not an .xlsx file (by its first bytes): a CSV or Parquet table is read from a
     file the user names (``--workbook FILE``), never kept as the default workbook."""
-    from ocdata.workbook import PARQUET_MAGIC
-    from ocdata.xlsx_guard import OLE_MAGIC, ZIP_MAGIC
+    from ocdata.inputs.workbook import PARQUET_MAGIC
+    from ocdata.inputs.xlsx_guard import OLE_MAGIC, ZIP_MAGIC
 
     with path.open("rb") as handle:
         head = handle.read(8)

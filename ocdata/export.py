@@ -21,7 +21,7 @@ import pandas as pd
 from ocdata.errors import InputError, ParameterError
 from ocdata.outputs.ledger import Ledger, file_sha256, sha256_bytes
 from ocdata.outputs.locks import folder_lock
-from ocdata.write_plan import write_files
+from ocdata.outputs.write_plan import write_files
 
 __all__ = [
     "export_plan",

@@ -16,8 +16,14 @@ import yaml
 
 from ocdata import __version__
 from ocdata.errors import InputError
-from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, WORKBOOK_MAX_BYTES, read_input_bytes, sha256_file
-from ocdata.manifest import MANIFEST_NAME, MANIFEST_NAMES, outside_problem
+from ocdata.inputs.files import (
+    DOCUMENT_MAX_BYTES,
+    MANIFEST_MAX_BYTES,
+    WORKBOOK_MAX_BYTES,
+    read_input_bytes,
+    sha256_file,
+)
+from ocdata.inputs.manifest import MANIFEST_NAME, MANIFEST_NAMES, outside_problem
 from ocdata.paths import BUNDLED, PACKAGE_DIR
 
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yaml"})

@@ -51,7 +51,7 @@ from filelock import FileLock, Timeout
 
 from ocdata import __version__, capabilities
 from ocdata.errors import InputError
-from ocdata.input_files import check_input_file, read_input_bytes
+from ocdata.inputs.files import check_input_file, read_input_bytes
 from ocdata.schema import load_schemas
 from ocdata.tables import (
     BUILD_ID,

@@ -2,7 +2,7 @@
 
     python scripts/country_groups.py global_oc_index.xlsx
 
-Reads the release with ``ocdata.workbook.read_workbook`` (each sheet's own ``Continent`` and ``Region``
+Reads the release with ``ocdata.inputs.workbook.read_workbook`` (each sheet's own ``Continent`` and ``Region``
 columns, stray whitespace removed) and writes:
 
 - ``ocdata/data/country_groups.csv``: ``iso3, edition, continent, region, source``, one row per country and
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ocdata.atomic import write_text_atomic
 from ocdata.codebook import load_editions
 from ocdata.countries import GROUP_COLUMNS, groups_from_workbook, load_countries
-from ocdata.workbook import read_workbook
+from ocdata.inputs.workbook import read_workbook
+from ocdata.outputs.atomic import write_text_atomic
 
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "ocdata" / "data"
 

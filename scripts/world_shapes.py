@@ -31,8 +31,8 @@ import math
 import tarfile
 from pathlib import Path
 
-from ocdata.atomic import write_text_atomic
 from ocdata.maps import keep_indices
+from ocdata.outputs.atomic import write_text_atomic
 
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "ocdata" / "data"
 SOURCE_MEMBER = "package/countries-50m.json"

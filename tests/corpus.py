@@ -148,7 +148,7 @@ def of_documents(table: pd.DataFrame, ids: Iterable[str] = BUNDLED) -> pd.DataFr
 
 def document_count(raw: Path = RAW) -> int:
     """How many documents the manifest of ``raw`` lists."""
-    from ocdata.manifest import read_manifest
+    from ocdata.inputs.manifest import read_manifest
 
     return len(read_manifest(raw))
 
@@ -160,7 +160,7 @@ NEIGHBOURS = (("TJK", "Tajikistan"), ("UZB", "Uzbekistan"), ("TKM", "Turkmenista
 
 def named_countries(raw: Path = RAW) -> set[str]:
     """The countries the documents in ``raw`` name in their manifest."""
-    from ocdata.manifest import read_manifest
+    from ocdata.inputs.manifest import read_manifest
 
     return {c for countries in read_manifest(raw)["countries"] for c in str(countries).split()}
 

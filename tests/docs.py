@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ocdata.manifest import Document
+from ocdata.inputs.manifest import Document
 from ocdata.paths import PROJECT_DIR
 
 RAW = PROJECT_DIR / "data" / "raw"

@@ -22,9 +22,9 @@ from corpus import as_country, unused_countries
 from docs import RAW
 
 import ocdata
-from ocdata import detect
-from ocdata.documents import STALE_SECONDS, add_document, list_documents, remove_document
 from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
+from ocdata.inputs import detect
+from ocdata.inputs.documents import STALE_SECONDS, add_document, list_documents, remove_document
 
 PDF_2021 = "kgz_2021_profile_pdf.txt"
 (NEW, NAME), (OTHER, OTHER_NAME), (THIRD, _) = unused_countries(3)

@@ -22,8 +22,8 @@ from workbook_factory import official_sheets, write_csv, write_parquet, write_wo
 from ocdata import download
 from ocdata.download import WORKBOOK_URL, download_workbook, latest_workbook, list_downloads
 from ocdata.errors import InputError, ParameterError
+from ocdata.inputs.workbook import read_workbook
 from ocdata.paths import PROJECT_DIR
-from ocdata.workbook import read_workbook
 
 NAME = "global_oc_index.xlsx"
 OFFICIAL_2023 = Path(os.environ.get("OCDATA_WORKBOOK")

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from ocdata.build import PARSERS, build, describe_check
 from ocdata.errors import OcdataError
-from ocdata.manifest import Document, read_document, read_manifest
+from ocdata.inputs.manifest import Document, read_document, read_manifest
 from ocdata.numbers import parse_glued
 from ocdata.parse.common import Parsed, clean, split_lines
 

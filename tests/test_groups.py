@@ -29,13 +29,13 @@ from ocdata.countries import (
     to_iso3,
 )
 from ocdata.errors import ParseError
-from ocdata.manifest import read_document, read_manifest
+from ocdata.inputs.manifest import read_document, read_manifest
+from ocdata.inputs.workbook import read_workbook
 from ocdata.parse.common import find_ranks, scope_of
 from ocdata.parse.pdf_profile import parse_pdf_profile
 from ocdata.parse.web_profile import parse_web_profile
 from ocdata.paths import PACKAGE_DATA, PROJECT_DIR
 from ocdata.ranks import compute_ranks
-from ocdata.workbook import read_workbook
 
 WORKBOOK = PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx"
 RAW = PROJECT_DIR / "data" / "raw"

@@ -26,9 +26,9 @@ import pytest
 import yaml
 from docs import RAW, copy_raw
 
-from ocdata.atomic import write_atomic_with
 from ocdata.cli import main
-from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, WORKBOOK_MAX_BYTES
+from ocdata.inputs.files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, WORKBOOK_MAX_BYTES
+from ocdata.outputs.atomic import write_atomic_with
 from ocdata.store import VERSION_NAME, shown_version, versions_dir
 
 GB = 1024 ** 3
@@ -340,7 +340,7 @@ def _file_size_limit(limit: int) -> None:
 
 
 def test_notebooks_on_a_full_disk_leave_nothing_and_name_the_file(tmp_path: Path) -> None:
-    from ocdata.notebook_copy import notebook_files
+    from ocdata.outputs.notebooks import notebook_files
     from ocdata.paths import notebooks_dir
 
     files = notebook_files()
@@ -496,7 +496,7 @@ def test_remove_refuses_a_manifest_that_lists_a_file_twice_or_itself(tmp_path: P
 
 def test_input_checks_open_nothing_that_is_not_a_regular_file(tmp_path: Path) -> None:
     from ocdata.errors import InputError
-    from ocdata.input_files import check_input_file, sha256_file
+    from ocdata.inputs.files import check_input_file, sha256_file
 
     os.mkfifo(tmp_path / "fifo")
     for path, kind in ((tmp_path / "fifo", "a FIFO"), (tmp_path, "a folder"), (Path("/dev/null"), "a device")):

@@ -22,9 +22,9 @@ from workbook_factory import (
     write_workbook,
 )
 
-from ocdata import workbook, xlsx_guard
 from ocdata.errors import InputError, OcdataError
-from ocdata.workbook import read_workbook
+from ocdata.inputs import workbook, xlsx_guard
+from ocdata.inputs.workbook import read_workbook
 
 CASES = hostile_cases()
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from docs import document, real_lines
 
-from ocdata import detect, numbers
-from ocdata.documents import add_document
+from ocdata import numbers
 from ocdata.errors import ParameterError, ParseError
+from ocdata.inputs import detect
+from ocdata.inputs.documents import add_document
 from ocdata.parse import article, common, pdf_profile, web_profile
 from ocdata.parse.article import load_article_rules, parse_article, rule_pattern
 from ocdata.parse.common import MAX_LINE_CHARS, NarrativeBuilder

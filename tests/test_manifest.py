@@ -10,7 +10,7 @@ import pytest
 from docs import copy_raw
 
 from ocdata.errors import InputError, ParseError
-from ocdata.manifest import read_document, read_manifest
+from ocdata.inputs.manifest import read_document, read_manifest
 
 ENTRY = """documents:
   - id: doc

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from test_groups import official_workbook
 
 from ocdata.countries import groups_from_workbook, load_countries, load_groups, merge_groups
+from ocdata.inputs.workbook import read_workbook
 from ocdata.ranks import AGGREGATE_COLUMNS, RANK_COLUMNS, compute_aggregates, compute_ranks
-from ocdata.workbook import read_workbook
 
 COUNTRIES = pd.DataFrame(
     {

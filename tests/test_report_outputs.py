@@ -443,7 +443,7 @@ def test_a_full_disk_stops_the_batch_in_one_line_a_bad_notebook_does_not(tmp_pat
     job = render.ReportJob("KGZ_2025", tmp_path / "profile.ipynb")
     failing = {"error": OSError(errno.ENOSPC, "No space left on device")}
 
-    def write(path, text):  # as ocdata.atomic fails: the errno, naming the target
+    def write(path, text):  # as ocdata.outputs.atomic fails: the errno, naming the target
         raise OSError(failing["error"].errno, failing["error"].strerror, str(path))
 
     monkeypatch.setattr(pool, "write_text_atomic", write)

@@ -27,8 +27,8 @@ from workbook_factory import (
 
 import ocdata
 from ocdata.errors import ParameterError, ParseError
+from ocdata.inputs.workbook import load_headers, normalize_header
 from ocdata.numbers import round_half_up
-from ocdata.workbook import load_headers, normalize_header
 
 KEY = ["iso3", "edition", "indicator"]
 VALUES = ["iso3", "country", "continent", "region", "edition", "indicator", "pillar", "score"]

@@ -25,8 +25,8 @@ import yaml
 from corpus import as_country, unused_countries
 from docs import RAW
 
-from ocdata.documents import HEADER, add_document, list_documents
 from ocdata.errors import InputError
+from ocdata.inputs.documents import HEADER, add_document, list_documents
 from ocdata.outputs.ledger import LEDGER_NAME, Ledger
 from ocdata.outputs.locks import lock_path
 from ocdata.report.index import write_index

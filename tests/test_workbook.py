@@ -22,12 +22,13 @@ from workbook_factory import (
     write_workbook,
 )
 
-from ocdata import paths, workbook
+from ocdata import paths
 from ocdata.codebook import children_of, indicators_of
 from ocdata.countries import load_countries, to_iso3
 from ocdata.errors import InputError, ParseError
+from ocdata.inputs import workbook
+from ocdata.inputs.workbook import COLUMNS, load_headers, read_workbook, read_workbook_cached, required_fields
 from ocdata.numbers import round_half_up
-from ocdata.workbook import COLUMNS, load_headers, read_workbook, read_workbook_cached, required_fields
 
 NAME = "global_oc_index.xlsx"
 

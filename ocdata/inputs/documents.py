@@ -25,10 +25,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ocdata.atomic import write_bytes_atomic, write_text_atomic
 from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
-from ocdata.input_files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
-from ocdata.manifest import (
+from ocdata.inputs.files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
+from ocdata.inputs.manifest import (
     ADDED_NAME,
     FIELDS,
     KINDS,
@@ -39,9 +38,10 @@ from ocdata.manifest import (
     read_manifest,
     read_manifest_entries,
 )
-from ocdata.notebook_copy import make_folders
+from ocdata.outputs.atomic import write_bytes_atomic, write_text_atomic
 from ocdata.outputs.ledger import file_sha256
 from ocdata.outputs.locks import folder_lock
+from ocdata.outputs.notebooks import make_folders
 from ocdata.paths import has_manifest, raw_dir, user_documents_dir
 
 HEADER = ("# Documents added with 'ocdata add' (remove them with 'ocdata remove ID').\n"
@@ -76,7 +76,7 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
     file and line) what the parser of its kind cannot read, and (``ValidationError``, the failed check's one
     line) a document that fails a check beside the bundled and already added documents.
     """
-    from ocdata import detect
+    from ocdata.inputs import detect
 
     source = Path(file)
     folder = Path(folder) if folder is not None else user_documents_dir()

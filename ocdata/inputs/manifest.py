@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from ocdata.errors import InputError, ParseError
-from ocdata.input_files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, read_input_bytes, sha256_file
+from ocdata.inputs.files import DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, read_input_bytes, sha256_file
 
 MANIFEST_NAME = "sources.yaml"
 ADDED_NAME = "sources.ocdata.yaml"

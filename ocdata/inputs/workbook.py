@@ -6,7 +6,7 @@ Parquet, or the scores table as ocdata exports it. The known layouts, how each i
 edition comes from are rows of ``workbook_layouts.csv``; columns are found by their header through
 ``workbook_headers.csv`` (never by position), countries by an ISO3 column where there is one and through
 ``country_aliases.csv`` otherwise, and the columns an edition must have come from the codebook.
-An .xlsx archive is checked by ``ocdata.xlsx_guard`` before openpyxl parses it.
+An .xlsx archive is checked by ``ocdata.inputs.xlsx_guard`` before openpyxl parses it.
 
 CSV and Parquet tables are bounded too, so that a small hostile file cannot take the memory of the machine:
 at most ``MAX_CELLS`` (500,000) cells and no cell longer than ``MAX_CELL_CHARS`` (10,000 characters) in
@@ -34,15 +34,23 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ocdata.atomic import write_atomic_with
 from ocdata.codebook import composites, exists_in, load_editions, load_indicators
 from ocdata.countries import load_countries, load_groups, to_iso3
 from ocdata.errors import InputError, OcdataError, ParseError
-from ocdata.input_files import check_input_file
-from ocdata.manifest import sha256_of
+from ocdata.inputs.files import check_input_file
+from ocdata.inputs.manifest import sha256_of
+from ocdata.inputs.xlsx_guard import (
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_PART_BYTES,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    check_archive,
+    sniff,
+)
 from ocdata.numbers import on_grid, round_half_up
+from ocdata.outputs.atomic import write_atomic_with
 from ocdata.paths import PACKAGE_DATA, cache_dir
-from ocdata.xlsx_guard import MAX_CELLS, MAX_FILE_BYTES, MAX_PART_BYTES, OLE_MAGIC, ZIP_MAGIC, check_archive, sniff
 
 MB = 1024 * 1024
 MAX_CELL_CHARS = 10_000
@@ -216,7 +224,7 @@ def read_workbook(path: str | Path, *, edition: int | None = None, name: str | N
     ``continent`` and ``region`` are as the file spells them (whitespace stripped; the edition's groups from
     ``country_groups.csv`` where the file has none); ``country`` is the canonical name.
 
-    Bounded work on any input (``InputError`` past a limit): an .xlsx file as ``ocdata.xlsx_guard`` states; a
+    Bounded work on any input (``InputError`` past a limit): an .xlsx file as ``ocdata.inputs.xlsx_guard`` states; a
     CSV file of at most 20 MB, a Parquet file of at most 64 MB decompressed (and 1 MB of footer, flat columns);
     in both at most 500,000 cells, none longer than 10,000 characters.
     """
@@ -742,7 +750,7 @@ def _read_tidy(header_line: int, header: tuple, rows: Iterator[tuple[int, tuple]
 @lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
     """A short hash of this reader and its data tables: cached tables are reused while it is unchanged."""
-    parts = [Path(__file__), Path(__file__).with_name("countries.py"), Path(__file__).with_name("xlsx_guard.py")]
+    parts = [Path(__file__), Path(__file__).parents[1] / "countries.py", Path(__file__).with_name("xlsx_guard.py")]
     tables = ("workbook_headers.csv", "workbook_layouts.csv", "countries.csv", "country_aliases.csv",
               "country_groups.csv", "indicators.csv", "editions.csv")
     parts += [PACKAGE_DATA / name for name in tables]

@@ -51,7 +51,7 @@ class Book:
     @property
     def form(self) -> str:
         """``xlsx``, ``Parquet`` or ``CSV``, judged by the first bytes as the reader does."""
-        from ocdata.workbook import OLE_MAGIC, PARQUET_MAGIC, ZIP_MAGIC, sniff
+        from ocdata.inputs.workbook import OLE_MAGIC, PARQUET_MAGIC, ZIP_MAGIC, sniff
 
         head = sniff(self.path)
         if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
@@ -71,7 +71,7 @@ def workbook_paths(workbook: WorkbookArg) -> list[Path]:
 def read_books(paths: Sequence[Path], edition: int | None = None) -> list[Book]:
     """Each file read (through the reader's cache), in the order given; ``edition`` is the edition of a file
     that does not say which it holds (a file that does say keeps its own)."""
-    from ocdata.workbook import read_workbook_cached
+    from ocdata.inputs.workbook import read_workbook_cached
 
     names = [Path(p).name for p in paths]
     twice = next((n for n in names if names.count(n) > 1), None)
@@ -173,7 +173,7 @@ def check_unrounded(books: Sequence[Book], means: dict) -> list[dict]:
 
 def source_rows(books: Sequence[Book]) -> pd.DataFrame:
     """A row of the ``sources`` table per book, in the order given."""
-    from ocdata.manifest import sha256_of
+    from ocdata.inputs.manifest import sha256_of
 
     rows = []
     for book in books:

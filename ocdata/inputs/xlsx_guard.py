@@ -9,7 +9,7 @@ limit passed: memory stays bounded by the chunk size and the work by the limits 
 
 The limits leave a wide margin around the real 2023 release (19 members, 650 kB uncompressed, largest part
 245 kB, compression at most 7x, about 14,000 cells in the bounding boxes of its sheets). The limits of CSV
-and Parquet tables are stated in ``ocdata.workbook``.
+and Parquet tables are stated in ``ocdata.inputs.workbook``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from xml.parsers import expat
 from openpyxl.utils import column_index_from_string
 
 from ocdata.errors import InputError
-from ocdata.input_files import WORKBOOK_MAX_BYTES
+from ocdata.inputs.files import WORKBOOK_MAX_BYTES
 
 MAX_FILE_BYTES = WORKBOOK_MAX_BYTES
 """Size of the file itself, checked with ``stat`` before any byte is read (the 2023 release: 0.2 MB)."""

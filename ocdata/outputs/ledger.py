@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError
-from ocdata.write_plan import make_folders
+from ocdata.outputs.atomic import write_text_atomic
+from ocdata.outputs.write_plan import make_folders
 
 LEDGER_NAME = ".ocdata-files.json"
 WRITER = "ocdata"

@@ -9,8 +9,8 @@ from pathlib import Path
 from ocdata.errors import InputError, ParameterError
 from ocdata.outputs.ledger import Ledger
 from ocdata.outputs.locks import folder_lock
+from ocdata.outputs.write_plan import check_folders, make_folders, write_files
 from ocdata.paths import notebooks_dir
-from ocdata.write_plan import check_folders, make_folders, write_files
 
 __all__ = ["Copied", "copy_notebooks", "make_folders", "notebook_files"]
 

@@ -12,8 +12,8 @@ import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from ocdata.atomic import write_bytes_atomic
 from ocdata.errors import InputError
+from ocdata.outputs.atomic import write_bytes_atomic
 
 FOLDER_MODE = 0o755
 

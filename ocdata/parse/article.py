@@ -13,7 +13,7 @@ import yaml
 
 from ocdata.codebook import to_id
 from ocdata.errors import ParseError
-from ocdata.manifest import Document
+from ocdata.inputs.manifest import Document
 from ocdata.numbers import parse_count
 from ocdata.parse.common import Parsed, document_lines
 from ocdata.paths import PACKAGE_DATA

@@ -9,7 +9,7 @@ from functools import cache
 from ocdata.codebook import indicator_for, load_indicators, load_layout, load_sections
 from ocdata.countries import load_groups, scope_editions
 from ocdata.errors import ParseError
-from ocdata.manifest import Document, split_lines
+from ocdata.inputs.manifest import Document, split_lines
 
 # No pattern here may backtrack: every unbounded run is possessive (``++``, ``*+``) and cannot start inside a
 # longer run of its own characters, so a match attempt costs at most a few passes over the line

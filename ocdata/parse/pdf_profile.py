@@ -14,7 +14,7 @@ from functools import cache
 from ocdata.codebook import dimension_of, indicator_for, indicators_of, label_of, metrics
 from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
-from ocdata.manifest import Document
+from ocdata.inputs.manifest import Document
 from ocdata.parse.common import (
     NarrativeBuilder,
     Parsed,

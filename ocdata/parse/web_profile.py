@@ -14,7 +14,7 @@ import re
 from ocdata.codebook import load_layout
 from ocdata.countries import to_iso3
 from ocdata.errors import ParseError
-from ocdata.manifest import Document
+from ocdata.inputs.manifest import Document
 from ocdata.numbers import parse_count, parse_glued
 from ocdata.parse.common import (
     ORDINAL,

@@ -4,7 +4,7 @@ One job per module: :mod:`~ocdata.render.jobs` (what a batch is made of, and whe
 written), :mod:`~ocdata.render.kernel` (a kept IPC kernel running notebooks through nbclient),
 :mod:`~ocdata.render.export` (nbconvert with the offline template), :mod:`~ocdata.render.pool` (the
 worker processes of a batch) and :mod:`~ocdata.render.sync` (notebook pairs). Every report is written
-atomically (:mod:`ocdata.atomic`), so a failure never replaces a good report with half of one.
+atomically (:mod:`ocdata.outputs.atomic`), so a failure never replaces a good report with half of one.
 """
 
 from ocdata.render.export import INJECTED_CELL_ID, HtmlWriter, load_notebook, normalize_notebook

@@ -24,8 +24,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from ocdata.atomic import write_text_atomic
 from ocdata.errors import InputError
+from ocdata.outputs.atomic import write_text_atomic
 from ocdata.render.export import HtmlWriter, load_notebook
 from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
 from ocdata.render.kernel import (

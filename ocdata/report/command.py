@@ -96,7 +96,7 @@ def student_copies(planned: list[Planned], folder: Path) -> list[Planned]:
         return planned
     import nbformat
 
-    from ocdata.atomic import write_text_atomic
+    from ocdata.outputs.atomic import write_text_atomic
     from ocdata.teach.solutions import strip_solutions
 
     copies = {}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from ocdata.atomic import write_bytes_atomic
+from ocdata.outputs.atomic import write_bytes_atomic
 from ocdata.outputs.ledger import Ledger, file_sha256
 from ocdata.render.jobs import output_path
 from ocdata.report.outdir import GENERATOR, INDEX_HTML, INDEX_JSON, WRITING

@@ -23,9 +23,9 @@ import nbformat
 from ocdata.errors import InputError, ParseError, ValidationError
 from ocdata.outputs.ledger import Ledger
 from ocdata.outputs.locks import folder_lock
+from ocdata.outputs.write_plan import check_folders, write_files
 from ocdata.paths import notebooks_dir
 from ocdata.teach.solutions import has_solution, strip_solutions
-from ocdata.write_plan import check_folders, write_files
 
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 KIT_KEY = "ocdata_teach"
