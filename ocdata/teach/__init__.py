@@ -41,6 +41,9 @@ __all__ = [
     "check_5_2",
     "check_5_3",
     "check_5_4",
+    "check_6_1",
+    "check_6_2",
+    "check_6_3",
     "find_lessons",
     "load",
     "reference_answers",
@@ -155,3 +158,18 @@ def check_5_3(answer: Any) -> None:
 def check_5_4(answer: Any) -> None:
     """Exercise 5.4: the decline of the persons convicted after the peak, averaged the article's way."""
     check("5.4", answer)
+
+
+def check_6_1(answer: Any) -> None:
+    """Exercise 6.1: Kazakhstan's 2023 criminality with one indicator left out, the publisher's way."""
+    check("6.1", answer)
+
+
+def check_6_2(answer: Any) -> None:
+    """Exercise 6.2: the upper end (p95) of Kyrgyzstan's 2023 criminality rank interval."""
+    check("6.2", answer)
+
+
+def check_6_3(answer: Any) -> None:
+    """Exercise 6.3: how many countries' 90 % intervals hold Kyrgyzstan's nominal 2023 criminality rank."""
+    check("6.3", answer)

@@ -137,3 +137,50 @@ def cited_line(data, source: str, line: int) -> str:
     sources = data.sources
     file = sources.loc[sources["id"] == source, "file"].item()
     return (raw_dir() / file).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+
+
+def means_without(data, country: str, edition: int, dropped: str) -> pd.Series:
+    """The unrounded pillar means with one indicator left out (its pillar is the mean of the others), and
+    criminality as the mean of its two unrounded pillar means: one replica of ``robustness.leave_one_out``."""
+    scores = indicator_rows(data, country, edition).set_index("indicator")["score"].drop(dropped)
+    means = pd.Series({p: scores[[i for i in children_of(p, edition) if i in scores.index]].mean()
+                       for p in pillars()}, dtype="float64")
+    means["criminality"] = means[list(children_of("criminality", edition))].mean()
+    return means
+
+
+def rank_interval(data, country: str, edition: int, metric: str = "criminality") -> pd.Series:
+    """One country's row of ``robustness.rank_intervals`` (its defaults) and ``leave_one_out``: ``rank,
+    median_rank, p05, p95, min_rank, max_rank``."""
+    from ocdata.views.robustness import rank_uncertainty
+
+    table = rank_uncertainty(data, edition, metric).set_index("iso3")
+    return table.loc[country, ["rank", "median_rank", "p05", "p95", "min_rank", "max_rank"]].astype(int)
+
+
+def intervals_containing(data, country: str, edition: int, metric: str = "criminality") -> int:
+    """How many countries' 90 % intervals (``p05`` to ``p95``, both included) hold ``country``'s nominal rank,
+    the country's own included."""
+    from ocdata.views.robustness import rank_uncertainty
+
+    table = rank_uncertainty(data, edition, metric)
+    rank = int(table.loc[table["iso3"] == country, "rank"].item())
+    return int(((table["p05"] <= rank) & (rank <= table["p95"])).sum())
+
+
+def ranks_inside(data, country: str, edition: int, metric: str = "criminality") -> int:
+    """The reverse reading: how many countries' nominal ranks lie inside ``country``'s own 90 % interval."""
+    from ocdata.views.robustness import rank_uncertainty
+
+    table = rank_uncertainty(data, edition, metric)
+    row = table[table["iso3"] == country].iloc[0]
+    return int(((table["rank"] >= row["p05"]) & (table["rank"] <= row["p95"])).sum())
+
+
+def sharing_rank(data, country: str, edition: int, metric: str = "criminality") -> int:
+    """How many countries share ``country``'s nominal rank (the tie it belongs to, itself included)."""
+    from ocdata.views.robustness import rank_uncertainty
+
+    table = rank_uncertainty(data, edition, metric)
+    rank = int(table.loc[table["iso3"] == country, "rank"].item())
+    return int((table["rank"] == rank).sum())

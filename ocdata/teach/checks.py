@@ -174,6 +174,18 @@ def _above_bound(kaz_shift: float, regional_shift: float) -> Callable[[Any], flo
 
 _largest_above = _above_bound(HALF_UNIT, -HALF_UNIT)
 
+LEFT_OUT = "non_renewable_resource_crimes"
+"""The indicator exercise 6.1 leaves out of Kazakhstan's 2023 criminality: its unrounded value ends in a
+half (x.xx5), so the rounding rule decides the answer."""
+
+
+def _without(data) -> pd.Series:
+    return a.means_without(data, "KAZ", 2023, LEFT_OUT)
+
+
+def _interval(field: str) -> Callable[[Any], int]:
+    return lambda data: int(a.rank_interval(data, "KGZ", 2023)[field])
+
 
 EXERCISES: dict[str, Exercise] = {
     e.id: e
@@ -378,6 +390,54 @@ EXERCISES: dict[str, Exercise] = {
                 Mistake(_mean_growth(2001, 2006, OFFENDERS), "that runs past 2005, where the claimed decline ends."),
                 Mistake(lambda d: _mean_growth(2001, 2005, OFFENDERS)(d) / 100,
                         "that is a fraction; give the rate in percent."),
+            ),
+        ),
+        # lesson 6: how sure is a rank
+        Exercise(
+            "6.1", lambda d: round_half_up(_without(d)["criminality"]),
+            hint="drop the indicator from its pillar, average each pillar over what is left, take the mean of the "
+                 "two unrounded pillar means and round it half up to 2 decimals.",
+            mistakes=(
+                Mistake(lambda d: round_half_up(a.unrounded_means(d, "KAZ", 2023)["criminality"]),
+                        "that is the published criminality: leave the indicator out of its pillar first."),
+                Mistake(lambda d: float(np.round(_without(d)["criminality"], 2)),
+                        "that rounds the half to even (numpy, pandas and Python's round do); the publisher rounds "
+                        "halves up (ocdata.numbers.round_half_up)."),
+                Mistake(lambda d: round_half_up(sum(round_half_up(_without(d)[p]) for p in ("criminal_markets",
+                                                                                          "criminal_actors")) / 2),
+                        "that averages the rounded pillars; take the mean of the unrounded pillar means."),
+                Mistake(lambda d: round_half_up(a.indicator_rows(d, "KAZ", 2023).query(
+                    "pillar != 'resilience' and indicator != @LEFT_OUT")["score"].mean()),
+                        "that averages all the indicators at once; criminality is the mean of its two pillars, "
+                        "each the mean of its own indicators."),
+                Mistake(lambda d: float(_without(d)["criminality"]),
+                        "that is the exact mean; the index publishes it rounded to 2 decimals."),
+            ),
+        ),
+        Exercise(
+            "6.2", _interval("p95"), kind="integer",
+            hint="find Kyrgyzstan's row of the table rank_intervals returns and read the upper end of its interval.",
+            mistakes=(
+                Mistake(_interval("p05"), "that is the lower end of the interval (the best ranks it takes); the "
+                        "question asks for the upper end."),
+                Mistake(_interval("rank"), "that is the nominal rank, from the published scores; the question asks "
+                        "for the upper end of the interval around it."),
+                Mistake(_interval("max_rank"), "that is the worst rank with one indicator left out "
+                        "(leave_one_out); the question asks about rank_intervals."),
+            ),
+        ),
+        Exercise(
+            "6.3", lambda d: a.intervals_containing(d, "KGZ", 2023), kind="integer",
+            hint="for every country, test whether Kyrgyzstan's nominal rank lies between the two ends of that "
+                 "country's interval (both ends included), and count.",
+            mistakes=(
+                Mistake(lambda d: a.sharing_rank(d, "KGZ", 2023), "that counts the countries tied at the nominal "
+                        "rank; the question asks whose intervals reach it."),
+                Mistake(lambda d: a.intervals_containing(d, "KGZ", 2023) - 1,
+                        "count Kyrgyzstan too (its own interval holds its rank), and include both ends of each "
+                        "interval."),
+                Mistake(lambda d: a.ranks_inside(d, "KGZ", 2023), "that counts the nominal ranks inside "
+                        "Kyrgyzstan's interval; the question asks whose intervals hold Kyrgyzstan's rank."),
             ),
         ),
     ]
