@@ -21,6 +21,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -30,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from ocdata.errors import InputError, OcdataError, ParameterError
+from ocdata.inputs.files import read_input_bytes
 from ocdata.outputs.atomic import write_text_atomic
 from ocdata.paths import PACKAGE_DATA, cache_dir
 
@@ -52,6 +54,10 @@ MAX_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 RELEASES_CSV = PACKAGE_DATA / "releases.csv"
 RECORD_SUFFIX = ".json"
+RECORD_MAX_BYTES = 64 * 1024
+"""The largest download record read (a record is a few hundred bytes)."""
+PARTIAL = re.compile(r"\..+\.ocdata-partial-[A-Za-z0-9_]{8}\.tmp\.xlsx")
+"""The name of a partial download (``tempfile.mkstemp``'s, with ocdata's mark): nothing else is ever removed."""
 
 
 @cache
@@ -100,7 +106,7 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
     stem = Path(urlsplit(url).path).stem or "global_oc_index"
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(folder)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp.xlsx")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.ocdata-partial-", suffix=".tmp.xlsx")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -116,8 +122,9 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
             table = read_workbook(tmp, name=target.name)
         except OcdataError as exc:
             raise InputError(f"refused the download: {exc}", file=url) from None
+        _refuse_a_changed_file(target, digest)
         tmp.chmod(0o644)  # mkstemp makes files private; a downloaded workbook is not
-        os.replace(tmp, target)  # a file of this name has these very bytes: nothing is lost
+        os.replace(tmp, target)  # a file of this name is missing or has these very bytes: nothing is lost
     finally:
         tmp.unlink(missing_ok=True)
     record = {
@@ -169,12 +176,26 @@ def _refuse_a_table(path: Path, url: str) -> None:
                      "is read with --workbook FILE instead", file=url)
 
 
+def _refuse_a_changed_file(target: Path, digest: str) -> None:
+    """Refuse (``InputError``) to replace ``target`` unless it is missing or already has the bytes downloaded
+    (its name carries their sha256: other bytes there are a file edited since, or one of the user's)."""
+    if not (target.exists() or target.is_symlink()):
+        return
+    if target.is_file() and not target.is_symlink() and _sha256_of(target) == digest:
+        return
+    raise InputError("expected no file of this name or the same download, found other bytes (a workbook edited "
+                     "since it was downloaded, or a file of yours): ocdata never replaces it; move it away",
+                     file=target)
+
+
 def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove partial files a killed download left in ``folder`` (older than twice the deadline: no live
-    download can still own them); the paths removed."""
+    """Remove partial files a killed download left in ``folder`` (named by ``PARTIAL`` and older than twice the
+    deadline: no live download can still own them); the paths removed."""
     cutoff = time.time() - 2 * DEADLINE_SECONDS
     removed = []
     for path in folder.glob(".*.tmp.xlsx"):
+        if not PARTIAL.fullmatch(path.name):
+            continue
         with contextlib.suppress(OSError):
             if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -292,12 +313,12 @@ def list_downloads(folder: Path | str | None = None) -> list[dict]:
     found = []
     for path in (folder / name for name in _record_names(folder)):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(read_input_bytes(path, RECORD_MAX_BYTES, "a download record").decode("utf-8"))
             workbook = folder / Path(record["file"]).name
             when = parse_time(record["downloaded_utc"])
             sha = str(record["sha256"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not a record of ours
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, InputError):
+            continue  # not a record of ours (or not a regular file of a record's size)
         if not workbook.is_file():
             status = "missing"
         elif workbook.stat().st_size != record.get("bytes") or _sha256_of(workbook) != sha:

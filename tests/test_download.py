@@ -448,10 +448,41 @@ def test_partial_files_of_a_killed_download_are_removed_later(site: tuple[str, P
     base, _ = site
     out = tmp_path / "out"
     out.mkdir()
-    stale, fresh = out / ".global_oc_index.abc.tmp.xlsx", out / ".global_oc_index.def.tmp.xlsx"
-    stale.write_bytes(b"partial")
-    fresh.write_bytes(b"partial")  # may belong to a download running right now
+    stale = out / ".global_oc_index.ocdata-partial-abcd1234.tmp.xlsx"
+    fresh = out / ".global_oc_index.ocdata-partial-efgh5678.tmp.xlsx"
+    mine = out / ".budget.tmp.xlsx"  # a file of the user's that merely looks like a partial download
+    for path in (stale, fresh, mine):
+        path.write_bytes(b"partial")
     old = time.time() - 2 * download.DEADLINE_SECONDS - 60
     os.utime(stale, (old, old))
+    os.utime(mine, (old, old))
     download_workbook(to=out, url=f"{base}/good/{NAME}")
-    assert not stale.exists() and fresh.exists()
+    assert not stale.exists() and fresh.exists()  # fresh may belong to a download running right now
+    assert mine.read_bytes() == b"partial"
+
+
+def test_a_downloaded_workbook_edited_since_is_never_replaced(site: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = site
+    out = tmp_path / "out"
+    target = download_workbook(to=out, url=f"{base}/good/{NAME}")
+    assert download_workbook(to=out, url=f"{base}/good/{NAME}") == target  # the same bytes again: fine
+    target.write_bytes(target.read_bytes() + b"my notes")
+    edited = target.read_bytes()
+    with pytest.raises(InputError, match=r"expected no file of this name or the same download, found other bytes"):
+        download_workbook(to=out, url=f"{base}/good/{NAME}")
+    assert target.read_bytes() == edited
+    assert not list(out.glob(".*.tmp.xlsx"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "nested", "huge"])
+def test_a_record_that_is_not_a_record_is_passed_over(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    record = folder / "evil.xlsx.json"
+    if kind == "fifo":
+        os.mkfifo(record)  # reading it would wait for ever
+    elif kind == "nested":
+        record.write_text("[" * 100_000, encoding="utf-8")
+    else:
+        record.write_bytes(b" " * (download.RECORD_MAX_BYTES + 1))
+    assert download.list_downloads(folder) == []
