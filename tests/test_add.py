@@ -24,7 +24,7 @@ from docs import RAW
 import ocdata
 from ocdata.errors import InputError, ParameterError, ParseError, ValidationError
 from ocdata.inputs import detect
-from ocdata.inputs.documents import STALE_SECONDS, add_document, list_documents, remove_document
+from ocdata.inputs.documents import STAGING_MARKER, STALE_SECONDS, add_document, list_documents, remove_document
 
 PDF_2021 = "kgz_2021_profile_pdf.txt"
 (NEW, NAME), (OTHER, OTHER_NAME), (THIRD, _) = unused_countries(3)
@@ -222,10 +222,24 @@ def test_cli_add_refuses_an_unreadable_file_with_exit_2(tmp_path: Path) -> None:
 
 def test_a_staging_copy_left_by_a_killed_add_is_removed(documents: Path, tmp_path: Path) -> None:
     documents.parent.mkdir(parents=True)
-    stale = documents.parent / f".{documents.name}.staging-killed"
+    stale = documents.parent / f".{documents.name}.staging-k1ll3d_x"
     stale.mkdir()
     (stale / "sources.yaml").write_text("documents: []\n", encoding="utf-8")
+    (stale / STAGING_MARKER).write_text("ocdata add\n", encoding="utf-8")
+    mine = documents.parent / f".{documents.name}.staging-backup"  # a folder of the user's, named alike
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("precious\n", encoding="utf-8")
     old = time.time() - STALE_SECONDS - 60
-    os.utime(stale, (old, old))
+    for folder in (stale, mine):
+        os.utime(folder, (old, old))
     add_document(new_profile_2021(tmp_path))
-    assert leftovers(documents) == []
+    assert not stale.exists()
+    assert (mine / "thesis.txt").read_text(encoding="utf-8") == "precious\n"
+
+
+def test_a_document_of_too_many_lines_is_refused_before_it_is_parsed(documents: Path, tmp_path: Path) -> None:
+    source = new_profile_2021(tmp_path)
+    source.write_text(source.read_text(encoding="utf-8") + "\n" * 250_000, encoding="utf-8")
+    with pytest.raises(ParseError, match=r"expected a document of at most 200,000 lines, found 250,"):
+        add_document(source)
+    assert not documents.exists() or not any(documents.iterdir())

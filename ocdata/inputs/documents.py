@@ -29,6 +29,7 @@ from ocdata.errors import InputError, ParameterError, ParseError, ValidationErro
 from ocdata.inputs.files import DOCUMENT_MAX_BYTES, check_input_file, read_input_bytes
 from ocdata.inputs.manifest import (
     ADDED_NAME,
+    DOCUMENT_MAX_LINES,
     FIELDS,
     KINDS,
     MANIFEST_NAME,
@@ -37,6 +38,7 @@ from ocdata.inputs.manifest import (
     read_document,
     read_manifest,
     read_manifest_entries,
+    split_lines,
 )
 from ocdata.outputs.atomic import write_bytes_atomic, write_text_atomic
 from ocdata.outputs.ledger import file_sha256
@@ -50,6 +52,8 @@ PUBLISHER = "not recorded (added with ocdata add)"
 STALE_SECONDS = 3600
 """A staging copy untouched this long belongs to no running ``add``."""
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]*")
+STAGING_MARKER = ".ocdata-staging"
+"""The file that marks a staging copy ``add`` made (only such folders are ever removed)."""
 
 
 def list_documents(folder: Path | None = None) -> pd.DataFrame:
@@ -84,7 +88,10 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
         raise InputError("expected a document to add, found no such file", file=source)
     data = read_input_bytes(source, DOCUMENT_MAX_BYTES, "a document")
     sha = hashlib.sha256(data).hexdigest()
-    lines = data.decode("utf-8", errors="replace").split("\n")
+    lines = split_lines(data.decode("utf-8", errors="replace"))
+    if len(lines) > DOCUMENT_MAX_LINES:
+        raise ParseError(f"expected a document of at most {DOCUMENT_MAX_LINES:,} lines, found {len(lines):,}",
+                         file=source)
     kind = kind or detect.detect_kind(lines)
     if kind is None:
         raise ParameterError("expected a PDF profile ('HUMAN TRAFFICKING<TAB>6.50' lines) or a web profile (a name, "
@@ -240,6 +247,7 @@ def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, sourc
     remove_stale_staging(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=parent))
     try:
+        (staging / STAGING_MARKER).write_text("ocdata add\n", encoding="utf-8")
         for old in entries[:-1]:
             copy = read_input_bytes(folder / old["file"], DOCUMENT_MAX_BYTES, "a document")
             (staging / old["file"]).write_bytes(copy)
@@ -256,11 +264,14 @@ def _validate(folder: Path, entries: list[dict], entry: dict, data: bytes, sourc
 
 
 def remove_stale_staging(folder: Path) -> None:
-    """Remove staging copies a killed ``add`` left beside ``folder`` (untouched for ``STALE_SECONDS``)."""
+    """Remove staging copies a killed ``add`` left beside ``folder``: named as ``add`` names them, holding its
+    marker, untouched for ``STALE_SECONDS`` (a folder of the user's that only looks like one stays)."""
     cutoff = time.time() - STALE_SECONDS
+    name = re.compile(re.escape(f".{folder.name}.staging-") + r"[A-Za-z0-9_]{8}")
     for path in folder.parent.glob(f".{folder.name}.staging-*"):
         with contextlib.suppress(OSError):
-            if path.is_dir() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+            if (name.fullmatch(path.name) and path.is_dir() and not path.is_symlink()
+                    and (path / STAGING_MARKER).is_file() and path.stat().st_mtime < cutoff):
                 shutil.rmtree(path)
 
 

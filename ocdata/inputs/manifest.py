@@ -20,6 +20,9 @@ ADDED_NAME = "sources.ocdata.yaml"
 """The manifest ``ocdata add`` keeps for the documents it added, beside a ``sources.yaml`` of the user's own
 (which ocdata reads and never writes)."""
 MANIFEST_NAMES = (MANIFEST_NAME, ADDED_NAME)
+DOCUMENT_MAX_LINES = 200_000
+"""The most lines a document may have (the bundled ones have under 1,000; more is refused before parsing, so
+a file of millions of blank lines costs no parse)."""
 KINDS = ("pdf_profile", "web_profile", "article")
 FIELDS = ("id", "file", "title", "publisher", "kind", "edition", "countries", "sha256")
 FIELD_TYPES = {  # field -> (what it must be, test)
@@ -227,5 +230,8 @@ def read_document(raw: Path, entry: pd.Series) -> Document:
         raise InputError(f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", file=path,
                          line=_line_at(data, exc.start)) from None
     lines = tuple(split_lines(text))
+    if len(lines) > DOCUMENT_MAX_LINES:
+        raise ParseError(f"expected a document of at most {DOCUMENT_MAX_LINES:,} lines, found {len(lines):,}",
+                         file=path)
     edition = None if pd.isna(entry["edition"]) else int(entry["edition"])
     return Document(entry["id"], entry["file"], entry["kind"], edition, tuple(entry["countries"].split()), lines)
