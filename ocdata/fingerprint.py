@@ -23,7 +23,7 @@ from ocdata.inputs.files import (
     read_input_bytes,
     sha256_file,
 )
-from ocdata.inputs.manifest import MANIFEST_NAME, MANIFEST_NAMES, outside_problem
+from ocdata.inputs.manifest import MANIFEST_NAME, MANIFEST_NAMES, nesting_problem, outside_problem
 from ocdata.paths import BUNDLED, PACKAGE_DIR
 
 CODE_SUFFIXES = frozenset({".py", ".csv", ".yaml"})
@@ -90,9 +90,12 @@ def _listed_files(manifest: Path) -> list[str]:
     own sha256 is part of the fingerprint, and the build then says what is wrong with it)."""
     try:
         text = read_input_bytes(manifest, MANIFEST_MAX_BYTES).decode("utf-8")
+        if nesting_problem(text) is not None:  # the C loader would crash on it: the build says what is wrong
+            return []
         entries = yaml.load(text, Loader=_LOADER).get("documents")
         return [str(entry["file"]) for entry in entries if isinstance(entry.get("file"), str)]
-    except (InputError, OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError, KeyError):
+    except (InputError, OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError, KeyError,
+            RecursionError):
         return []
 
 

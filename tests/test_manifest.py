@@ -107,3 +107,14 @@ def test_cli_build_refuses_a_path_outside_with_exit_2(tmp_path: Path) -> None:
                            f"'kgz_2021_pdf' to be a relative path inside {raw}, found a path that leaves the folder "
                            "'../outside.txt'\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", ["documents: " + "[" * 1000, "[" * 100_000,
+                                  "documents:\n" + "".join(" " * (2 * k) + "- a:\n" for k in range(120))])
+def test_a_manifest_nested_too_deep_is_one_line_before_any_yaml_parser_sees_it(tmp_path: Path, text: str) -> None:
+    (tmp_path / "sources.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ParseError, match=r"sources\.yaml: expected YAML nested at most 50 levels, found deeper"):
+        read_manifest(tmp_path)
+    from ocdata.fingerprint import describe_inputs
+
+    assert describe_inputs([tmp_path], None)[0]["documents"] == []  # no crash of the C loader: the build says why

@@ -75,6 +75,34 @@ def read_manifest(raw: Path) -> pd.DataFrame:
     return table
 
 
+MAX_NESTING = 50
+"""How deep a manifest's YAML may nest (flow brackets, or indentation in steps of two): a real manifest nests
+three levels; a deeper one would cost the YAML parser's recursion (or crash its C loader)."""
+
+
+def nesting_problem(text: str) -> str | None:
+    """Why ``text`` nests deeper than a manifest may (``MAX_NESTING``), or ``None``: a linear scan of its
+    brackets (outside quotes) and its indentation, made before any YAML parser sees it."""
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            quote = ""
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
+    if deepest > MAX_NESTING or indent > 2 * MAX_NESTING:
+        return f"expected YAML nested at most {MAX_NESTING} levels, found deeper"
+    return None
+
+
 def read_manifest_entries(raw: Path, path: Path) -> list[dict]:
     """The entries of one manifest file ``path`` of the folder ``raw``, checked (as plain dicts, as written)."""
     return _read_entries(raw, path, [])
@@ -86,8 +114,13 @@ def _read_entries(raw: Path, path: Path, before: list[dict]) -> list[dict]:
     data = read_input_bytes(path, MANIFEST_MAX_BYTES, "a manifest")
     try:
         text = data.decode("utf-8")
+        problem = nesting_problem(text)
+        if problem is not None:
+            raise ParseError(problem, file=path)
         doc = yaml.safe_load(text)
         lines = _entry_lines(text)
+    except RecursionError:
+        raise ParseError(f"expected YAML nested at most {MAX_NESTING} levels, found deeper", file=path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"expected UTF-8 text, found byte 0x{exc.object[exc.start]:02x}", file=path,
                          line=exc.object[: exc.start].count(b"\n") + 1) from None
