@@ -49,7 +49,14 @@ def interval_sentence(low: int, high: int, median: int | None = None) -> str:
 
 
 def _key(data, edition: int) -> str:
-    """A digest of one edition's scores: the same scores give the same analyses, whatever object holds them."""
+    """A digest of one edition's scores: the same scores give the same analyses, whatever object holds them
+    (computed once per dataset object and edition)."""
+    from ocdata.views.memo import per_dataset
+
+    return per_dataset(data, ("robustness-digest", int(edition)), lambda: _digest(data, int(edition)))
+
+
+def _digest(data, edition: int) -> str:
     rows = data.scores[data.scores["edition"] == int(edition)][["iso3", "indicator", "score", "continent",
                                                                   "region"]]
     rows = rows.sort_values(["iso3", "indicator"], kind="stable")
