@@ -323,3 +323,23 @@ def test_two_batches_into_one_folder_both_end_in_its_index(tmp_path: Path) -> No
     assert 'href="KAZ_2023.html"' in page and 'href="KGZ_2025.html"' in page
     again = ocdata("report", "KGZ", "--no-workbook", "--jobs", "1", "--out", str(out))
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "soon"])
+def test_a_wait_that_is_not_a_number_of_seconds_is_refused(tmp_path: Path, value: str) -> None:
+    target = tmp_path / "notebooks"
+    with holding(target):
+        done = ocdata("notebooks", str(target), env={"OCDATA_LOCK_WAIT": value})
+    assert done.returncode == 2
+    assert done.stderr == (f"ocdata: error: expected a number of seconds (0 or more) in $OCDATA_LOCK_WAIT, found "
+                           f"{value!r}\n")
+
+
+def test_a_relative_cache_locks_the_same_file_from_any_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OCDATA_CACHE", "cache")
+    first = lock_path(tmp_path / "out")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("OCDATA_CACHE", "../cache")
+    assert lock_path(tmp_path / "out") == first and first.is_absolute()

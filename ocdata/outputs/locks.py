@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from ocdata.errors import InputError
 LOCKS_FOLDER = "locks"
 WAIT_VARIABLE = "OCDATA_LOCK_WAIT"
 """Seconds a command waits for another one on the same folder (unset: as long as it takes; ``0``: exit 2 at
-once)."""
+once; anything but a finite number of 0 or more is refused)."""
 
 
 def lock_path(folder: Path | str) -> Path:
@@ -33,7 +34,7 @@ def lock_path(folder: Path | str) -> Path:
 
     real = os.path.normcase(os.path.realpath(os.path.abspath(folder)))
     digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:24]
-    return cache_dir() / LOCKS_FOLDER / f"{digest}.lock"
+    return Path(os.path.abspath(cache_dir())) / LOCKS_FOLDER / f"{digest}.lock"
 
 
 def _wait_seconds() -> float:
@@ -43,8 +44,10 @@ def _wait_seconds() -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise InputError(f"expected a number of seconds in ${WAIT_VARIABLE}, found {value!r}") from None
-    return max(seconds, 0.0)
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(f"expected a number of seconds (0 or more) in ${WAIT_VARIABLE}, found {value!r}")
+    return seconds
 
 
 @contextlib.contextmanager
