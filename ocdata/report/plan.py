@@ -209,7 +209,7 @@ def plan_reports(
     """Every report the command asks for, validated; raises ParameterError before anything runs.
 
     Countries get every kind about one country, ``compare`` and ``region`` every kind about several,
-    ``overview`` every kind about a whole edition (``edition``, or the latest with the most countries),
+    ``overview`` every edition-kind (the overview of ``edition``, or of the latest with the most countries),
     ``all_`` what :meth:`Planner.every` plans.
     """
     if edition is not None:
