@@ -8,6 +8,7 @@ import ast
 import atexit
 import contextlib
 import errno
+import functools
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import threading
 import traceback
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from ocdata.errors import OcdataError, one_line
 
@@ -189,16 +191,28 @@ def _jobs(value: str) -> int:
     return number
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as every other error (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"ocdata: error: {one_line(self.prog)}: {one_line(message)} (see '{self.prog} --help')",
+              file=sys.stderr)
+        sys.exit(2)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ocdata`` command."""
     from ocdata.download import DEADLINE_SECONDS, MAX_BYTES, SOCKET_TIMEOUT_SECONDS, WORKBOOK_URL
 
-    parser = argparse.ArgumentParser(prog="ocdata", description=__doc__, epilog=(
+    parser = OneLineParser(prog="ocdata", description=__doc__, epilog=(
         "Exit codes: 0 success, 1 a validation check failed, 2 input or environment problem (unreadable, "
         "read-only, full disk, a name too long, a loop of links, a deleted working folder, an output pipe "
         "closed, bad parameter), 3 a bug, 130 interrupted (Ctrl-C or SIGTERM)."))
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", required=True)
+    debug = OneLineParser(add_help=False)  # --debug after the command works too (`ocdata report KGZ --debug`)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors")
+    sub.add_parser = functools.partial(sub.add_parser, parents=[debug])  # type: ignore[method-assign]
 
     build = sub.add_parser("build", help="parse the documents into tidy tables in data/processed")
     _raw_argument(build)

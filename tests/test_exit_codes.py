@@ -238,3 +238,17 @@ def test_a_broken_pipe_that_is_not_stdout_is_a_bug(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(cli, "_notebooks", fail)
     assert cli.main(["notebooks"]) == 3
     assert capsys.readouterr().err.startswith("ocdata: internal error: BrokenPipeError: ")
+
+
+@pytest.mark.parametrize("args", [["report", "KGZ", "--jobs", "0"], ["export", "--format", "xlsx"], ["nosuch"]])
+def test_a_usage_error_is_one_line_naming_the_help(args: list[str]) -> None:
+    done = ocdata(*args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("ocdata: error: ocdata")
+    assert done.stderr.rstrip().endswith("--help')") and "usage:" not in done.stderr
+
+
+def test_debug_may_follow_the_command(tmp_path: Path) -> None:
+    done = ocdata("export", "--workbook", str(tmp_path / "missing.xlsx"), "--debug", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" in done.stderr and done.stderr.rstrip().endswith("workbook not found")
