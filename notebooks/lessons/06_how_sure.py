@@ -24,6 +24,7 @@
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from ocdata import robustness, teach
 from ocdata.numbers import round_half_up
@@ -112,6 +113,7 @@ fig, ax = plt.subplots(figsize=(7, 0.3 * len(near) + 1.2))
 ax.hlines(near["iso3"], near["p05"], near["p95"], color="#9CA3AF", linewidth=6)
 ax.plot(near["rank"], near["iso3"], "o", color="#111827")
 ax.invert_yaxis()
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # ranks are whole numbers
 ax.set(xlabel="2023 criminality rank (1 = most criminal)", ylabel="",
        title="Nominal rank and 90 % interval, countries ranked near Kyrgyzstan")
 plt.show()
