@@ -343,3 +343,16 @@ def test_a_relative_cache_locks_the_same_file_from_any_folder(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path / "elsewhere")
     monkeypatch.setenv("OCDATA_CACHE", "../cache")
     assert lock_path(tmp_path / "out") == first and first.is_absolute()
+
+
+def test_a_report_csv_has_one_header_per_column(monkeypatch) -> None:
+    import IPython.display
+
+    from ocdata.views.html import export_table
+
+    published = []
+    monkeypatch.setattr(IPython.display, "publish_display_data", lambda data, metadata: published.append(data))
+    export_table(pd.DataFrame({"indicator": ["=x"], "label": ["Human trafficking"], "score": [6.5]}), edition=2023)
+    header = published[0]["text/csv"].splitlines()[0].split(",")
+    assert len(header) == len(set(header)) == 3
+    assert pd.read_csv(__import__("io").StringIO(published[0]["text/csv"])).iloc[0, 0] == "'=x"

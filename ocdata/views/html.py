@@ -258,7 +258,11 @@ def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
     spreadsheet would run as a formula is prefixed with ``'`` (:func:`spreadsheet_safe`)."""
     from IPython.display import publish_display_data
 
-    shown = spreadsheet_safe(table.rename(columns={c: display_name(c, edition) for c in table.columns}))
+    names: list[str] = []
+    for column in table.columns:
+        name = display_name(column, edition)
+        names.append(f"{name} ({column})" if name in names else name)  # `label` and `indicator` both read
+    shown = spreadsheet_safe(table.set_axis(names, axis=1))
     publish_display_data({"text/csv": shown.to_csv(index=False, lineterminator="\n")},
                          metadata={"ocdata": {"export": "csv"}})
 
