@@ -9,6 +9,7 @@ wait for events, never for time to pass.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -355,4 +356,4 @@ def test_a_report_csv_has_one_header_per_column(monkeypatch) -> None:
     export_table(pd.DataFrame({"indicator": ["=x"], "label": ["Human trafficking"], "score": [6.5]}), edition=2023)
     header = published[0]["text/csv"].splitlines()[0].split(",")
     assert len(header) == len(set(header)) == 3
-    assert pd.read_csv(__import__("io").StringIO(published[0]["text/csv"])).iloc[0, 0] == "'=x"
+    assert pd.read_csv(io.StringIO(published[0]["text/csv"])).iloc[0, 0] == "'=x"
