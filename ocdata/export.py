@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ocdata.errors import InputError, ParameterError
+from ocdata.outputs.atomic import remove_temporaries
 from ocdata.outputs.ledger import Ledger, file_sha256, sha256_bytes
 from ocdata.outputs.locks import folder_lock
 from ocdata.outputs.write_plan import write_files
@@ -75,6 +76,7 @@ def write_export(plan: dict[Path, bytes]) -> list[Path]:
             raise InputError("expected a file to write the table to, found a folder or something else", file=path)
     with folder_lock(folder, "the export folder"):
         ledger = Ledger.read(folder) if folder.is_dir() else Ledger(folder)
+        remove_temporaries(folder)  # what an export killed mid-write left
         ledger.refuse_foreign(plan.items(), hint="move it or choose another --out")
         changed = [(path, data) for path, data in plan.items() if file_sha256(path) != sha256_bytes(data)]
         if not changed:

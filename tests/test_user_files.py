@@ -357,3 +357,16 @@ def test_a_report_csv_has_one_header_per_column(monkeypatch) -> None:
     header = published[0]["text/csv"].splitlines()[0].split(",")
     assert len(header) == len(set(header)) == 3
     assert pd.read_csv(io.StringIO(published[0]["text/csv"])).iloc[0, 0] == "'=x"
+
+
+def test_what_a_killed_write_left_is_removed_and_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "notebooks"
+    assert ocdata("notebooks", str(target)).returncode == 0
+    left = target / ".README.md.ocdata-k1ll3d_x.tmp"  # as a copy killed between writing and renaming leaves it
+    left.write_bytes(b"half a readme")
+    mine = [target / ".notes.tmp", target / ".README.md.abcdefgh.tmp"]  # the user's, named alike
+    for path in mine:
+        path.write_bytes(b"mine")
+    again = ocdata("notebooks", str(target))
+    assert again.returncode == 0, again.stderr
+    assert not left.exists() and all(p.read_bytes() == b"mine" for p in mine)

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 FILE_MODE = 0o644
+TEMP_MARK = "ocdata-"
+TEMPORARY = re.compile(r"\..+\.ocdata-[A-Za-z0-9_]{8}\.tmp")
+"""The name of a temporary file this module makes (``.NAME.ocdata-XXXXXXXX.tmp``): what a killed write leaves."""
 
 
 def write_atomic_with(path: Path | str, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` to fill a temporary file beside ``path``, then move it onto ``path``."""
     path = Path(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{TEMP_MARK}", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # mkstemp names the temporary file it could not make: name the target instead
         raise _naming(exc, path, Path(exc.filename) if exc.filename is not None else None) from exc
     os.close(fd)
@@ -54,3 +58,19 @@ def write_text_atomic(path: Path | str, text: str) -> Path:
 def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     return write_atomic_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def remove_temporaries(folder: Path | str) -> list[Path]:
+    """Remove the temporary files killed writes left in ``folder`` (named by ``TEMPORARY``, regular files; call
+    it only while holding the folder's lock, so that no live write owns them); the paths removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ocdata.errors import InputError
-from ocdata.outputs.atomic import write_text_atomic
+from ocdata.outputs.atomic import remove_temporaries, write_text_atomic
 from ocdata.outputs.write_plan import make_folders
 
 LEDGER_NAME = ".ocdata-files.json"
@@ -146,10 +146,14 @@ class Ledger:
 
     @contextlib.contextmanager
     def writing(self, planned: Mapping[Path, bytes]) -> Iterator[None]:
-        """:meth:`begin` before the ``with`` block (which writes ``planned``) and :meth:`commit` after it. When
+        """:meth:`begin` before the ``with`` block (which writes ``planned``) and :meth:`commit` after it; first,
+        the temporary files killed writes left beside the planned files are removed (the caller holds the
+        folder's lock). When
         the block fails, a record this call made is removed with the folders it made (emptied by the writer's
         own clean-up), so a refused or failed first run leaves nothing behind."""
         created = make_folders(self.folder)
+        for parent in {path.parent for path in planned} | {self.folder}:
+            remove_temporaries(parent)  # what a write killed in an earlier run left (the caller holds the lock)
         new = not (self.folder / LEDGER_NAME).exists()
         try:
             self.begin(planned)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocdata.errors import InputError, ParameterError
+from ocdata.outputs.atomic import remove_temporaries
 from ocdata.outputs.ledger import Ledger
 from ocdata.outputs.locks import folder_lock
 from ocdata.outputs.write_plan import check_folders, make_folders, write_files
@@ -58,6 +59,8 @@ def copy_notebooks(target: Path | str = Path("notebooks"), source: Path | None =
     files = notebook_files(source)
     with folder_lock(target, "the notebooks folder"):
         check_folders(target, [target / rel for rel in files])
+        for folder in {(target / rel).parent for rel in files}:
+            remove_temporaries(folder)  # what a copy killed mid-write left
         ledger = Ledger.read(target) if target.is_dir() else Ledger(target)
         plan, unchanged = [], []
         for rel in files:

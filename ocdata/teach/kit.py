@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from ocdata.errors import InputError, ParseError, ValidationError
+from ocdata.outputs.atomic import remove_temporaries
 from ocdata.outputs.ledger import Ledger
 from ocdata.outputs.locks import folder_lock
 from ocdata.outputs.write_plan import check_folders, write_files
@@ -235,6 +236,8 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
     with folder_lock(out, "the teaching kit folder"):
         check_folders(out, [path for path, _, _, _ in plan])
         ledger = Ledger.read(out) if out.is_dir() else Ledger(out)
+        for folder in {path.parent for path, _, _, _ in plan}:
+            remove_temporaries(folder)  # what a kit killed mid-write left
         for path, text, _, _ in plan:
             _refuse_foreign(path, text, ledger)
         rendered: dict[Path, str] = {}
