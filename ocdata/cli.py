@@ -60,17 +60,34 @@ def _workbooks(args: argparse.Namespace) -> Path | list[Path] | bool | None:
     return args.workbook[0] if len(args.workbook) == 1 else list(args.workbook)
 
 
+def _file_edition(args: argparse.Namespace) -> int | None:
+    """``--edition`` of ``build`` and ``export``: an edition of the index, given with a workbook to apply to."""
+    if args.edition is None:
+        return None
+    from ocdata.views.params import editions_known
+
+    if args.edition not in editions_known():
+        known = ", ".join(map(str, editions_known()))
+        raise _usage(f"--edition: expected an edition of the index ({known}), found {args.edition}")
+    if args.no_workbook:
+        raise _usage("--edition names the edition of a workbook file that does not say its own; with --no-workbook "
+                     "there is none (leave --edition out)")
+    return args.edition
+
+
 def _build(args: argparse.Namespace) -> int:
     from ocdata.build import run_build
 
+    edition = _file_edition(args)
     return run_build(raw=args.raw, out=args.out, workbook=_workbooks(args), keep_going=args.keep_going,
-                     edition=args.edition)
+                     edition=edition)
 
 
 def _export(args: argparse.Namespace) -> int:
     from ocdata.export import run_export
 
-    return run_export(out=args.out, format=args.format, raw=args.raw, workbook=_workbooks(args), edition=args.edition)
+    edition = _file_edition(args)
+    return run_export(out=args.out, format=args.format, raw=args.raw, workbook=_workbooks(args), edition=edition)
 
 
 def _report(args: argparse.Namespace) -> int:

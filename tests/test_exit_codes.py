@@ -252,3 +252,13 @@ def test_debug_may_follow_the_command(tmp_path: Path) -> None:
     done = ocdata("export", "--workbook", str(tmp_path / "missing.xlsx"), "--debug", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" in done.stderr and done.stderr.rstrip().endswith("workbook not found")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["export", "--no-workbook", "--edition", "2040"], "expected an edition of the index (2021, 2023, 2025)"),
+    (["build", "--no-workbook", "--edition", "2023"], "with --no-workbook there is none"),
+])
+def test_an_edition_for_no_workbook_is_refused(tmp_path: Path, args: list[str], says: str) -> None:
+    done = ocdata(*args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2 and says in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
