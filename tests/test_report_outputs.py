@@ -64,7 +64,8 @@ def test_files_listed_in_our_index_may_be_replaced(tmp_path):
         check_writable(tmp_path, ["KAZ_2023.html"])
 
 
-def test_files_a_stopped_batch_was_writing_may_be_replaced_whatever_their_bytes(tmp_path):
+def test_files_a_stopped_batch_was_writing_may_be_replaced_only_with_bytes_ocdata_recorded(tmp_path):
+    from ocdata.render.pool import record_pending
     from ocdata.report.index import claim_files
 
     entry = {"kind": "profile", "title": "Kyrgyzstan", "edition": 2025, "scores": [], "files": ["KGZ_2025.html"]}
@@ -73,10 +74,17 @@ def test_files_a_stopped_batch_was_writing_may_be_replaced_whatever_their_bytes(
     with pytest.raises(ParameterError, match="changed since"):  # as ocdata wrote it? no: someone edited it
         check_writable(tmp_path, ["KGZ_2025.html"])
     claim_files(tmp_path, read_index_reports(tmp_path), ["KGZ_2025.html", "KAZ_2023.html", "KAZ_2023.csv"])
-    (tmp_path / "KAZ_2023.html").write_text("a page the batch wrote before it was killed")
-    index = check_writable(tmp_path, ["KGZ_2025.html", "KAZ_2023.html", "KAZ_2023.csv"])
+    page = b"a page the batch wrote before it was killed"
+    record_pending(tmp_path, "KAZ_2023", {"KAZ_2023.html": page})  # what a worker does before writing
+    (tmp_path / "KAZ_2023.html").write_bytes(page)
+    index = check_writable(tmp_path, ["KAZ_2023.html", "KAZ_2023.csv"])
     assert index["partial"] is True and index["writing"] == ["KAZ_2023.csv", "KAZ_2023.html", "KGZ_2025.html"]
     assert set(index["reports"]) == {"KGZ_2025"}
+    with pytest.raises(ParameterError, match=r"KGZ_2025\.html: expected the file as ocdata wrote it"):
+        check_writable(tmp_path, ["KGZ_2025.html"])  # claimed, but edited: neither recorded nor pending
+    (tmp_path / "KAZ_2023.html").write_bytes(page + b"<!-- my note -->")
+    with pytest.raises(ParameterError, match=r"KAZ_2023\.html: expected the file as ocdata wrote it"):
+        check_writable(tmp_path, ["KAZ_2023.html"])
     (tmp_path / "TJK_2023.html").write_text("not ours")
     with pytest.raises(ParameterError, match=r"TJK_2023\.html"):
         check_writable(tmp_path, ["TJK_2023.html"])
@@ -97,12 +105,14 @@ def test_an_index_json_of_someone_else_is_refused(tmp_path):
         check_writable(tmp_path, [])
 
 
-def test_an_index_of_an_earlier_version_counts_as_ours(tmp_path):
+def test_an_index_of_an_earlier_version_counts_as_ours_beside_the_page_it_gives(tmp_path):
     (tmp_path / "KGZ_2025.html").write_text("old")
     (tmp_path / "index.json").write_text(json.dumps({"KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan"}}))
-    index = check_writable(tmp_path, ["KGZ_2025.html"])
+    # with no record of what ocdata wrote, the index is ours only beside the index page it gives
+    with pytest.raises(ParameterError, match=r"index\.json: expected the index ocdata wrote"):
+        check_writable(tmp_path, ["KGZ_2025.html"])
+    index = report.read_index(tmp_path)
     assert index["reports"]["KGZ_2025"]["files"] == ["KGZ_2025.html"]
-    # with no record of what ocdata wrote, its index page is ours only while it is the page the index gives
     page = report.index_html(index["reports"], partial=index["partial"])
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
     assert check_writable(tmp_path, ["KGZ_2025.html"]) == index
@@ -413,12 +423,14 @@ class _FailingPool:
 
 
 def test_a_batch_keeps_claiming_only_the_files_it_left_unrecorded(tmp_path):
+    from ocdata.render.pool import record_pending
     from ocdata.report import command
     from ocdata.report.outdir import file_sha256
     from ocdata.report.plan import Planned
 
     (tmp_path / "KGZ_2023.html").write_text("as ocdata wrote it")
     (tmp_path / "KAZ_2023.html").write_text("written by a batch that was killed")
+    record_pending(tmp_path, "KAZ_2023", {"KAZ_2023.html": b"written by a batch that was killed"})
     entry = {"kind": "profile", "title": "Kyrgyzstan", "edition": 2023, "scores": []}
     entries = {"KGZ_2023": {**entry, "files": ["KGZ_2023.html"],
                             "sha256": {"KGZ_2023.html": file_sha256(tmp_path / "KGZ_2023.html")}}}
@@ -446,7 +458,7 @@ def test_a_full_disk_stops_the_batch_in_one_line_a_bad_notebook_does_not(tmp_pat
     def write(path, text):  # as ocdata.outputs.atomic fails: the errno, naming the target
         raise OSError(failing["error"].errno, failing["error"].strerror, str(path))
 
-    monkeypatch.setattr(pool, "write_text_atomic", write)
+    monkeypatch.setattr(pool, "write_bytes_atomic", write)
     full = pool.write_report(job, tmp_path / "KGZ_2025.html", nbformat.v4.new_notebook(), _PageWriter(), 0.0)
     assert not full.ok and full.stops_batch
     assert full.error == f"{tmp_path / 'KGZ_2025.csv'}: expected a folder the reports can be written to, found no " \

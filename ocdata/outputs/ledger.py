@@ -91,6 +91,9 @@ class Ledger:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"expected ocdata's record of the files it wrote, found {type(exc).__name__} "
                              "(move it away)", file=path) from None
+        except RecursionError:
+            raise InputError("expected ocdata's record of the files it wrote, found JSON nested too deeply "
+                             "(move it away)", file=path) from None
         files = content.get("files") if isinstance(content, dict) else None
         if not isinstance(content, dict) or content.get("writer") != WRITER or not isinstance(files, dict):
             raise InputError("expected ocdata's record of the files it wrote, found another file of that name "

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import multiprocessing
 import os
 import shutil
 import signal
+import stat
 import sys
 import threading
 import time
@@ -25,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from ocdata.errors import InputError
-from ocdata.outputs.atomic import write_text_atomic
+from ocdata.inputs.files import read_input_bytes
+from ocdata.outputs.atomic import write_bytes_atomic, write_text_atomic
+from ocdata.outputs.ledger import file_sha256
 from ocdata.render.export import HtmlWriter, load_notebook
 from ocdata.render.jobs import RenderResult, ReportJob, check_jobs, output_path
 from ocdata.render.kernel import (
@@ -42,11 +47,54 @@ STOP_GRACE = 5
 STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM})
 """Errors writing a report that every later report would meet too (a full, read-only or forbidden folder): the
 batch stops at the first, in one line, instead of failing each report."""
+PENDING = ".ocdata-pending"
+"""The folder, in a folder of reports, of each report's pending record (``NAME.json``: file → [sha256]): the
+bytes its worker is about to write, saved before any file is replaced, so that the files a batch killed outright
+left are known as ocdata's by their bytes."""
+PENDING_MAX_BYTES = 64 * 1024
 
 
-def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter) -> RenderResult:
-    """Execute ``job`` on ``session`` and write its HTML (and its CSV when the notebook publishes one);
-    failures come back as a result, not raised."""
+def read_pending(path: Path) -> dict[str, set[str]] | None:
+    """A pending record (file → digests); ``None`` for anything that is not one (not read past its cap)."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        content = json.loads(read_input_bytes(path, PENDING_MAX_BYTES, "a pending record").decode("utf-8"))
+    except (OSError, InputError, ValueError, RecursionError):
+        return None
+    if not isinstance(content, dict):
+        return None
+    return {f: {d for d in ds if isinstance(d, str)} for f, ds in content.items()
+            if isinstance(f, str) and "/" not in f and isinstance(ds, list)}
+
+
+def write_pending(out: Path, name: str, record: dict[str, set[str]]) -> Path:
+    """Save report ``name``'s pending record in ``out`` atomically (sorted: the same record, the same bytes)."""
+    folder = out / PENDING
+    folder.mkdir(exist_ok=True)
+    text = json.dumps({f: sorted(ds) for f, ds in sorted(record.items())}, indent=1) + "\n"
+    return write_text_atomic(folder / f"{name}.json", text)
+
+
+def record_pending(out: Path, name: str, files: dict[str, bytes]) -> None:
+    """Before writing ``files`` (name → bytes) of report ``name`` into ``out``: record their digests, keeping
+    those of the record before that the files still hold (a write an earlier killed batch left)."""
+    earlier = read_pending(out / PENDING / f"{name}.json") or {}
+    record: dict[str, set[str]] = {}
+    for file in {*earlier, *files}:
+        current = file_sha256(out / file)
+        kept = {current} if current in earlier.get(file, ()) else set()
+        if file in files:
+            kept.add(hashlib.sha256(files[file]).hexdigest())
+        if kept:
+            record[file] = kept
+    write_pending(out, name, record)
+
+
+def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter,
+               pending: bool = False) -> RenderResult:
+    """Execute ``job`` on ``session`` and write its HTML (and its CSV when the notebook publishes one; with
+    ``pending``, after their pending record); failures come back as a result, not raised."""
     path = output_path(out_dir, job.name)
     start = time.perf_counter()
     try:
@@ -56,21 +104,25 @@ def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: Ht
             session.interrupt()  # a cell that timed out may still be running
         return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start)
     session.begin_reset()  # the kernel clears up while the page is exported
-    return write_report(job, path, nb, writer, start)
+    return write_report(job, path, nb, writer, start, pending=pending)
 
 
-def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start: float) -> RenderResult:
-    """Export an executed notebook and write its files atomically: the CSV first, then the page that links
-    it. Failures come back as a result."""
+def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start: float,
+                 pending: bool = False) -> RenderResult:
+    """Export an executed notebook and write its files atomically: with ``pending``, their digests in the
+    report's pending record first; then the CSV, then the page that links it. Failures come back as a result."""
     compute = compute_seconds(nb)
     try:
         page = writer.page(nb, title=job.title, with_code=job.with_code, name=job.name, copy_first=False)
+        data = {path.name: page.html.encode("utf-8")}
         files: tuple[str, ...] = ()
         if page.csv:
-            csv_path = path.with_suffix(".csv")
-            write_text_atomic(csv_path, page.csv)
-            files = (csv_path.name,)
-        write_text_atomic(path, page.html)
+            files = (path.with_suffix(".csv").name,)
+            data[files[0]] = page.csv.encode("utf-8")
+        if pending:
+            record_pending(path.parent, job.name, data)  # a kill from here on leaves bytes known as ocdata's
+        for name in (*files, path.name):  # the CSV first, then the page that links it
+            write_bytes_atomic(path.parent / name, data[name])
     except OSError as exc:
         if exc.errno not in STOP_ERRNOS:
             return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start,
@@ -138,8 +190,8 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
             task = conn.recv()
             if task is None:
                 break
-            job, out_dir = task
-            conn.send(("done", render_one(job, Path(out_dir), session, writer)))
+            job, out_dir, pending = task
+            conn.send(("done", render_one(job, Path(out_dir), session, writer, pending)))
     except (EOFError, KeyboardInterrupt, SystemExit):
         now = True
         _quiet_abandoned_tasks()
@@ -207,10 +259,12 @@ def _sigint_ignored():
 
 class WorkerPool:
     """Worker processes, each to keep a kernel. Entering starts the processes; :meth:`start` starts their
-    kernels (each runs ``warmup`` once: imports, loading data); :meth:`run` renders a batch on them."""
+    kernels (each runs ``warmup`` once: imports, loading data); :meth:`run` renders a batch on them (``pending``:
+    each report's files recorded in a pending record before they are written, see :data:`PENDING`)."""
 
     def __init__(self, size: int | None = None, *, warmup: str = "", cwd: Path | None = None,
-                 progress: bool = True) -> None:
+                 progress: bool = True, pending: bool = False) -> None:
+        self.pending = pending
         self.size = max(1, size or os.cpu_count() or 1)
         self.warmup = warmup
         self.cwd = str(cwd or Path.cwd())
@@ -339,7 +393,7 @@ class WorkerPool:
             if worker.job is None:
                 self._retire_idle(worker)
             else:
-                worker.conn.send((worker.job, str(out_dir)))
+                worker.conn.send((worker.job, str(out_dir), self.pending))
 
         try:
             for worker in list(self.workers):

@@ -17,7 +17,15 @@ from ocdata.render.kernel import scratch_folder
 from ocdata.render.pool import WorkerPool
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import claim_files, write_index
-from ocdata.report.outdir import check_out_dir, check_writable, file_sha256, make_out_dir, report_files
+from ocdata.report.outdir import (
+    check_out_dir,
+    check_writable,
+    file_sha256,
+    make_out_dir,
+    pending_digests,
+    report_files,
+    settle_pending,
+)
 from ocdata.report.plan import Planned, plan_reports
 from ocdata.report.registry import report_kinds
 from ocdata.views.params import ISO3
@@ -154,7 +162,7 @@ def run_reports(
     size = cap_jobs(jobs, _upper_bound(countries, compare, region, all_, overview))
     with (folder_lock(out, "the reports folder"),  # one batch at a time in a folder: a second one waits
           contextlib.ExitStack() as held,  # the build the batch checked stays until the batch ends
-          WorkerPool(size, progress=progress) as pool,  # worker processes import while the data loads
+          WorkerPool(size, progress=progress, pending=True) as pool,  # worker processes import while the data loads
           scratch_folder() as scratch):  # the lessons' student copies
         data, tables = load_checked(books, edition, hold=held)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
@@ -198,6 +206,7 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
         write_index(out, entries, writing=_still_claimed(out, entries, unfinished()))
+        settle_pending(out, entries)  # every worker has stopped writing
     except BaseException:  # workers may still be writing: every unfinished file stays claimed
         with contextlib.suppress(OSError):  # a full disk: the claim made before stays, the first error is told
             write_index(out, entries, partial=True, writing=unfinished())
@@ -206,7 +215,14 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
 
 
 def _still_claimed(out: Path, entries: dict[str, dict], files: list[str]) -> list[str]:
-    """Of the files a finished batch claimed but did not write, those it must keep claiming: present, and not
-    holding the bytes an entry records (a file as recorded stays protected by its sha256)."""
+    """Of the files a finished batch claimed but did not write, those it must keep claiming: present, holding
+    bytes a pending record names (written by ocdata) and not the bytes an entry records (a file as recorded stays
+    protected by its sha256). A file holding neither is someone's own: no longer claimed."""
     recorded = {f: d for entry in entries.values() for f, d in entry.get("sha256", {}).items()}
-    return [f for f in files if (out / f).is_file() and recorded.get(f) != file_sha256(out / f)]
+    pending = pending_digests(out)
+    kept = []
+    for file in files:
+        digest = file_sha256(out / file) if (out / file).is_file() else None
+        if digest is not None and digest != recorded.get(file) and digest in pending.get(file, ()):
+            kept.append(file)
+    return kept
