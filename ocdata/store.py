@@ -69,6 +69,7 @@ from ocdata.tables import (
     own_files,
     pointer_target,
     read_descriptor,
+    read_record,
     set_aside,
     shown_folder,
 )
@@ -204,6 +205,12 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     if system is not None:
         raise InputError(f"expected a folder of your own for the built tables, found the system or home folder "
                          f"{system}", file=out)
+    if out.name in ("", ".") or absolute == Path(os.path.abspath(os.curdir)):
+        raise InputError("expected a folder name for the built tables, found the working folder itself (name a "
+                         "subfolder such as tables)", file=out)
+    if out.name == "..":
+        raise InputError("expected a folder name for the built tables, found '..' (name a subfolder such as tables)",
+                         file=out)
     _check_versions(out)
     real = absolute.parent.resolve() / absolute.name
     for folder in document_folders:
@@ -217,9 +224,11 @@ def check_out(out: Path, document_folders: Iterable[Path] = ()) -> None:
     if out.is_symlink() and _link_version(out) is None:
         raise InputError("expected a folder for the built tables, found a link ocdata did not make", file=out)
     current = shown_version(out)
-    if current is not None and current.is_dir() and foreign_files(current):
-        raise InputError(f"expected only the files of an ocdata build, found {foreign_files(current)[0]!r} "
-                         "(move it out first)", file=out)
+    if current is not None and current.is_dir():
+        if foreign_files(current):
+            raise InputError(f"expected only the files of an ocdata build, found {foreign_files(current)[0]!r} "
+                             "(move it out first)", file=out)
+        _check_unchanged(current, out)
     if out.is_symlink():
         return
     if not out.exists():
@@ -248,12 +257,59 @@ def _check_files(out: Path) -> None:
         if placing is None or records is None or not _recorded(out / name, placing["file"], records):
             raise InputError(f"expected only the files of an ocdata build, found {name!r} (move it out first)",
                              file=out)
+    _check_unchanged(out, out)
     if records is None:
         return
     for name in sorted(_table_files()):
         if (out / name).exists() and not _recorded(out / name, name, records):
             raise InputError(f"expected the files of an ocdata build as it wrote them, found {name!r} changed "
                              "since (move it out first)", file=out)
+
+
+def _check_unchanged(folder: Path, out: Path) -> None:
+    """Refuse (``InputError`` naming ``out``) the build ``folder`` when one of its table files has bytes other than
+    those its descriptor or marker records (a file without a record is not refused here)."""
+    known = _known(folder)
+    for name in sorted(_table_files()):
+        path = folder / name
+        if known.get(name) and path.is_file() and not path.is_symlink() and _sha256(path) not in known[name]:
+            raise InputError(f"expected the files of an ocdata build as it wrote them, found {name!r} changed "
+                             "since (move it out first)", file=out)
+
+
+def _known(folder: Path) -> dict[str, set[str]]:
+    """Every sha256 ocdata recorded for each table file of ``folder``: its ``"files"`` records, and each CSV's
+    ``hash`` in the descriptor's resources (builds made before the ``"files"`` record)."""
+    known = {name: set(hashes) for name, hashes in (_records(folder) or {}).items()}
+    resources = (read_descriptor(folder) or {}).get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, dict) and isinstance(resource.get("path"), str) and isinstance(
+                resource.get("hash"), str):
+            known.setdefault(resource["path"], set()).add(resource["hash"])
+    return known
+
+
+def _unchanged(folder: Path) -> bool:
+    """Whether every table file in ``folder`` still has bytes ocdata recorded for it. A folder with no descriptor
+    and no record in its marker is a build killed while it was written (never shown): its files count as ours."""
+    if not (folder / DESCRIPTOR).exists() and not isinstance(_marker_info(folder).get(FILES_KEY), dict):
+        return True
+    known = _known(folder)
+    return all(_recorded(folder / name, name, known) or _same_as_csv(folder / name, known)
+               for name in _table_files() if (folder / name).exists())
+
+
+def _same_as_csv(path: Path, known: Mapping[str, set[str]]) -> bool:
+    """Whether ``path``, a Parquet file of a build made before Parquet hashes were recorded, holds the table of its
+    CSV as ocdata recorded it (written as CSV, it has the recorded sha256)."""
+    csv = path.with_suffix(".csv").name
+    if path.suffix != ".parquet" or known.get(path.name) or not known.get(csv) or path.is_symlink():
+        return False
+    try:
+        text = pd.read_parquet(path).to_csv(index=False, lineterminator="\n")
+    except Exception:  # any file pyarrow cannot read as the table is not proven ours
+        return False
+    return f"sha256:{hashlib.sha256(text.encode('utf-8')).hexdigest()}" in known[csv]
 
 
 def _table_files() -> frozenset[str]:
@@ -270,10 +326,7 @@ def _sha256(path: Path) -> str:
 
 def _marker_info(folder: Path) -> dict:
     marker = folder / BUILD_MARKER
-    try:
-        info = {} if marker.is_symlink() else json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
+    info = None if marker.is_symlink() else read_record(marker)
     return info if isinstance(info, dict) else {}
 
 
@@ -390,8 +443,9 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _remove_build(folder: Path, *, empty: bool = False) -> bool:
-    """Remove a folder that holds an ocdata build (or the start of one) and nothing else; an empty folder only
-    with ``empty`` (a folder ocdata made and was killed before marking)."""
+    """Remove a folder that holds an ocdata build (or the start of one) and nothing else, each table file with the
+    bytes ocdata recorded for it (see :func:`_unchanged`: else it is kept); an empty folder only with ``empty`` (a
+    folder ocdata made and was killed before marking)."""
     if folder.is_symlink() or not folder.is_dir():
         return False
     if not any(folder.iterdir()):
@@ -399,7 +453,7 @@ def _remove_build(folder: Path, *, empty: bool = False) -> bool:
             return False
         folder.rmdir()
         return True
-    if not is_saved_build(folder) or foreign_files(folder):
+    if not is_saved_build(folder) or foreign_files(folder) or not _unchanged(folder):
         return False
     last = (DESCRIPTOR, BUILD_MARKER)  # the markers go last: a removal cut short is still known as ours
     for path in sorted(folder.iterdir(), key=lambda p: last.index(p.name) if p.name in last else -1):

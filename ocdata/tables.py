@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ocdata.errors import InputError
+from ocdata.inputs.files import MB, read_input_bytes
 from ocdata.schema import DTYPES, load_schemas
 
 DESCRIPTOR = "datapackage.json"
@@ -40,6 +41,8 @@ SHOWS_KEY = "shows"
 """In a pointer ``datapackage.json``'s ``"ocdata"`` record: the version folder it shows, relative to its folder."""
 FILES_KEY = "files"
 """In the ``"ocdata"`` record (and a pointer folder's marker): the sha256 of each table file, by name."""
+RECORD_MAX_BYTES = 16 * MB
+"""A descriptor or marker (a build's is under 100 kB)."""
 
 
 def own_files() -> frozenset[str]:
@@ -48,12 +51,26 @@ def own_files() -> frozenset[str]:
     return frozenset({DESCRIPTOR, BUILD_MARKER, *names})
 
 
-def read_descriptor(folder: Path) -> dict | None:
-    """The folder's ``datapackage.json`` as a dict, or ``None`` when it has none that reads as JSON."""
-    try:
-        descriptor = json.loads((Path(folder) / DESCRIPTOR).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+def read_record(path: Path) -> object:
+    """The JSON in the descriptor or marker ``path``, read with bounded work; ``None`` when there is no such file or
+    it is not JSON. Refuses (``InputError`` naming it) anything but a regular file of at most 16 MB, and JSON
+    nested too deeply to read."""
+    path = Path(path)
+    if not os.path.exists(path):  # missing, or a link to nothing
         return None
+    data = read_input_bytes(path, RECORD_MAX_BYTES, "a build's descriptor")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise InputError("expected a build's descriptor, found JSON nested too deeply to read", file=path) from None
+    except ValueError:  # not UTF-8, or not JSON
+        return None
+
+
+def read_descriptor(folder: Path) -> dict | None:
+    """The folder's ``datapackage.json`` as a dict, or ``None`` when it has none that reads as JSON (see
+    :func:`read_record` for what is refused)."""
+    descriptor = read_record(Path(folder) / DESCRIPTOR)
     return descriptor if isinstance(descriptor, dict) else None
 
 
