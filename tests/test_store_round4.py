@@ -18,7 +18,7 @@ import ocdata.store as store
 from ocdata import capabilities
 from ocdata.cli import main
 from ocdata.errors import InputError
-from ocdata.store import check_out, clean_leftovers, publish_tables, save_tables, shown_version, versions_dir
+from ocdata.store import check_out, clean_leftovers, publish_tables, save_tables, versions_dir
 from ocdata.tables import DESCRIPTOR, read_tables
 
 EDIT = b"# my correction\n"
@@ -64,7 +64,7 @@ def test_publishing_over_an_edited_table_is_refused_and_nothing_is_touched(table
         publish(tables, out)
     assert CHANGED in str(caught.value) and Path(caught.value.file) == out
     assert files(out) == before
-    assert (shown_version(out) / "scores.csv").read_bytes().endswith(EDIT)
+    assert (out / "scores.csv").read_bytes().endswith(EDIT)
 
 
 def test_the_command_refuses_an_edited_build_with_exit_2(tables, tmp_path):
