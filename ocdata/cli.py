@@ -436,7 +436,10 @@ def _settings_folders() -> None:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM behaves like Ctrl-C: unwind (removing temporary files), then exit 130."""
+    """SIGTERM behaves like Ctrl-C: unwind (removing temporary files), then exit 130. Further SIGTERMs (a
+    terminal's and a supervisor's, or ``timeout``'s and a process group's) are ignored from the first on, so
+    that none can cut the unwinding short with a traceback."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

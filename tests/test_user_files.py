@@ -370,3 +370,18 @@ def test_what_a_killed_write_left_is_removed_and_nothing_else(tmp_path: Path) ->
     again = ocdata("notebooks", str(target))
     assert again.returncode == 0, again.stderr
     assert not left.exists() and all(p.read_bytes() == b"mine" for p in mine)
+
+
+def test_signals_in_quick_succession_are_one_line_and_exit_130(tmp_path: Path) -> None:
+    import signal
+
+    target = tmp_path / "notebooks"
+    with holding(target):
+        copy = start("notebooks", str(target))
+        wait_until_waiting(copy)  # its handlers are in place: it waits for the lock
+        for _ in range(3):  # a terminal's, a supervisor's and a process group's
+            copy.send_signal(signal.SIGTERM)
+        _, err = copy.communicate(timeout=PATIENCE)
+    assert copy.returncode == 130
+    assert err == "ocdata: interrupted\n"
+    assert not target.exists() or not any(target.iterdir())

@@ -84,8 +84,8 @@ class Ledger:
             raise InputError(f"expected ocdata's record of the files it wrote, found {exc.strerror}",
                              file=path) from None
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-            raise InputError("expected ocdata's record of the files it wrote, found a link, a folder or a file too "
-                             "large; move it away", file=path)
+            raise InputError("expected ocdata's record of the files it wrote, found a link, a FIFO, a folder or a "
+                             "file too large; move it away", file=path)
         try:
             content = json.loads(path.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
