@@ -427,3 +427,10 @@ def test_workbook_reports_show_the_country_among_all():
     [compare] = [name for name in pages if name.startswith("compare_2023_")]
     assert compare == "compare_2023_ARM-AZE-GEO-KAZ-KGZ-TJK-TKM-UZB"
     assert f"{REGION}: 8 countries compared" in pages[compare]
+
+
+def test_an_injected_cell_left_with_comments_only_is_not_shown():
+    nb = executed_notebook()
+    nb.cells[2].source = '# Parameters\ntables = "/home/someone/.cache/x"\n'
+    body = render.HtmlWriter().export(nb, with_code=True)
+    assert "cell-id=injected-parameters" not in body and "/home/someone" not in body

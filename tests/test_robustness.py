@@ -245,3 +245,16 @@ def test_the_overview_chart_has_one_hover_title_per_country() -> None:
     assert chart == uncertainty.rank_intervals(table, "Resilience", title="2023", highlight=("KGZ",))
     bars = uncertainty.sobol_bars(views_robustness.sensitivity_table(official(), EDITION))
     assert repr(bars).startswith("<Chart ") and "10 bars" in repr(bars)
+
+
+def test_a_chart_of_few_countries_keeps_thin_bars_and_small_dots() -> None:
+    import re
+
+    from ocdata.charts import uncertainty
+
+    table = pd.DataFrame({"iso3": ["KAZ", "KGZ"], "country": ["Kazakhstan", "Kyrgyzstan"], "rank": [2, 1],
+                          "median_rank": [2, 1], "p05": [1, 1], "p95": [2, 2]})
+    chart = uncertainty.rank_intervals(table, "Criminality")
+    widths = [float(w) for w in re.findall(r'<rect x="[^"]*" y="[^"]*" width="([^"]*)"[^>]*><title>', chart.body)]
+    radii = [float(r) for r in re.findall(r'<circle [^>]*r="([^"]*)"[^>]*><title>', chart.body)]
+    assert len(widths) == len(radii) == 2 and max(widths) <= 10 and max(radii) <= 3.2

@@ -63,7 +63,7 @@ def rank_intervals(table: pd.DataFrame, metric_label: str, title: str = "",
     positions = sorted({1, *(p for p in nice_ticks(1, max(n, 1), 7) if p >= 1)})
     x_axis(canvas, ax, positions, [str(int(p)) for p in positions],
            label="countries in order of their nominal rank", grid=False)
-    column = max(ax.width / max(n, 1) * 0.7, 1.0)
+    column = min(max(ax.width / max(n, 1) * 0.7, 1.0), 10.0)  # a few countries: bars stay bars, not blocks
     marked = set(highlight)
     for k, row in table.iterrows():
         x = ax.x(k + 1)
@@ -73,7 +73,7 @@ def rank_intervals(table: pd.DataFrame, metric_label: str, title: str = "",
         y_high, y_low = ax.y(row["p05"] - 0.4), ax.y(row["p95"] + 0.4)
         canvas.rect(x - column / 2, y_high, column, y_low - y_high, REGION_COLOR if mine else INTERVAL_COLOR,
                     title, ' fill-opacity="0.55"' if mine else "")
-        canvas.circle(x, ax.y(row["rank"]), max(column * 0.6, 1.6) if not mine else 3.2,
+        canvas.circle(x, ax.y(row["rank"]), min(max(column * 0.6, 1.6), 3.2) if not mine else 3.2,
                       REGION_COLOR if mine else HIGHLIGHT, title)
     draw_title(canvas, lines)
     draw_legend(canvas, keys)

@@ -45,6 +45,8 @@ def normalize_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell["id"] = INJECTED_CELL_ID
             cell["source"] = "\n".join(line for line in cell.get("source", "").split("\n")
                                        if line.split("=", 1)[0].strip() not in MACHINE_PARAMETERS)
+            if all(not line.strip() or line.lstrip().startswith("#") for line in cell["source"].split("\n")):
+                cell.setdefault("metadata", {}).setdefault("tags", []).append("remove-cell")  # nothing to show
         for key in _VOLATILE_CELL_METADATA:
             cell.get("metadata", {}).pop(key, None)
     nb.metadata.pop("papermill", None)
