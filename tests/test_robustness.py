@@ -258,3 +258,5 @@ def test_a_chart_of_few_countries_keeps_thin_bars_and_small_dots() -> None:
     widths = [float(w) for w in re.findall(r'<rect x="[^"]*" y="[^"]*" width="([^"]*)"[^>]*><title>', chart.body)]
     radii = [float(r) for r in re.findall(r'<circle [^>]*r="([^"]*)"[^>]*><title>', chart.body)]
     assert len(widths) == len(radii) == 2 and max(widths) <= 10 and max(radii) <= 3.2
+    labels = re.findall(r'text-anchor="(?:end|middle)"[^>]*>(\d+)</text>', chart.body)
+    assert sorted(labels) == ["1", "1", "2", "2"]  # whole ranks, each once per axis

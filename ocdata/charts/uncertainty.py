@@ -57,10 +57,10 @@ def rank_intervals(table: pd.DataFrame, metric_label: str, title: str = "",
     canvas = Canvas(width, height + legend_height(keys, width))
     worst = max(int(table["p95"].max()) if n else 1, int(table["rank"].max()) if n else 1)
     ax = Axes(0.9 * PX, top, width - 0.2 * PX, height - bottom, (0.5, n + 0.5), (worst + 0.5, 0.5))
-    ticks = sorted({1, *(t for t in nice_ticks(1, worst, 7) if t >= 1)})
+    ticks = sorted({1, *(int(t) for t in nice_ticks(1, worst, 7) if t >= 1 and float(t).is_integer())})
     y_axis(canvas, ax, ticks, [str(int(t)) for t in ticks], label=f"{metric_label} rank (1 = highest)",
            label_offset=text_width(str(worst), FONT))
-    positions = sorted({1, *(p for p in nice_ticks(1, max(n, 1), 7) if p >= 1)})
+    positions = sorted({1, *(int(p) for p in nice_ticks(1, max(n, 1), 7) if p >= 1 and float(p).is_integer())})
     x_axis(canvas, ax, positions, [str(int(p)) for p in positions],
            label="countries in order of their nominal rank", grid=False)
     column = min(max(ax.width / max(n, 1) * 0.7, 1.0), 10.0)  # a few countries: bars stay bars, not blocks
