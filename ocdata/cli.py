@@ -486,21 +486,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return _pipe_closed() if _stdout_closed() else _internal(exc)
     except OSError as exc:
-        if debug:
-            traceback.print_exc()
-        line = _environment_problem(exc)
-        if line is None:
-            return _internal(exc)
-        print(f"ocdata: error: {line}", file=sys.stderr)
-        return OcdataError.exit_code
+        return _environment_or_bug(_environment_problem(exc), exc, debug)
     except RuntimeError as exc:
-        if debug:
-            traceback.print_exc()
-        line = _symlink_loop(exc)
-        if line is None:
-            return _internal(exc)
-        print(f"ocdata: error: {line}", file=sys.stderr)
-        return OcdataError.exit_code
+        return _environment_or_bug(_symlink_loop(exc), exc, debug)
     except Exception as exc:  # a bug, not bad input: say so in one line, keep the traceback for --debug
         if debug:
             traceback.print_exc()
@@ -531,6 +519,17 @@ def _pipe_closed() -> int:
     with contextlib.suppress(OSError, ValueError):
         print("ocdata: error: standard output: expected a reader until the end, found the pipe closed",
               file=sys.stderr)
+    return OcdataError.exit_code
+
+
+def _environment_or_bug(line: str | None, exc: BaseException, debug: bool) -> int:
+    """Inside ``main``'s handling of ``exc``: its one line and exit 2 when it is the environment's problem
+    (``line``), else an internal error (exit 3); the traceback first with ``--debug``."""
+    if debug:
+        traceback.print_exc()
+    if line is None:
+        return _internal(exc)
+    print(f"ocdata: error: {line}", file=sys.stderr)
     return OcdataError.exit_code
 
 
