@@ -21,6 +21,7 @@ import threading
 import traceback
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 from ocdata.errors import OcdataError, one_line
@@ -435,12 +436,28 @@ def _settings_folders() -> None:
         os.environ[variable] = str(base / name)
 
 
-def _terminate(signum: int, frame: object) -> None:
+def _terminate(signum: int, frame: FrameType | None) -> None:
     """SIGTERM behaves like Ctrl-C: unwind (removing temporary files), then exit 130. Further SIGTERMs (a
     terminal's and a supervisor's, or ``timeout``'s and a process group's) are ignored from the first on, so
-    that none can cut the unwinding short with a traceback."""
+    that none can cut the unwinding short with a traceback. A SIGTERM that lands in a callback of the import
+    machinery's locks, where Python would print and ignore the exception, is sent again a moment later."""
+    if _in_import_lock_callback(frame):
+        timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.daemon = True
+        timer.start()
+        return
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+def _in_import_lock_callback(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside the weak-reference callback of an import lock (whose exceptions Python
+    prints and ignores)."""
+    while frame is not None:
+        if frame.f_code.co_name == "cb" and "importlib" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
