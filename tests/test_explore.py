@@ -3,6 +3,7 @@ notebook executed without a live frontend shows the widgets and the default sele
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from ocdata import explore
 from ocdata.errors import ParameterError
 from ocdata.paths import PROJECT_DIR
 
-WORKBOOK = PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx"
+WORKBOOK = Path(os.environ.get("OCDATA_WORKBOOK")
+                or PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx")
 NOTEBOOK = PROJECT_DIR / "notebooks" / "explorer.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
