@@ -108,6 +108,7 @@ def _report(args: argparse.Namespace) -> int:
         out=args.out,
         with_code=args.with_code,
         workbook=_workbooks(args),
+        pdf=args.pdf,
     )
 
 
@@ -257,6 +258,8 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N", help=JOBS_HELP)
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     report.add_argument("--with-code", action="store_true", help="keep code cells in the HTML")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print each page to NAME.pdf beside it (A4, by headless Chromium)")
     report.set_defaults(func=_report)
 
     export = sub.add_parser(

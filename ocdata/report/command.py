@@ -130,6 +130,7 @@ def run_reports(
     with_code: bool = False,
     progress: bool | None = None,
     overview: bool = False,
+    pdf: bool = False,
 ) -> int:
     """Render the reports the command line asks for; 0 when all were written, 1 when any failed.
 
@@ -138,7 +139,8 @@ def run_reports(
     150 MB of available memory. ``out`` (default :func:`ocdata.paths.reports_dir`) must not be a system
     folder or a file, and no file there that ocdata did not write is ever overwritten. ``progress``: a
     progress bar (default: when stderr is a terminal). ``overview``: the overview of ``edition`` (default: the
-    latest edition with the most countries).
+    latest edition with the most countries). ``pdf``: also
+    print each page to ``NAME.pdf`` beside its HTML.
 
     The batch holds the folder's lock from its checks to its index (a second batch into the same folder waits,
     then adds its reports to the same index). Everything is checked before any kernel starts. An interruption
