@@ -1,5 +1,5 @@
-"""The ``ocdata`` command line: ``build``, ``report``, ``export``, ``download``, ``notebooks``, ``add`` and
-``remove``."""
+"""The ``ocdata`` command line: ``build``, ``report``, ``export``, ``download``, ``notebooks``, ``add``, ``teach``
+and ``remove``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from ocdata.errors import OcdataError, one_line
+from ocdata.errors import OcdataError, ParameterError, one_line
 
 INTERNAL_ERROR = 3
 INTERRUPTED = 130
@@ -45,8 +45,8 @@ ocdata's own logic alone can cause (``EEXIST``, ``EBADF``, ``EINVAL``) stays a b
 SYMLINK_LOOP = re.compile(r"Symlink loop from (.+)")
 """How ``pathlib.Path.resolve`` (Python 3.11 and 3.12) reports a loop of links: a ``RuntimeError``, not ELOOP."""
 WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet "
-                 "table (an ocdata export too); repeat it for several (the later release wins a value, the other "
-                 "files' values become checks); default: the newest downloaded workbook")
+                 "table (an ocdata export too); give several after one --workbook or repeat it (the later release "
+                 "wins a value, the other files' values become checks); default: the newest downloaded workbook")
 JOBS_HELP = ("parallel kernels (default: the cores): at most the number of reports, the cores, and available "
              "memory / 150 MB per kernel; must be ≥ 1")
 
@@ -91,8 +91,36 @@ def _export(args: argparse.Namespace) -> int:
     return run_export(out=args.out, format=args.format, raw=args.raw, workbook=_workbooks(args), edition=edition)
 
 
+def _countries_after_workbooks(args: argparse.Namespace) -> None:
+    """``report --workbook book.xlsx KAZ``: ``--workbook`` takes several files, so the countries typed after it
+    land among them; a value that is no file and names no path (no folder, no suffix) is a country."""
+    if not args.workbook:
+        return
+    books = [path for path in args.workbook if path.exists() or path.suffix or len(path.parts) > 1]
+    countries = [_iso3(str(path)) for path in args.workbook if path not in books]
+    args.workbook = books or None
+    args.countries = [*args.countries, *countries]
+    if countries and not books:
+        raise _usage(f"--workbook needs a file, found only {', '.join(countries)} (a country goes before "
+                     "--workbook or after its files)")
+
+
+def _file_after_countries(args: argparse.Namespace) -> None:
+    """``add --country KAZ kaz.txt``: ``--country`` takes several codes, so a file typed after them lands among
+    them; the last value is the file when no FILE was given and it is a file or names a path."""
+    values = list(args.country or [])
+    if args.file is None and values:
+        last = Path(values[-1])
+        if last.exists() or last.suffix or len(last.parts) > 1:
+            args.file = last
+            values.pop()
+    args.country = [_iso3(value) for value in values] or None
+
+
 def _report(args: argparse.Namespace) -> int:
     from ocdata.report import run_reports
+
+    _countries_after_workbooks(args)
 
     compare = args.compare
     if compare is not None:
@@ -152,6 +180,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     from ocdata.inputs import documents
 
+    _file_after_countries(args)
     if args.list:
         if args.file is not None:
             raise _usage("add --list takes no FILE")
@@ -179,9 +208,8 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _usage(message: str) -> OcdataError:
-    from ocdata.errors import ParameterError
-
-    return ParameterError(message)
+    """A usage error found after parsing; ``main`` adds the hint of the command's help."""
+    return UsageError(message)
 
 
 def _iso3(value: str) -> str:
@@ -210,12 +238,30 @@ def _jobs(value: str) -> int:
     return number
 
 
+COMMANDS = ("build", "report", "export", "download", "notebooks", "add", "teach", "remove")
+"""The commands of ``ocdata``, in the order ``ocdata --help`` lists them."""
+
+
+class UsageError(ParameterError):
+    """A command line the parser accepted but the command cannot take (two options that exclude each other...)."""
+
+
+def help_hint(argv: list[str] | None) -> str:
+    """``(see ocdata CMD --help)`` for the command ``argv`` names, or ``(see ocdata --help)``."""
+    words = sys.argv[1:] if argv is None else argv
+    command = next((word for word in words if word in COMMANDS), None)
+    return f"(see ocdata {command} --help)" if command else "(see ocdata --help)"
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line, as every other error (exit 2)."""
+    """An argument parser whose usage errors are one line, as every other error (exit 2), with the hint of the
+    command's help."""
+
+    argv: list[str] | None = None
 
     def error(self, message: str) -> NoReturn:
-        print(f"ocdata: error: {one_line(self.prog)}: {one_line(message)} (see '{self.prog} --help')",
-              file=sys.stderr)
+        hint = f"(see {self.prog} --help)" if self.prog != "ocdata" else help_hint(OneLineParser.argv)
+        print(f"ocdata: error: {one_line(message)} {hint}", file=sys.stderr)
         sys.exit(2)
 
 
@@ -301,8 +347,8 @@ def make_parser() -> argparse.ArgumentParser:
                      help="what the file is (default: detected)")
     add.add_argument("--id", default=None, help="a name for it (default: from the file name)")
     add.add_argument("--edition", type=int, default=None, help="its edition (default: detected)")
-    add.add_argument("--country", action="append", type=_iso3, default=None, metavar="ISO3",
-                     help="a country it covers, in order (repeat; default: detected)")
+    add.add_argument("--country", action="extend", nargs="+", default=None, metavar="ISO3",
+                     help="the countries it covers, in order (one or several; default: detected)")
     add.add_argument("--list", action="store_true", help="list the added documents")
     add.set_defaults(func=_add)
 
@@ -329,7 +375,8 @@ def _workbook_arguments(command: argparse.ArgumentParser, *, edition: bool = Tru
     """``--workbook`` (repeatable) or ``--no-workbook``, and (with ``edition``) ``--edition`` for files that do
     not say theirs."""
     books = command.add_mutually_exclusive_group()
-    books.add_argument("--workbook", type=Path, action="append", default=None, metavar="FILE", help=WORKBOOK_HELP)
+    books.add_argument("--workbook", type=Path, action="extend", nargs="+", default=None, metavar="FILE",
+                       help=WORKBOOK_HELP)
     books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
     if not edition:
         return
@@ -482,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         _survive_any_encoding()
         warnings.formatwarning = lambda message, *_: f"ocdata: warning: {one_line(str(message))}\n"
         parser = make_parser()
+        OneLineParser.argv = argv
         args = parser.parse_args(argv)
         debug = args.debug
         _settings_folders()
@@ -493,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     except OcdataError as exc:
         if debug:
             traceback.print_exc()
-        print(f"ocdata: error: {exc}", file=sys.stderr)
+        hint = f" {help_hint(argv)}" if isinstance(exc, UsageError) else ""
+        print(f"ocdata: error: {exc}{hint}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         if in_main:  # a second signal must not break the one line

@@ -120,8 +120,9 @@ def download_workbook(to: Path | str | None = None, url: str | None = None, rele
         target = folder / f"{stem}-{digest[:12]}.xlsx"
         try:
             table = read_workbook(tmp, name=target.name)
-        except OcdataError as exc:
-            raise InputError(f"refused the download: {exc}", file=url) from None
+        except OcdataError as exc:  # named by the address the user gave, with the place in the file (not our name)
+            where = f" (line {exc.line})" if exc.line is not None and exc.file == target.name else ""
+            raise InputError(f"refused the download{where}: {exc.detail}", file=url) from None
         _refuse_a_changed_file(target, digest)
         tmp.chmod(0o644)  # mkstemp makes files private; a downloaded workbook is not
         os.replace(tmp, target)  # a file of this name is missing or has these very bytes: nothing is lost

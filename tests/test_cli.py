@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -221,3 +222,31 @@ def test_teach_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "01_composite_index.ipynb" in result.stderr
     assert mine.read_text(encoding="utf-8") == "my own notes"
+
+
+def test_help_lists_every_command_in_its_list_and_its_description() -> None:
+    top = ocdata("--help").stdout
+    listed = re.search(r"\{([a-z,]+)\}", top).group(1).split(",")
+    assert tuple(listed) == cli.COMMANDS and len(listed) == 8
+    description = " ".join(top.split()).split("positional arguments")[0]
+    assert all(f"``{command}``" in description for command in cli.COMMANDS)
+
+
+def test_workbook_takes_several_files_after_one_flag_and_countries_after_them(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    args = cli.make_parser().parse_args(["report", "--workbook", str(first), str(second), "kgz"])
+    cli._countries_after_workbooks(args)
+    assert args.workbook == [first, second] and args.countries == ["KGZ"]
+    repeated = cli.make_parser().parse_args(["report", "KAZ", "--workbook", str(first), "--workbook", str(second)])
+    cli._countries_after_workbooks(repeated)
+    assert repeated.workbook == [first, second] and repeated.countries == ["KAZ"]
+    assert cli._workbooks(repeated) == [first, second]
+
+
+def test_country_takes_several_codes_after_one_flag_and_a_file_after_them(tmp_path: Path) -> None:
+    args = cli.make_parser().parse_args(["add", "--country", "kaz", "Kyrgyzstan", "profile.txt"])
+    cli._file_after_countries(args)
+    assert args.country == ["KAZ", "KGZ"] and args.file == Path("profile.txt")
+    first = cli.make_parser().parse_args(["add", "profile.txt", "--country", "KAZ", "--country", "KGZ"])
+    cli._file_after_countries(first)
+    assert first.country == ["KAZ", "KGZ"] and first.file == Path("profile.txt")

@@ -240,12 +240,19 @@ def test_a_broken_pipe_that_is_not_stdout_is_a_bug(monkeypatch: pytest.MonkeyPat
     assert capsys.readouterr().err.startswith("ocdata: internal error: BrokenPipeError: ")
 
 
-@pytest.mark.parametrize("args", [["report", "KGZ", "--jobs", "0"], ["export", "--format", "xlsx"], ["nosuch"]])
-def test_a_usage_error_is_one_line_naming_the_help(args: list[str]) -> None:
+@pytest.mark.parametrize(("args", "hint"), [
+    (["report", "KGZ", "--jobs", "0"], "ocdata report --help"),
+    (["export", "--format", "xlsx"], "ocdata export --help"),
+    (["report", "--bogus"], "ocdata report --help"),  # found by the top parser, named for the command
+    (["report", "--workbook", "a", "b"], "ocdata report --help"),  # found after parsing
+    (["add", "--list", "x.txt"], "ocdata add --help"),
+    (["nosuch"], "ocdata --help"),
+])
+def test_a_usage_error_is_one_line_naming_the_help(args: list[str], hint: str) -> None:
     done = ocdata(*args)
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("ocdata: error: ocdata")
-    assert done.stderr.rstrip().endswith("--help')") and "usage:" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("ocdata: error: ")
+    assert done.stderr.rstrip().endswith(f"(see {hint})") and "usage:" not in done.stderr
 
 
 def test_debug_may_follow_the_command(tmp_path: Path) -> None:
