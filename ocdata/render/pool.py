@@ -8,6 +8,7 @@ worker, kills any kernel that outlived its worker and removes the kernels' tempo
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import errno
 import hashlib
@@ -119,6 +120,9 @@ def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start:
         if page.csv:
             files = (path.with_suffix(".csv").name,)
             data[files[0]] = page.csv.encode("utf-8")
+        if not _batch_alive():  # a worker of a batch killed outright writes nothing more
+            return RenderResult(job.name, path, False, "the batch stopped", seconds=time.perf_counter() - start,
+                                compute=compute)
         if pending:
             record_pending(path.parent, job.name, data)  # a kill from here on leaves bytes known as ocdata's
         for name in (*files, path.name):  # the CSV first, then the page that links it
@@ -170,6 +174,7 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
     _skip_slow_imports()
     _import_kernel_machinery()  # before SIGTERM is caught: a SIGTERM here ends the worker, never half an import
     signal.signal(signal.SIGTERM, _stop_worker)
+    _stop_when_orphaned()
     session = KernelSession(cwd=Path(cwd), folder=Path(folder))
     now = False
     try:
@@ -203,6 +208,27 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
         with contextlib.suppress(Exception):  # the pool kills a kernel left over and removes its folder
             session.close(now=now)
         conn.close()
+
+
+def _stop_when_orphaned() -> None:
+    """Stop this worker (as SIGTERM does) as soon as the batch that started it is gone: a batch killed outright
+    (``kill -9``, a closed terminal) must not leave workers that go on writing pages into the folder, where its
+    rerun has written its own."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        _thread.interrupt_main(signal.SIGTERM)  # the main thread runs _stop_worker: the kernel is shut down
+
+    threading.Thread(target=watch, name="ocdata-orphan-watch", daemon=True).start()
+
+
+def _batch_alive() -> bool:
+    """Whether the process that started this one still runs (always, outside a worker)."""
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
 
 
 def _stop_worker(*_: object) -> None:

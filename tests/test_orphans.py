@@ -1,0 +1,63 @@
+"""A batch killed outright (``kill -9``): its workers stop at once and write nothing more into the folder.
+
+Before, a worker of a killed batch finished the report it was rendering and wrote it, while the user's rerun
+was writing the same folder; its pending record then made the page count as ocdata's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+PATIENCE = 240.0
+
+
+def _wait_until(happened, what: str, seconds: float = PATIENCE) -> None:
+    """Return as soon as ``happened()`` is true; fail naming ``what`` if it is still false after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not happened():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds} s for {what}")
+        time.sleep(0.02)
+
+
+def _pages(out: Path) -> dict[str, int]:
+    """The report pages of ``out`` with the time each was last written."""
+    return {p.name: p.stat().st_mtime_ns for p in out.glob("*.html") if p.name != "index.html"}
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    return [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.slow
+def test_the_workers_of_a_batch_killed_outright_stop_and_write_nothing(tmp_path: Path) -> None:
+    private = Path(tempfile.mkdtemp(prefix="ock", dir="/tmp" if os.name != "nt" else None))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1", "--out", str(out)]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "TMPDIR": str(private)})
+    try:
+        _wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
+        assert batch.poll() is None, "the batch ended before it could be killed"
+        below = psutil.Process(batch.pid).children(recursive=True)
+        assert below, "the batch has no worker"
+        batch.kill()
+        batch.wait()
+        at_kill = _pages(out)
+        _wait_until(lambda: not _alive(below), "the workers and kernels of the killed batch to stop")
+        assert _pages(out) == at_kill  # nothing written after the kill
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+        for process in _alive(below if "below" in locals() else []):
+            process.kill()
+        shutil.rmtree(private, ignore_errors=True)
