@@ -8,9 +8,10 @@
 
 Printed: per-report wall time of the batch, the same as a ratio to the floor's time per notebook (target: at
 most 0.3 with ``--jobs 2``), the time the cells ran in the kernel per report, and the median and largest
-report (target: a median under 150 kB).
+report (target: a median under 150 kB). The same figures are written to ``bench/results/render_batch.json``
+(``--results-out``), which the documentation shows: the speed it states is the one measured last.
 
-    python bench/render_batch.py [--workbook PATH] [--limit N] [--jobs N] [--floor-runs N]
+    python bench/render_batch.py [--workbook PATH] [--limit N] [--jobs N] [--floor-runs N] [--results-out FILE]
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ocdata.paths import PROJECT_DIR
 
+RESULTS = Path(__file__).resolve().parent / "results" / "render_batch.json"
 DEFAULT_WORKBOOK = Path(os.environ.get("OCDATA_WORKBOOK") or
                         PROJECT_DIR.parent / "shared" / "data" / "global_oc_index_2023.xlsx")
 
@@ -93,6 +96,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N reports of the batch")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--floor-runs", type=int, default=10, help="empty notebooks run for the floor")
+    parser.add_argument("--results-out", type=Path, default=None,
+                        help="where to write the figures as JSON (default: bench/results/render_batch.json for a "
+                             "whole batch, nowhere with --limit)")
     parser.add_argument("--render", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, default=None, help=argparse.SUPPRESS)
@@ -109,18 +115,37 @@ def main() -> None:
         floor = min(floor, run_floor(args.floor_runs, root))  # before and after: the better of the two
     n = len(results)
     sizes = sorted(r["bytes"] for r in results)
+    largest = max(results, key=lambda r: r["bytes"])["name"]
     what = "the 2023 edition with the official workbook" if workbook else "every bundled report"
-    print(f"batch: {n} reports ({what}{', first ' + str(args.limit) if args.limit else ''}); "
-          f"--jobs {args.jobs} on {os.cpu_count()} cores")
-    print(f"{'batch wall time':44s} {ours:8.2f} s")
-    print(f"{'per report (wall / reports)':44s} {ours / n:8.3f} s")
-    print(f"{'papermill, empty notebook, per notebook':44s} {floor:8.3f} s")
-    print(f"{'per report / empty notebook':44s} {ours / n / floor:8.2f}   (target: at most 0.3)")
-    print(f"{'cells in the kernel, per report (mean)':44s} {statistics.mean(r['compute'] for r in results):8.3f} s")
-    print(f"{'worker time per report (mean)':44s} {statistics.mean(r['seconds'] for r in results):8.3f} s")
-    print(f"{'median report':44s} {statistics.median(sizes) / 1000:8.1f} kB   (target: under 150)")
-    print(f"{'largest report':44s} {sizes[-1] / 1000:8.1f} kB   "
-          f"({max(results, key=lambda r: r['bytes'])['name']})")
+    summary = (f"batch: {n} reports ({what}{', first ' + str(args.limit) if args.limit else ''}); "
+               f"--jobs {args.jobs} on {os.cpu_count()} cores")
+    measures = [
+        ("batch wall time", ours, f"{ours:.2f} s"),
+        ("per report (wall / reports)", ours / n, f"{ours / n:.3f} s"),
+        ("papermill, empty notebook, per notebook", floor, f"{floor:.3f} s"),
+        ("per report / empty notebook", ours / n / floor, f"{ours / n / floor:.2f}   (target: at most 0.3)"),
+        ("cells in the kernel, per report (mean)", statistics.mean(r["compute"] for r in results),
+         f"{statistics.mean(r['compute'] for r in results):.3f} s"),
+        ("worker time per report (mean)", statistics.mean(r["seconds"] for r in results),
+         f"{statistics.mean(r['seconds'] for r in results):.3f} s"),
+        ("median report", statistics.median(sizes) / 1000,
+         f"{statistics.median(sizes) / 1000:.1f} kB   (target: under 150)"),
+        ("largest report", sizes[-1] / 1000, f"{sizes[-1] / 1000:.1f} kB   ({largest})"),
+    ]
+    print(summary)
+    for label, _value, text in measures:
+        print(f"{label:44s} {text}")
+    out = args.results_out or (None if args.limit else RESULTS)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        record = {"summary": summary, "reports": n, "jobs": args.jobs, "cores": os.cpu_count(),
+                  "workbook": bool(workbook), "limit": args.limit,
+                  "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
+                  "ratio": round(ours / n / floor, 3),
+                  "measures": [{"what": label, "value": round(value, 4), "text": text}
+                               for label, value, text in measures]}
+        out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        print(f"written: {out}")
 
 
 if __name__ == "__main__":
