@@ -500,6 +500,18 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C as Python's own handler has it (``KeyboardInterrupt``), except in a callback of the import
+    machinery's locks, where Python would print and ignore the exception: there it is sent again a moment
+    later, so that it still unwinds in one line and exit 130."""
+    if _in_import_lock_callback(frame):
+        timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+        timer.daemon = True
+        timer.start()
+        return
+    raise KeyboardInterrupt
+
+
 def _in_import_lock_callback(frame: FrameType | None) -> bool:
     """Whether ``frame`` runs inside the weak-reference callback of an import lock (whose exceptions Python
     prints and ignores)."""
@@ -524,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     command_line = in_main and argv is None
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     previous_int = signal.getsignal(signal.SIGINT) if in_main else None
+    if in_main and previous_int is signal.default_int_handler:  # Python's own Ctrl-C (not one the caller set)
+        signal.signal(signal.SIGINT, _interrupt)
     debug = False
     try:
         _survive_any_encoding()
