@@ -14,7 +14,8 @@ from ocdata.outputs.locks import folder_lock
 from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
 from ocdata.render.kernel import scratch_folder
-from ocdata.render.pool import WorkerPool
+from ocdata.render.pdf import PdfPrinter, Printed, find_chromium, pdf_name
+from ocdata.render.pool import WorkerPool, record_pending
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import claim_files, write_index
 from ocdata.report.outdir import (
@@ -139,8 +140,9 @@ def run_reports(
     150 MB of available memory. ``out`` (default :func:`ocdata.paths.reports_dir`) must not be a system
     folder or a file, and no file there that ocdata did not write is ever overwritten. ``progress``: a
     progress bar (default: when stderr is a terminal). ``overview``: the overview of ``edition`` (default: the
-    latest edition with the most countries). ``pdf``: also
-    print each page to ``NAME.pdf`` beside its HTML.
+    latest edition with the most countries). ``pdf``: also print each page to ``NAME.pdf`` beside its HTML
+    (A4, by headless Chromium, see :mod:`ocdata.render.pdf`; without Chromium, ParameterError before anything
+    starts); a report rendered again drops the PDF ocdata printed of its earlier page.
 
     The batch holds the folder's lock from its checks to its index (a second batch into the same folder waits,
     then adds its reports to the same index). Everything is checked before any kernel starts. An interruption
@@ -156,6 +158,7 @@ def run_reports(
     bad = [c for c in codes if not ISO3.fullmatch(c)]
     if bad:
         raise ParameterError(f"countries must be upper-case ISO3 codes such as 'KGZ', found {bad}")
+    chromium = find_chromium() if pdf else None
     books = choose_workbook(workbook)
     book = os.pathsep.join(books)  # the notebooks' workbook parameter: one string
     out = check_out_dir(out if out is not None else reports_dir())
@@ -165,17 +168,20 @@ def run_reports(
     with (folder_lock(out, "the reports folder"),  # one batch at a time in a folder: a second one waits
           contextlib.ExitStack() as held,  # the build the batch checked stays until the batch ends
           WorkerPool(size, progress=progress, pending=True) as pool,  # worker processes import while the data loads
-          scratch_folder() as scratch):  # the lessons' student copies
+          scratch_folder() as scratch,  # the lessons' student copies
+          PdfPrinter(chromium) if chromium else contextlib.nullcontext() as printer):  # Chromium starts meanwhile
         data, tables = load_checked(books, edition, hold=held)
         planned = plan_reports(data, countries=countries, compare=compare, region=region, edition=edition,
                                all_=all_, overview=overview, workbook=book, tables=tables, with_code=with_code)
-        index = check_writable(out, [f for p in planned for f in report_files(p.job.name)])
+        index = check_writable(out, [f for p in planned for f in report_files(p.job.name, pdf)])
         planned = student_copies(planned, Path(scratch))
         make_out_dir(out)
         pool.shrink(cap_jobs(jobs, len(planned)))
+        if printer is not None:
+            printer.wait_ready()  # a Chromium that cannot start stops the batch before any kernel does
         pool.start(warmup_code(book, tables))
         results = _render(pool, planned, out, dict(index["reports"]) if index else {},
-                          list(index["writing"]) if index else [])
+                          list(index["writing"]) if index else [], printer)
     failed = [r for r in results if not r.ok]
     print(f"wrote {len(results) - len(failed)} report(s) to {out}{os.sep} (index: {out / 'index.html'})")
     for result in failed:
@@ -184,21 +190,31 @@ def run_reports(
 
 
 def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[str, dict],
-            writing: list[str]) -> list[RenderResult]:
+            writing: list[str], printer: PdfPrinter | None = None) -> list[RenderResult]:
     """Run the batch, adding each finished report to ``entries``; write the index at the end, or, when the
     batch stops early, with what it finished, marked partial. Before anything is written the index claims
     every file the batch may write (and those ``writing`` a killed batch left); the files of reports it did not
-    finish stay claimed (a page written as the batch stopped, a killed batch's page of a report that failed)."""
+    finish stay claimed (a page written as the batch stopped, a killed batch's page of a report that failed).
+
+    With a ``printer``, each page written is queued to print to ``NAME.pdf`` while the batch goes on; its PDF
+    stays claimed until printed, and joins the report's entry once the batch has waited for every PDF. A page
+    written again drops the PDF of its earlier version (when still as ocdata wrote it): a PDF never shows
+    another page than its HTML."""
     by_name = {p.job.name: p for p in planned}
-    claimed = {p.job.name: report_files(p.job.name) for p in planned}
+    claimed = {p.job.name: report_files(p.job.name, printer is not None) for p in planned}
     left = set(writing)  # a killed batch's files that this batch does not write again
 
     def finished(result: RenderResult) -> None:
         if result.ok:
             files = [result.path.name, *result.files]
+            earlier = entries.get(result.name)
             entries[result.name] = {**by_name[result.name].entry, "files": files,
                                     "sha256": {f: file_sha256(out / f) for f in files}}
+            _drop_earlier_pdf(out, result.name, earlier)
             left.difference_update(claimed.pop(result.name))
+            if printer is not None:  # its PDF stays claimed until printed and recorded
+                claimed[result.name] = [pdf_name(result.name)]
+                printer.submit(result.name, result.path, before_write=_pending_recorder(out, result.name))
 
     def unfinished() -> list[str]:
         return [*left, *(f for files in claimed.values() for f in files)]
@@ -207,6 +223,8 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     left.difference_update(f for files in claimed.values() for f in files)
     try:
         results = pool.run([p.job for p in planned], out, on_result=finished)
+        if printer is not None:
+            results = _add_printed(out, printer.finish(), results, entries, claimed)
         write_index(out, entries, writing=_still_claimed(out, entries, unfinished()))
         settle_pending(out, entries)  # every worker has stopped writing
     except BaseException:  # workers may still be writing: every unfinished file stays claimed
@@ -214,6 +232,39 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
             write_index(out, entries, partial=True, writing=unfinished())
         raise
     return results
+
+
+def _pending_recorder(out: Path, name: str):
+    """What runs before report ``name``'s PDF is written: its digest joins the report's pending record."""
+    def record(file: str, data: bytes) -> None:
+        record_pending(out, name, {file: data})
+    return record
+
+
+def _drop_earlier_pdf(out: Path, name: str, earlier: dict | None) -> None:
+    """Remove the PDF an earlier batch printed of report ``name``'s page, now replaced, where it still holds the
+    bytes its entry records (a PDF changed since is someone's own: left alone)."""
+    file = pdf_name(name)
+    recorded = (earlier or {}).get("sha256", {}).get(file)
+    path = out / file
+    if recorded and path.is_file() and not path.is_symlink() and file_sha256(path) == recorded:
+        path.unlink(missing_ok=True)
+
+
+def _add_printed(out: Path, printed: list[Printed], results: list[RenderResult], entries: dict[str, dict],
+                 claimed: dict[str, list[str]]) -> list[RenderResult]:
+    """Record each PDF printed in its report's entry (no longer claimed); a report whose PDF could not be
+    printed comes back failed, saying why (its page stays listed)."""
+    failed = {}
+    for item in printed:
+        if item.ok and item.name in entries and (out / item.file).is_file():
+            entry = entries[item.name]
+            entry["files"] = [*entry["files"], item.file]
+            entry["sha256"] = {**entry["sha256"], item.file: item.sha256}
+            claimed.pop(item.name, None)
+        elif not item.ok:
+            failed[item.name] = item.error
+    return [replace(r, ok=False, error=failed[r.name]) if r.name in failed else r for r in results]
 
 
 def _still_claimed(out: Path, entries: dict[str, dict], files: list[str]) -> list[str]:

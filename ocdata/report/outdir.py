@@ -36,6 +36,8 @@ INDEX_MAX_BYTES = 32 * MB
 GENERATOR = "ocdata report"
 REPORT_SUFFIXES = (".html", ".csv")
 """What a report may write beside its page: a table of what it shows."""
+PDF_SUFFIX = ".pdf"
+"""The page printed (``ocdata report --pdf``)."""
 FOLDER_MODE = 0o755
 SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys",
                 "/usr")
@@ -176,10 +178,11 @@ def settle_pending(out: Path, entries: dict[str, dict]) -> None:
         folder.rmdir()
 
 
-def report_files(name: str) -> list[str]:
-    """The files a report named ``name`` may write: its page and its table (``NAME.csv``); a file of either
-    name that ocdata did not write is refused like any other."""
-    return [f"{name}{suffix}" for suffix in REPORT_SUFFIXES]
+def report_files(name: str, pdf: bool = False) -> list[str]:
+    """The files a report named ``name`` may write: its page and its table (``NAME.csv``), with ``pdf`` its
+    printed page (``NAME.pdf``); a file of any of these names that ocdata did not write is refused like any
+    other."""
+    return [f"{name}{suffix}" for suffix in REPORT_SUFFIXES + ((PDF_SUFFIX,) if pdf else ())]
 
 
 def _plain(name: str) -> bool:
