@@ -6,6 +6,8 @@ was writing the same folder; its pending record then made the page count as ocda
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -61,3 +63,34 @@ def test_the_workers_of_a_batch_killed_outright_stop_and_write_nothing(tmp_path:
         for process in _alive(below if "below" in locals() else []):
             process.kill()
         shutil.rmtree(private, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_file_the_user_makes_while_the_batch_runs_is_never_overwritten(tmp_path: Path) -> None:
+    private = Path(tempfile.mkdtemp(prefix="ock", dir="/tmp" if os.name != "nt" else None))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1", "--out", str(out)]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "TMPDIR": str(private)})
+    mine: dict[Path, bytes] = {}
+    try:
+        _wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
+        assert batch.poll() is None, "the batch ended before a file could be made"
+        planned = json.loads((out / "index.json").read_text(encoding="utf-8"))["writing"]
+        for name in planned:
+            if name.endswith(".html"):
+                with contextlib.suppress(FileExistsError), open(out / name, "x", encoding="utf-8") as handle:
+                    handle.write(f"<p>my notes for {name}</p>\n")
+                    mine[out / name] = f"<p>my notes for {name}</p>\n".encode()
+        assert mine, "every page was written before a file could be made"
+        _, stderr = batch.communicate(timeout=PATIENCE)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+        shutil.rmtree(private, ignore_errors=True)
+    assert batch.returncode == 1, stderr
+    assert {path: path.read_bytes() for path in mine} == mine  # each kept, byte for byte
+    assert all(str(path) in stderr for path in mine), stderr
+    assert "Traceback" not in stderr
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert not {path.name for path in mine} & {f for entry in index["reports"].values() for f in entry["files"]}

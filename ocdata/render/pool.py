@@ -92,10 +92,39 @@ def record_pending(out: Path, name: str, files: dict[str, bytes]) -> None:
     write_pending(out, name, record)
 
 
+def files_as_found(out_dir: Path, job: ReportJob) -> dict[str, str | None]:
+    """The sha256 of each file ``job`` may write, as the batch finds it before rendering (None: missing)."""
+    page = output_path(out_dir, job.name)
+    found: dict[str, str | None] = {}
+    for path in (page, page.with_suffix(".csv")):
+        found[path.name] = file_sha256(path) if path.is_file() and not path.is_symlink() else None
+        if found[path.name] is None and (path.exists() or path.is_symlink()):
+            found[path.name] = "not a file"
+    return found
+
+
+def changed_since_found(folder: Path, names: Sequence[str], found: dict[str, str | None]) -> Path | None:
+    """The first of ``names`` in ``folder`` that is not as the batch found it (a file the user made or edited
+    while the batch rendered), or None."""
+    for name in names:
+        if name not in found:
+            continue
+        path = folder / name
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            now: str | None = "not a file"
+        else:
+            now = file_sha256(path) if path.exists() else None
+        if now != found[name]:
+            return path
+    return None
+
+
 def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: HtmlWriter,
-               pending: bool = False) -> RenderResult:
+               pending: bool = False, found: dict[str, str | None] | None = None) -> RenderResult:
     """Execute ``job`` on ``session`` and write its HTML (and its CSV when the notebook publishes one; with
-    ``pending``, after their pending record); failures come back as a result, not raised."""
+    ``pending``, after their pending record); failures come back as a result, not raised. With ``found``
+    (:func:`files_as_found` before the batch), a file made or changed since is left as it is and the report
+    fails naming it."""
     path = output_path(out_dir, job.name)
     start = time.perf_counter()
     try:
@@ -105,13 +134,14 @@ def render_one(job: ReportJob, out_dir: Path, session: KernelSession, writer: Ht
             session.interrupt()  # a cell that timed out may still be running
         return RenderResult(job.name, path, False, _describe(exc), seconds=time.perf_counter() - start)
     session.begin_reset()  # the kernel clears up while the page is exported
-    return write_report(job, path, nb, writer, start, pending=pending)
+    return write_report(job, path, nb, writer, start, pending=pending, found=found)
 
 
 def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start: float,
-                 pending: bool = False) -> RenderResult:
+                 pending: bool = False, found: dict[str, str | None] | None = None) -> RenderResult:
     """Export an executed notebook and write its files atomically: with ``pending``, their digests in the
-    report's pending record first; then the CSV, then the page that links it. Failures come back as a result."""
+    report's pending record first; then the CSV, then the page that links it. With ``found``, a file not as
+    the batch found it is left alone and the report fails naming it. Failures come back as a result."""
     compute = compute_seconds(nb)
     try:
         page = writer.page(nb, title=job.title, with_code=job.with_code, name=job.name, copy_first=False)
@@ -120,6 +150,12 @@ def write_report(job: ReportJob, path: Path, nb: Any, writer: HtmlWriter, start:
         if page.csv:
             files = (path.with_suffix(".csv").name,)
             data[files[0]] = page.csv.encode("utf-8")
+        changed = changed_since_found(path.parent, list(data), found) if found is not None else None
+        if changed is not None:
+            return RenderResult(job.name, path, False, f"{changed}: expected the file as the batch found it, found "
+                                "it made or changed while the batch ran; ocdata report never overwrites your files "
+                                "(move it away and run again)", seconds=time.perf_counter() - start,
+                                compute=compute)
         if not _batch_alive():  # a worker of a batch killed outright writes nothing more
             return RenderResult(job.name, path, False, "the batch stopped", seconds=time.perf_counter() - start,
                                 compute=compute)
@@ -195,8 +231,8 @@ def _worker_main(conn: Connection, cwd: str, folder: str) -> None:
             task = conn.recv()
             if task is None:
                 break
-            job, out_dir, pending = task
-            conn.send(("done", render_one(job, Path(out_dir), session, writer, pending)))
+            job, out_dir, pending, found = task
+            conn.send(("done", render_one(job, Path(out_dir), session, writer, pending, found)))
     except (EOFError, KeyboardInterrupt, SystemExit):
         now = True
         _quiet_abandoned_tasks()
@@ -397,6 +433,7 @@ class WorkerPool:
 
         jobs, out_dir = list(jobs), Path(out_dir)
         check_jobs(jobs, out_dir)
+        found = {job.name: files_as_found(out_dir, job) for job in jobs}  # before any kernel works
         if not self._started:
             self.start()
         pending = list(reversed(jobs))
@@ -419,7 +456,7 @@ class WorkerPool:
             if worker.job is None:
                 self._retire_idle(worker)
             else:
-                worker.conn.send((worker.job, str(out_dir), self.pending))
+                worker.conn.send((worker.job, str(out_dir), self.pending, found[worker.job.name]))
 
         try:
             for worker in list(self.workers):
