@@ -39,7 +39,7 @@ def write_index(out: Path, entries: dict[str, dict], *, partial: bool = False, w
     version known as ocdata's)."""
     entries = existing(out, entries)
     _write_recorded(out, {INDEX_JSON: _index_json(entries, partial, writing),
-                          INDEX_HTML: index_html(entries, partial=partial)})
+                          INDEX_HTML: index_html(entries, partial=partial, out=out)})
     return out / INDEX_HTML
 
 
@@ -99,9 +99,10 @@ def _map_edition(entries: dict[str, dict], profiles: dict[str, dict]) -> tuple[i
 
 
 def index_map(entries: dict[str, dict]) -> dict | None:
-    """The index's map: criminality of one edition, each country with a profile in ``entries`` a link to it
-    (the map's edition, else its latest) with a hover title of its scores, and its legend as HTML for under it
-    (``svg``, ``legend``); None without any profile."""
+    """The index's map: criminality of one edition, each country with a profile in ``entries`` coloured and a
+    link to it (the map's edition, else its latest) with a hover title of its scores, every other country grey
+    ("no report here", as its legend says), and the legend as HTML for under it (``svg``, ``legend``); None
+    without any profile."""
     from ocdata.maps import draw_world_map, legend_html, load_shapes
 
     known = load_shapes()["countries"]
@@ -127,6 +128,9 @@ def index_map(entries: dict[str, dict]) -> dict | None:
         parts = [f"{label} {value:.2f}" for label, value in (("criminality", crim), ("resilience", res))
                  if value is not None]
         title = f"{names.get(iso3, iso3)}: " + ", ".join(parts)
+        if iso3 not in links:  # an overview's scores: told on hover, but grey as the legend says
+            titles[iso3] = f"{title} (no report here)" if parts else f"{names.get(iso3, iso3)} (no report here)"
+            continue
         if iso3 in other:
             title += f" ({year}; opens the {other[iso3]} report)" if parts else (
                 f"no score in {year}; opens the {other[iso3]} report")
@@ -149,9 +153,18 @@ def _names() -> dict[str, str]:
     return load_countries().set_index("iso3")["country"].to_dict()
 
 
-def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
+def _pdf_link(out: Path | None, name: str, entry: dict) -> str:
+    """The PDF of report ``name`` to link (``NAME.pdf``) when its entry lists one (and, given the folder, it is
+    there); ``""`` otherwise."""
+    file = f"{name}.pdf"
+    if file not in (entry.get("files") or []):
+        return ""
+    return file if out is None or (out / file).is_file() else ""
+
+
+def index_html(entries: dict[str, dict], *, partial: bool = False, out: Path | None = None) -> str:
     """The index page: the map, then a section per kind of report (registry order; kinds naming the same
-    section share it), every piece of text escaped."""
+    section share it), each report's PDF linked beside it where there is one, every piece of text escaped."""
     kinds = report_kinds()
     sections = []
     for kind in kinds.values():
@@ -160,7 +173,8 @@ def index_html(entries: dict[str, dict], *, partial: bool = False) -> str:
         for name, entry in sorted(mine, key=lambda kv: (str(kv[1].get("title")), -(kv[1].get("edition") or 0))):
             scores = entry.get("scores") or []
             first = scores[0] if scores else {}
-            rows.append({"href": f"{name}.html", "label": entry.get("title"), "edition": entry.get("edition") or "",
+            rows.append({"href": f"{name}.html", "pdf": _pdf_link(out, name, entry),
+                         "label": entry.get("title"), "edition": entry.get("edition") or "",
                          "region": entry.get("region", ""), "criminality": _num(first.get("criminality")),
                          "resilience": _num(first.get("resilience")),
                          "countries": ", ".join(str(s.get("country")) for s in scores)})

@@ -263,7 +263,7 @@ def _earlier_index_page(out: Path, page: Path, index: dict | None) -> bool:
         return False
     from ocdata.report.index import existing, index_html
 
-    expected = index_html(existing(out, index["reports"]), partial=index["partial"])
+    expected = index_html(existing(out, index["reports"]), partial=index["partial"], out=out)
     return file_sha256(page) == hashlib.sha256(expected.encode("utf-8")).hexdigest()
 
 
