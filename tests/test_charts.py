@@ -344,3 +344,23 @@ def test_with_no_country_singled_out_the_legend_says_what_a_dot_is():
 def test_a_chart_at_the_end_of_a_cell_shows_itself_as_svg():
     chart = charts.pillar_bars(views.headline(bundled(), "KGZ", 2025))
     assert chart._repr_svg_() == chart.svg() and chart._repr_svg_().startswith('<svg class="oc-svg"')
+
+
+@pytest.mark.parametrize(("name", "arguments"), CASES, ids=IDS)
+def test_no_text_is_smaller_than_ten_px(name, arguments):
+    """A phone shows a chart at its own size (it scrolls sideways), so no text may be drawn below 10 px."""
+    sizes = [float(el.get("font-size")) for el in parse(getattr(charts, name)(*arguments()).svg("a")).iter(NS + "text")]
+    assert sizes and min(sizes) >= 10 == core.LEAST
+
+
+def test_heatmap_values_and_squeezed_panel_titles_stay_at_ten_px():
+    matrix = views.indicator_matrix(bundled(), ["KAZ", "KGZ"], 2023)
+    values = [el for el in parse(charts.heatmap(matrix, "t").svg("a")).iter(NS + "text") if el.get("fill")]
+    assert values and {float(el.get("font-size")) for el in values} == {core.LEAST}, "the values in the cells"
+    history = views.composite_history(bundled(), ["KAZ"])
+    names = [f"The Federated Republic of Long Name {k}" for k in range(9)]
+    many = pd.concat([history.assign(country=n) for n in names], ignore_index=True)
+    titles = [el for el in parse(charts.composite_lines(many, "Nine").svg("a")).iter(NS + "text")
+              if el.get("font-weight") == "bold" and el.text != "Nine"]
+    assert len(titles) > len(names), "names too long for their panel wrap rather than shrink below 10 px"
+    assert min(float(el.get("font-size")) for el in titles) == core.LEAST

@@ -43,6 +43,9 @@ FONT = 9 * PT
 """The body font size in px (9 pt)."""
 SMALL = 8 * PT
 TITLE = 10 * PT
+LEAST = 7.5 * PT
+"""The smallest text a chart draws (10 px): on a phone the page shows a chart at its own size, so this is the
+smallest text a reader meets."""
 CHAR = 0.6
 """Estimated width of a character the table below does not know, in em."""
 _ADVANCES = dict(zip(

@@ -10,6 +10,7 @@ import pandas as pd
 from ocdata.charts.bars import ids_of
 from ocdata.charts.core import (
     FONT,
+    LEAST,
     PILLAR_LABELS,
     PT,
     PX,
@@ -114,7 +115,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "", pillars: Sequence[str] | None
                 canvas.rect(x, ax.top + r * cell_h, cell_w, cell_h, fills[r * cols + c],
                             f"{label}, {country}: {score(value)}", ' stroke="#fff" stroke-width="0.53"')
                 if annotate:
-                    canvas.text(x + cell_w / 2, yc, f"{value:.1f}", 7 * PT, "middle", middle=True,
+                    canvas.text(x + cell_w / 2, yc, f"{value:.1f}", LEAST, "middle", middle=True,
                                 fill=inks[r * cols + c])
         if k == len(parts) - 1:
             for c, country in enumerate(countries):

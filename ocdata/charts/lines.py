@@ -9,6 +9,7 @@ import pandas as pd
 
 from ocdata.charts.core import (
     FONT,
+    LEAST,
     MAX_LINES,
     PILLAR_COLORS,
     PILLAR_LABELS,
@@ -49,7 +50,7 @@ def _panel_title(canvas: Canvas, ax: Axes, text: str, room: float = 0.0) -> None
     """The panel's title centred above it, in a smaller font or on two lines where it is wider than ``room`` px
     (the panel and half the gaps beside it), so that neighbours' titles never run into each other."""
     room = room or ax.width
-    size = max(7 * PT, min(FONT, FONT * room / max(text_width(text, FONT, bold=True), 1)))
+    size = max(LEAST, min(FONT, FONT * room / max(text_width(text, FONT, bold=True), 1)))
     lines = [text]
     if text_width(text, size, bold=True) > room:
         words, lines = text.split(), [""]
