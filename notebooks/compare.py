@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["remove-cell"]
+# %% [markdown] tags=["remove-cell"] transient={"remove_source": true}
 # # Countries compared
 #
 # Several countries side by side in the Global Organized Crime Index (GI-TOC): where their
@@ -23,7 +23,7 @@
 # %%
 from IPython.display import display
 
-from ocdata import charts, views
+from ocdata import charts, plots, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
@@ -77,9 +77,9 @@ if views.has_peers(data, edition):
 
 # %%
 differences = views.indicator_differences(data, countries, edition)
-charts.show(charts.difference_bars(differences, title=f"{group}: indicator differences, {edition}"),
-            alt=f"The {min(len(differences), 20)} largest differences between the indicator scores of "
-                f"{len(countries)} countries in {edition}")
+plots.show(charts.difference_bars(differences, title=f"{group}: indicator differences, {edition}"),
+           alt=f"The {min(len(differences), 20)} largest differences between the indicator scores of "
+               f"{len(countries)} countries in {edition}")
 views.table_html(differences, definitions=views.definitions(data))
 
 # %% [markdown]
@@ -90,17 +90,17 @@ views.table_html(differences, definitions=views.definitions(data))
 
 # %%
 matrix = views.indicator_matrix(data, countries, edition)
-charts.show(charts.heatmap(matrix, title=f"{group}: indicator scores, {edition}"),
-            alt=f"Heat map of {len(matrix)} indicator scores of {len(countries)} countries in {edition}, "
-                "criminality and resilience apart, darker is worse")
+plots.show(charts.heatmap(matrix, title=f"{group}: indicator scores, {edition}"),
+           alt=f"Heat map of {len(matrix)} indicator scores of {len(countries)} countries in {edition}, "
+               "criminality and resilience apart, darker is worse")
 
 # %% [markdown]
 # ## The composites across editions
 
 # %%
 history = views.composite_history(data, countries)
-charts.show(charts.composite_lines(history, title=f"{group}: composites by edition"),
-            alt=f"The four composite scores of {len(countries)} countries in each edition the data has")
+plots.show(charts.composite_lines(history, title=f"{group}: composites by edition"),
+           alt=f"The four composite scores of {len(countries)} countries in each edition the data has")
 
 # %%
 changes = views.largest_changes(data, countries, edition)
@@ -108,9 +108,9 @@ if not changes.empty:
     display(views.section_html("What changed most", "The largest changes since the previous edition, among all "
                                "the countries' indicators and composites: red is worse (criminality up, "
                                "resilience down), blue is better."))
-    charts.show(charts.change_bars(changes, title=f"Largest changes since {views.previous_edition(edition)}"),
-                alt=f"The {len(changes)} largest score changes from {views.previous_edition(edition)} to "
-                    f"{edition} among the countries compared, coloured worse or better")
+    plots.show(charts.change_bars(changes, title=f"Largest changes since {views.previous_edition(edition)}"),
+               alt=f"The {len(changes)} largest score changes from {views.previous_edition(edition)} to "
+                   f"{edition} among the countries compared, coloured worse or better")
     display(views.table_html(changes[["country", "label", "pillar", "previous_score", "score", "change", "origin",
                                       "indicator"]], edition=edition))
     for note in filter(None, (views.indicator_set_note(c, edition) for c in ("criminality", "criminal_markets",
@@ -124,10 +124,10 @@ if views.has_peers(data, edition):
     display(views.section_html("Among all countries", "Criminality against resilience for every country the "
                                "data has for this edition, with the compared countries labelled; then the "
                                "ranking of each of their regions."))
-    charts.show(charts.peer_scatter(peers, countries, regions[0] if len(regions) == 1 else None,
-                                   title=f"{len(peers)} countries, {edition} edition"),
-                alt=f"Criminality against resilience for {len(peers)} countries in {edition}, the "
-                    f"{len(countries)} compared countries labelled")
+    plots.show(charts.peer_scatter(peers, countries, regions[0] if len(regions) == 1 else None,
+                                  title=f"{len(peers)} countries, {edition} edition"),
+               alt=f"Criminality against resilience for {len(peers)} countries in {edition}, the "
+                   f"{len(countries)} compared countries labelled")
     for region in regions:
         display(views.note_html(f"{region}: ranking among its countries"))
         display(views.table_html(views.region_ranking(data, region, edition).drop(columns="iso3")))

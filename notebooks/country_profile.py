@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["remove-cell"]
+# %% [markdown] tags=["remove-cell"] transient={"remove_source": true}
 # # Country profile
 #
 # One country in the Global Organized Crime Index (GI-TOC): its scores, how they moved since the
@@ -23,7 +23,7 @@
 # %%
 from IPython.display import display
 
-from ocdata import charts, views
+from ocdata import charts, plots, views
 from ocdata.views import maps
 
 # %% tags=["parameters"]
@@ -70,9 +70,9 @@ if views.has_peers(data, edition):
 # pillar of its own. The black tick is the previous edition.
 
 # %%
-charts.show(charts.pillar_bars(headline, title=f"{name}: pillars, {edition}", previous_edition=previous),
-            alt=f"{name}'s criminal markets, criminal actors, criminality and resilience scores in {edition}"
-                + (f", with {previous}'s marked" if previous else ""))
+plots.show(charts.pillar_bars(headline, title=f"{name}: pillars, {edition}", previous_edition=previous),
+           alt=f"{name}'s criminal markets, criminal actors, criminality and resilience scores in {edition}"
+               + (f", with {previous}'s marked" if previous else ""))
 
 # %% [markdown]
 # ## Every indicator
@@ -83,9 +83,9 @@ charts.show(charts.pillar_bars(headline, title=f"{name}: pillars, {edition}", pr
 
 # %%
 indicators = views.indicator_scores(data, country, edition)
-charts.show(charts.indicator_bars(indicators, title=f"{name}: indicators, {edition}", previous_edition=previous),
-            alt=f"{name}'s {len(indicators)} indicator scores in {edition}, by pillar"
-                + (f", with {previous}'s marked" if previous else ""))
+plots.show(charts.indicator_bars(indicators, title=f"{name}: indicators, {edition}", previous_edition=previous),
+           alt=f"{name}'s {len(indicators)} indicator scores in {edition}, by pillar"
+               + (f", with {previous}'s marked" if previous else ""))
 
 # %%
 main_table = indicators[["label", "pillar", "score", "previous_score", "change", "change_basis", "origin",
@@ -102,9 +102,9 @@ views.export_table(indicators[["indicator", "label", "pillar", "score", "previou
 
 # %%
 history = views.composite_history(data, [country])
-charts.show(charts.composite_lines(history, title=f"{name}: composites by edition"),
-            alt=f"{name}'s four composite scores in each edition the data has "
-                f"({', '.join(str(e) for e in sorted(history['edition'].unique()))})")
+plots.show(charts.composite_lines(history, title=f"{name}: composites by edition"),
+           alt=f"{name}'s four composite scores in each edition the data has "
+               f"({', '.join(str(e) for e in sorted(history['edition'].unique()))})")
 views.table_html(views.composite_table(history))
 
 # %%
@@ -113,10 +113,10 @@ if views.has_peers(data, edition):
     display(views.section_html("Among its peers", "Criminality against resilience for every country the data "
                                "has for this edition, the country's region highlighted; then the region's "
                                "ranking and means."))
-    charts.show(charts.peer_scatter(peers, [country], info["region"],
-                                   title=f"{len(peers)} countries, {edition} edition"),
-                alt=f"Criminality against resilience for {len(peers)} countries in {edition}, {name} labelled "
-                    f"and {info['region']} highlighted")
+    plots.show(charts.peer_scatter(peers, [country], info["region"],
+                                  title=f"{len(peers)} countries, {edition} edition"),
+               alt=f"Criminality against resilience for {len(peers)} countries in {edition}, {name} labelled "
+                   f"and {info['region']} highlighted")
     display(views.note_html(f"{info['region']}: ranking among its countries (rank 1 has the highest score)"))
     display(views.table_html(views.region_ranking(data, info["region"], edition)))
     means = views.region_means(data, country, edition)
@@ -131,8 +131,8 @@ series = views.country_series(data, country)
 if not series.empty:
     display(views.section_html("Historical series", "Figures from background documents, and the growth rates "
                                "their text claims, recomputed from the figures themselves."))
-    charts.show(charts.series_lines(series),
-                alt=f"{series['series'].nunique()} yearly series about {name} from background documents")
+    plots.show(charts.series_lines(series),
+               alt=f"{series['series'].nunique()} yearly series about {name} from background documents")
     display(views.note_html("Growth-rate claims checked against the series"))
     display(views.table_html(views.country_claims(data, country)))
     display(views.note_html("Single figures"))

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["remove-cell"]
+# %% [markdown] tags=["remove-cell"] transient={"remove_source": true}
 # # The whole index
 #
 # Every country of one edition of the Global Organized Crime Index (GI-TOC): maps of criminality and
@@ -50,14 +50,16 @@ if not views.has_peers(data, edition):
 
 # %% [markdown]
 # ## Maps
-#
-# Each country coloured by its score; darker is worse on both maps. Hover a country for its scores. Small
-# island states are drawn as dots; hatched countries have no score in this edition.
 
 # %%
 if views.has_peers(data, edition):
+    display(Markdown("Each country coloured by its score, criminality on the first map and resilience on the "
+                     "second; darker is worse on both. Hover a country for its scores. Small island states are "
+                     "drawn as dots; hatched countries have no score in this edition."))
     display(maps.world_maps(data, edition))
 else:
+    display(Markdown(f"The {len(table)} countries coloured by their criminality score; darker is worse. Hover a "
+                     "country for its scores."))
     display(maps.region_map(data, list(table["iso3"]), edition))
 
 # %% [markdown]
@@ -67,8 +69,8 @@ else:
 # resilience to withstand it.
 
 # %%
-charts.show(charts.peer_scatter(table, [], title=f"{len(table)} countries, {edition} edition"),
-            alt="criminality against resilience for every country")
+plots.show(charts.peer_scatter(table, [], title=f"{len(table)} countries, {edition} edition"),
+           alt="criminality against resilience for every country")
 
 
 # %% [markdown]
@@ -145,19 +147,19 @@ if views.has_peers(data, edition):
     for metric in ("criminality", "resilience"):
         uncertain = views.rank_uncertainty(data, edition, metric)
         label = metric.capitalize()
-        charts.show(uncertainty.rank_intervals(uncertain, label, title=f"{label} ranks and their 90 % intervals, "
-                                               f"{edition}"),
-                    alt=f"Each of {len(uncertain)} countries' {metric} rank in {edition} with the ranks it takes "
-                        "in 90 % of plausible scorings")
+        plots.show(uncertainty.rank_intervals(uncertain, label, title=f"{label} ranks and their 90 % intervals, "
+                                              f"{edition}"),
+                   alt=f"Each of {len(uncertain)} countries' {metric} rank in {edition} with the ranks it takes "
+                       "in 90 % of plausible scorings")
     display(views.note_html(
         "Which assumption moves the ranks most (Sobol indices): the share of the variance of the countries' rank "
         "shifts due to each assumption alone (first-order) and with its interactions (total). Near 1, that "
         "assumption decides how far the ranks move; a pillar that does not feed a metric has index 0."))
     for metric in ("criminality", "resilience"):
-        charts.show(uncertainty.sobol_bars(views.sensitivity_table(data, edition, metric),
-                                           title=f"What moves the {metric} ranks, {edition}"),
-                    alt=f"First-order and total Sobol indices of five assumptions for the {metric} ranks in "
-                        f"{edition}")
+        plots.show(uncertainty.sobol_bars(views.sensitivity_table(data, edition, metric),
+                                          title=f"What moves the {metric} ranks, {edition}"),
+                   alt=f"First-order and total Sobol indices of five assumptions for the {metric} ranks in "
+                       f"{edition}")
 
 # %% [markdown]
 # ## Sources

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] tags=["remove-cell"]
+# %% [markdown] tags=["remove-cell"] transient={"remove_source": true}
 # # How sure are the ranks
 #
 # One metric of one edition of the Global Organized Crime Index (GI-TOC), its ranks put to the test step by
@@ -25,7 +25,7 @@
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ocdata import charts, robustness, views
+from ocdata import plots, robustness, views
 from ocdata.charts import uncertainty
 from ocdata.codebook import label_of, metrics
 from ocdata.views import overview
@@ -74,9 +74,9 @@ views.table_html(dropped.sort_values(["Spread", "rank"], ascending=[False, True]
 # %%
 intervals = robustness.rank_intervals(data, edition, metric)
 table = views.rank_uncertainty(data, edition, metric)  # the same numbers, with names and the leave-one-out range
-charts.show(uncertainty.rank_intervals(table, label, title=f"{label} ranks and their 90 % intervals, {edition}"),
-            alt=f"Each of {len(table)} countries' {metric} rank in {edition} with the ranks it takes in 90 % of "
-                "plausible scorings")
+plots.show(uncertainty.rank_intervals(table, label, title=f"{label} ranks and their 90 % intervals, {edition}"),
+           alt=f"Each of {len(table)} countries' {metric} rank in {edition} with the ranks it takes in 90 % of "
+               "plausible scorings")
 intervals.insert(1, "country", intervals["iso3"].map(names))
 intervals["Width"] = intervals["p95"] - intervals["p05"]
 views.table_html(intervals.sort_values(["Width", "rank"], ascending=[False, True]).head(10))
@@ -114,8 +114,8 @@ views.table_html(pd.DataFrame(rows), formats={"Median width": "{:.1f}"})
 
 # %%
 sobol = views.sensitivity_table(data, edition, metric)  # robustness.sensitivity(data, edition, metric), once
-charts.show(uncertainty.sobol_bars(sobol, title=f"What moves the {metric} ranks, {edition}"),
-            alt=f"First-order and total Sobol indices of five assumptions for the {metric} ranks in {edition}")
+plots.show(uncertainty.sobol_bars(sobol, title=f"What moves the {metric} ranks, {edition}"),
+           alt=f"First-order and total Sobol indices of five assumptions for the {metric} ranks in {edition}")
 views.table_html(sobol, formats={c: "{:.3f}" for c in ("S1", "S1_conf", "ST", "ST_conf")})
 
 # %% [markdown]

@@ -9,8 +9,9 @@ Two layers. Pure functions take a dataset and a :class:`Selection` and return a 
 (:func:`country_in_scope`, :func:`indicator_across`, :func:`editions_side_by_side`) or a matplotlib figure
 (:func:`scope_figure`, :func:`ranking_figure`, :func:`editions_figure`). :class:`Explorer` wires them to
 ipywidgets dropdowns: each change recomputes the tables and figures and puts them, as HTML, into the widgets.
-Displayed in a notebook, an explorer is live widgets in a kernel and the default selection's tables and
-figures everywhere else (papermill, a static HTML export)::
+Displayed in a notebook, an explorer is two outputs: its view as static HTML, which every page shows
+(papermill's notebook, nbconvert's export, offline), and the live widgets, which hide that copy wherever a
+frontend renders them::
 
     from ocdata import explore
     explore.Explorer(ocdata.load(), country="KGZ")
@@ -29,6 +30,7 @@ from ocdata.codebook import composites, composites_of, indicators_of, labels
 from ocdata.countries import load_countries
 from ocdata.numbers import round_half_up
 from ocdata.plots import HIGHLIGHT, MUTED, PILLAR_COLORS, REGION_COLOR, SCORE_RANGE, figure_style, to_svg
+from ocdata.views.html import Html, figure_html, note_html, scoped_style
 from ocdata.views.params import parameters, validate_indicator
 
 __all__ = [
@@ -321,10 +323,12 @@ class Explorer:
         self.indicator = w.Dropdown(description="Indicator", style=layout, layout=wide)
         self.scope = w.Dropdown(description="Compare within", style=layout, layout=wide)
         self.other_edition = w.Dropdown(description="Beside edition", style=layout, layout=wide)
-        self.note = w.HTML(_note_html(few_countries_note(data)))
+        note = _note_html(few_countries_note(data))
+        self.note = w.HTML(scoped_style(note) + note)
         self.panels = {key: w.HTML() for key in ("scope", "ranking", "editions")}
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, Figure] = {}
+        self._shown: dict[str, str] = {}
         self._busy = True
         self._set_choices(sel)
         self._busy = False
@@ -389,21 +393,34 @@ class Explorer:
         headings = {"scope": f"{name} within {where}, {sel.edition}",
                     "ranking": f"{label} across {where}, {sel.edition}",
                     "editions": f"{name}: {years} side by side"}
+        self._shown = {key: _panel_html(headings[key], self.figures[key], self.tables[key], key)
+                       for key in self.panels}
         for key, panel in self.panels.items():
-            panel.value = _panel_html(headings[key], self.figures[key], self.tables[key], key)
+            panel.value = scoped_style(self._shown[key]) + self._shown[key]
 
-    def html(self) -> str:
-        """The explorer's current view as static HTML (what a notebook without a live kernel shows)."""
+    def html(self) -> Html:
+        """The explorer's current view as static HTML: the note, the selection and the three panels."""
         sel = self.selection
         picked = (f"<p><b>Selection</b>: {views.escape(self.country.label)}, edition {sel.edition}, "
                   f"{views.escape(self.indicator.label)}, {views.escape(self.scope.label)}</p>")
-        return "\n".join([self.note.value, picked, *(p.value for p in self.panels.values())])
+        return Html("\n".join([_note_html(few_countries_note(self.data)), picked, *self._shown.values()]))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """Live widgets where a kernel's frontend renders them; the static view everywhere else."""
+        """The live widgets (a frontend with a kernel renders them), with a short plain-text form."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        return {**data, "text/html": self.html()}
+        return {**data, "text/plain": f"Explorer: {self.country.label}, edition {self.edition.value} (live "
+                                      "dropdowns need a running kernel)"}
+
+    def _ipython_display_(self) -> None:
+        """Two outputs: the current view as static HTML, then the live widgets. A page without the widgets'
+        scripts (nbconvert's export offline, papermill's notebook in a viewer) shows the first; where a frontend
+        renders the widgets, a rule hides the static copy. (One output with both would not do: nbconvert shows
+        the widgets alone once the notebook stores their state, which it does when it runs the notebook.)"""
+        from IPython.display import display
+
+        display(Html(f"<style>{HIDE_STATIC}</style>\n<div class=\"oc-explorer-static\">\n{self.html()}\n</div>"))
+        display(self._repr_mimebundle_(), raw=True)
 
 
 SHOWN_COLUMNS = {
@@ -413,17 +430,17 @@ SHOWN_COLUMNS = {
 }
 
 
+HIDE_STATIC = ".jp-OutputArea:has(.widget-dropdown) .oc-explorer-static{display:none}"
+"""Where the live widgets render (JupyterLab, Notebook 7, an export online: their dropdowns are there), the static
+copy beside them hides."""
+
+
 def _note_html(text: str) -> str:
-    if not text:
-        return ""
-    text = views.escape(text).replace("`ocdata download`", "<code>ocdata download</code>")
-    return f'<p class="oc-note">{text}</p>'
+    return note_html(text) if text else ""
 
 
 def _panel_html(heading: str, fig: Figure, table: pd.DataFrame, key: str) -> str:
     columns = SHOWN_COLUMNS[key] or [c for c in table.columns if c not in {"indicator", "pillar"}]
     formats = {"rank": "{:.0f}", "n": "{:.0f}"}
-    svg = to_svg(fig)
-    svg = svg[svg.index("<svg"):]  # inline: no XML declaration or doctype
-    return (f"<h3>{views.escape(heading)}</h3>\n<div>{svg}</div>\n"
+    return (f"<h3>{views.escape(heading)}</h3>\n{figure_html(to_svg(fig, heading))}\n"
             f"{views.table_html(table[columns], formats=formats)}")

@@ -6,7 +6,8 @@
 >>> plots.to_png(fig)                                      # PNG bytes; plots.to_svg(fig) for SVG text
 
 Each function takes a table from :mod:`ocdata.views` and returns a :class:`~matplotlib.figure.Figure`;
-:func:`show` displays one in a notebook as SVG (:func:`to_svg`), with the alt text as its plain-text form.
+:func:`show` displays one (or a chart of :mod:`ocdata.charts`) in a notebook as SVG (:func:`to_svg`), with the
+alt text as its plain-text form.
 The reports draw the same figures straight to SVG with :mod:`ocdata.charts` (same names, same tables).
 
 Figures are built without pyplot (no global figure state, nothing shown twice, nothing to close),
@@ -40,6 +41,7 @@ from ocdata.charts.core import (  # the look the reports' SVG charts share
     REGION_COLOR,
     SCORE_RANGE,
     SERIES_COLOR,
+    Chart,
 )
 from ocdata.codebook import (
     composites_bottom_up,
@@ -131,12 +133,17 @@ def to_png(fig: Figure, dpi: int = DPI) -> bytes:
     return buffer.getvalue()
 
 
-def show(fig: Figure, alt: str) -> None:
-    """Display a figure in a notebook as SVG, with ``alt`` (what the figure shows, in a sentence) as its
-    plain-text form and the SVG's title."""
+def show(fig: Figure | Chart, alt: str) -> None:
+    """Display a figure (matplotlib's, or a chart of :mod:`ocdata.charts`) in a notebook as SVG, with ``alt``
+    (what the figure shows, in a sentence) as its plain-text form and the SVG's title. The SVG goes out twice:
+    inline in HTML that scales it to the page (what JupyterLab, nbconvert's own templates and the reports
+    show: an ``<img>`` of the SVG would carry no alternative text), and as ``image/svg+xml``."""
     from IPython.display import display
 
-    display({"image/svg+xml": to_svg(fig, alt), "text/plain": alt}, raw=True)
+    from ocdata.views.html import figure_html
+
+    svg = fig.svg(alt) if isinstance(fig, Chart) else to_svg(fig, alt)
+    display({"text/html": figure_html(svg)._repr_html_(), "image/svg+xml": svg, "text/plain": alt}, raw=True)
 
 
 def _title(fig: Figure, title: str, panel_titles: bool | None = None) -> None:

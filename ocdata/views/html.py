@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
+from markupsafe import Markup
 
 from ocdata.templating import escape, render
 from ocdata.views.country import cited_sources, has_peers, headline, peer_scores, profile_facts
@@ -23,15 +25,18 @@ __all__ = [
     "Html",
     "cite",
     "cite_html",
+    "code_spans",
     "compare_title_html",
     "definitions",
     "escape",
     "export_table",
+    "figure_html",
     "headline_html",
     "lacks_html",
     "narrative_html",
     "no_peers_html",
     "note_html",
+    "scoped_style",
     "section_html",
     "source_refs",
     "sources_html",
@@ -47,11 +52,39 @@ INTERVAL_NOTE = ("World rank between … in 90 % of plausible scorings: the rank
                  "below).")
 
 
+MUTED, LINE = "var(--jp-content-font-color2, #57606a)", "var(--jp-border-color1, #d0d7de)"
+"""Muted text and rules: JupyterLab's theme colours where the page has them (JupyterLab, nbconvert's ``lab``
+template), else the reports' own."""
+SCOPED_RULES = (
+    ("oc-cards", ":where(.oc-cards){display:flex;flex-wrap:wrap;gap:.75rem;margin:.5rem 0 1rem}"),
+    ("oc-card", f":where(.oc-card){{border:1px solid {LINE};border-radius:6px;padding:.6rem .9rem;min-width:11rem;"
+                "flex:0 1 auto}"
+                f":where(.oc-card .oc-label){{font-size:.85rem;color:{MUTED}}}"
+                ":where(.oc-card .oc-value){font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums}"
+                "@media (max-width:600px){:where(.oc-card){min-width:0;flex:1 1 9rem}}"),
+    ("oc-note", f":where(.oc-note){{color:{MUTED};font-size:.9rem}}"),
+    ("oc-figure", ":where(.oc-figure){margin:.5rem 0 1.25rem}"
+                  ":where(.oc-figure svg,.oc-figure img){display:block;max-width:100%;height:auto}"),
+)
+"""The minimal look of each class the fragments use, for pages without the reports' stylesheet (nbconvert's
+own templates, JupyterLab): ``:where()`` gives every rule no weight, so a page's own stylesheet wins."""
+_CLASSES = re.compile(r'\bclass="([^"]*)"')
+
+
+def scoped_style(fragment: str) -> str:
+    """A ``<style>`` with the rules of :data:`SCOPED_RULES` for the classes ``fragment`` uses ("" if none): what
+    an output needs to look like the reports in any page."""
+    used = {name for value in _CLASSES.findall(fragment) for name in value.split()}
+    rules = "".join(rule for name, rule in SCOPED_RULES if name in used)
+    return f"<style>{rules}</style>\n" if rules else ""
+
+
 class Html(str):
-    """A fragment of HTML that notebooks display as HTML (built only from escaped text)."""
+    """A fragment of HTML that notebooks display as HTML (built only from escaped text). Displayed, it carries
+    the minimal styling of its classes (:func:`scoped_style`), once per output."""
 
     def _repr_html_(self) -> str:
-        return str(self)
+        return scoped_style(self) + str(self) if self else ""
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         """A short plain-text form (the page shows the HTML; the whole fragment again as escaped text would
@@ -154,13 +187,21 @@ def _intervals(data, country: str, edition: int, ranks: pd.DataFrame) -> dict[st
     return out
 
 
+def figure_html(svg: str) -> Html:
+    """A figure's SVG (from :func:`ocdata.plots.to_svg` or :meth:`ocdata.charts.Chart.svg`, which carry the
+    alternative text as their accessible name and title) inline in a ``<figure>`` scaled to the page's width."""
+    text = svg.strip()
+    return fragment("figure", svg=Markup(text[text.index("<svg"):]))
+
+
 def narrative_html(table: pd.DataFrame, refs: dict[str, str] | None = None) -> Html:
     """The paragraphs of a :func:`~ocdata.views.narrative` table under their section headings, each cited
-    (by its number in the sources list where ``refs`` gives one)."""
+    with its document and line: ``[1, line 103]`` (its number in the sources list where ``refs`` gives one)."""
     paragraphs, current = [], None
     for row in table.itertuples():
+        number = (refs or {}).get(str(row.source))
         paragraphs.append({"heading": row.section if row.section != current else None, "text": row.text,
-                           "source": cite(row.source, refs), "line": row.line})
+                           "source": number.strip("[]") if number else cite(row.source, refs), "line": row.line})
         current = row.section
     return fragment("narrative", paragraphs=paragraphs)
 
@@ -193,9 +234,18 @@ def no_peers_html(data, edition: int, subject: str = "the country") -> Html:
                      f"(ocdata report --workbook PATH) to see {subject} among all countries.")
 
 
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """``text`` escaped, each span in backticks set as code: "run `ocdata download`" shows the command as code,
+    never its backticks."""
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escape(text)))
+
+
 def note_html(text: str) -> Html:
-    """A short note in the reports' muted style."""
-    return fragment("note", text=text)
+    """A short note in the reports' muted style (spans in backticks set as code)."""
+    return fragment("note", text=code_spans(text))
 
 
 @parameters
@@ -254,7 +304,8 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
 @parameters
 def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
     """Publish a report's main table as CSV (plain column names, ids kept as values for reuse): the exporter
-    writes it beside the page as ``NAME.csv`` and links it. The CSV is meant for spreadsheets: text that a
+    writes it beside the page as ``NAME.csv`` and links it; any other page (JupyterLab, nbconvert's own
+    templates) shows a link that carries the CSV itself (``table.csv``). The CSV is meant for spreadsheets: text that a
     spreadsheet would run as a formula is prefixed with ``'`` (:func:`spreadsheet_safe`)."""
     from IPython.display import publish_display_data
 
@@ -263,10 +314,14 @@ def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
         name = display_name(column, edition)
         names.append(f"{name} ({column})" if name in names else name)  # `label` and `indicator` both read
     shown = spreadsheet_safe(table.set_axis(names, axis=1))
-    publish_display_data({"text/csv": shown.to_csv(index=False, lineterminator="\n")},
+    text = shown.to_csv(index=False, lineterminator="\n")
+    link = fragment("download", href="data:text/csv;charset=utf-8," + quote(text, safe=""), name="table.csv")
+    publish_display_data({"text/csv": text, "text/html": link._repr_html_(),
+                          "text/plain": f"The table as CSV ({len(shown)} rows)"},
                          metadata={"ocdata": {"export": "csv"}})
 
 
 def section_html(title: str, text: str = "") -> Html:
-    """A section's heading and lead paragraph, for sections a report shows only when it has something."""
-    return fragment("section", title=title, text=text)
+    """A section's heading and lead paragraph (spans in backticks set as code), for sections a report shows
+    only when it has something."""
+    return fragment("section", title=title, text=code_spans(text) if text else "")
