@@ -118,8 +118,12 @@ print(f"criminality: {round_half_up(means['criminality']):.2f} "
 #
 # ## Exercises
 #
-# **Exercise 1.1.** How many indicators make up the criminal markets pillar in the 2023 edition? Assign a
-# whole number to `answer_1_1`.
+# The exercises are worth 5 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
+# **Exercise 1.1** (1 point). How many indicators make up the criminal markets pillar in the 2023 edition?
+# Assign a whole number to `answer_1_1`.
 
 # %%
 ### BEGIN SOLUTION
@@ -127,9 +131,14 @@ answer_1_1 = len(indicators_of(2023, "criminal_markets"))
 ### END SOLUTION
 teach.check_1_1(answer_1_1)
 
+# %%
+# graded test of exercise 1.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("1.1", answer_1_1)
+
 # %% [markdown]
-# **Exercise 1.2.** Recompute Kyrgyzstan's 2021 criminality from its indicators the way the publisher
-# does, rounded to two decimals. Assign the number to `answer_1_2`. (The 2021 PDF prints it: compare.)
+# **Exercise 1.2** (2 points). Recompute Kyrgyzstan's 2021 criminality from its indicators the way the
+# publisher does, rounded to two decimals. Assign the number to `answer_1_2`. (The 2021 PDF prints it:
+# compare.)
 
 # %%
 ### BEGIN SOLUTION
@@ -139,9 +148,13 @@ answer_1_2 = round_half_up((pillar_means["criminal_markets"] + pillar_means["cri
 ### END SOLUTION
 teach.check_1_2(answer_1_2)
 
+# %%
+# graded test of exercise 1.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("1.2", answer_1_2)
+
 # %% [markdown]
-# **Exercise 1.3.** No document we have prints Kazakhstan's 2021 criminality. Compute it from the 2021
-# indicators (they are in `data.scores`; lesson 3 says where they come from), the publisher's way. Assign
+# **Exercise 1.3** (2 points). No document we have prints Kazakhstan's 2021 criminality. Compute it from the
+# 2021 indicators (they are in `data.scores`; lesson 3 says where they come from), the publisher's way. Assign
 # the number to `answer_1_3`, then compare it with what averaging the two rounded pillars would give.
 
 # %%
@@ -150,6 +163,10 @@ kaz21 = indicator_rows(data, "KAZ", 2021).groupby("pillar")["score"].mean()
 answer_1_3 = round_half_up((kaz21["criminal_markets"] + kaz21["criminal_actors"]) / 2)
 ### END SOLUTION
 teach.check_1_3(answer_1_3)
+
+# %%
+# graded test of exercise 1.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("1.3", answer_1_3)
 
 # %% [markdown]
 # **To discuss.** Why would a publisher keep unrounded means inside the computation and round only what it

@@ -11,7 +11,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Lesson 2. Ranks, ties and scopes
 #
@@ -101,9 +100,13 @@ kgz.merge(kgz_scores, on="edition")
 #
 # ## Exercises
 #
-# **Exercise 2.1.** Rank Kyrgyzstan's fifteen 2025 criminal-market indicators from the highest score (rank 1),
-# the way the index ranks countries. What rank does `extortion_and_protection_racketeering` get? Assign a
-# whole number to `answer_2_1`.
+# The exercises are worth 4 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
+# **Exercise 2.1** (2 points). Rank Kyrgyzstan's fifteen 2025 criminal-market indicators from the highest
+# score (rank 1), the way the index ranks countries. What rank does `extortion_and_protection_racketeering`
+# get? Assign a whole number to `answer_2_1`.
 
 # %%
 ### BEGIN SOLUTION
@@ -112,10 +115,14 @@ answer_2_1 = int(kgz_markets.rank(method="min", ascending=False)["extortion_and_
 ### END SOLUTION
 teach.check_2_1(answer_2_1)
 
+# %%
+# graded test of exercise 2.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("2.1", answer_2_1)
+
 # %% [markdown]
-# **Exercise 2.2.** In 2025 Kyrgyzstan has a printed criminality rank within its continent. How many countries
-# of that continent have a strictly higher criminality score? Use the `ranks` table; assign a whole number
-# to `answer_2_2`.
+# **Exercise 2.2** (1 point). In 2025 Kyrgyzstan has a printed criminality rank within its continent. How many
+# countries of that continent have a strictly higher criminality score? Use the `ranks` table; assign a whole
+# number to `answer_2_2`.
 
 # %%
 ### BEGIN SOLUTION
@@ -125,9 +132,13 @@ answer_2_2 = continent_rank - 1
 ### END SOLUTION
 teach.check_2_2(answer_2_2)
 
+# %%
+# graded test of exercise 2.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("2.2", answer_2_2)
+
 # %% [markdown]
-# **Exercise 2.3.** Kyrgyzstan's world criminality rank moved between 2021 and 2025. By how much did its
-# criminality *score* change over the same years (2025 minus 2021)? Assign the number to `answer_2_3`.
+# **Exercise 2.3** (1 point). Kyrgyzstan's world criminality rank moved between 2021 and 2025. By how much did
+# its criminality *score* change over the same years (2025 minus 2021)? Assign the number to `answer_2_3`.
 
 # %%
 ### BEGIN SOLUTION
@@ -135,6 +146,10 @@ crim = data.scores.query("iso3 == 'KGZ' and indicator == 'criminality'").set_ind
 answer_2_3 = crim[2025] - crim[2021]
 ### END SOLUTION
 teach.check_2_3(answer_2_3)
+
+# %%
+# graded test of exercise 2.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("2.3", answer_2_3)
 
 # %% [markdown]
 # **To discuss.** Kyrgyzstan's rank number and its score moved in the same direction here. Describe a

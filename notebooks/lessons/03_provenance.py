@@ -11,7 +11,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Lesson 3. Provenance: where every number comes from
 #
@@ -110,7 +109,11 @@ data.checks.query("check == 'composite_matches_indicators'")[
 #
 # ## Exercises
 #
-# **Exercise 3.1.** How many of Kazakhstan's 2021 scores are back-cast? Assign a whole number to
+# The exercises are worth 5 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
+# **Exercise 3.1** (1 point). How many of Kazakhstan's 2021 scores are back-cast? Assign a whole number to
 # `answer_3_1`.
 
 # %%
@@ -119,9 +122,13 @@ answer_3_1 = int((data.scores.query("iso3 == 'KAZ' and edition == 2021")["origin
 ### END SOLUTION
 teach.check_3_1(answer_3_1)
 
+# %%
+# graded test of exercise 3.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("3.1", answer_3_1)
+
 # %% [markdown]
-# **Exercise 3.2.** Back-cast by hand: from Kazakhstan's 2023 `human_trafficking` score and its printed
-# change, what was the 2021 score? Assign the number to `answer_3_2` (then compare with the 2021 row).
+# **Exercise 3.2** (1 point). Back-cast by hand: from Kazakhstan's 2023 `human_trafficking` score and its
+# printed change, what was the 2021 score? Assign the number to `answer_3_2` (then compare with the 2021 row).
 
 # %%
 ### BEGIN SOLUTION
@@ -130,10 +137,14 @@ answer_3_2 = ht["score"].item() - ht["change"].item()
 ### END SOLUTION
 teach.check_3_2(answer_3_2)
 
+# %%
+# graded test of exercise 3.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("3.2", answer_3_2)
+
 # %% [markdown]
-# **Exercise 3.3.** Infer by hand: the 2025 Kyrgyz page leaves out `mafia_style_groups`. Compute it from the
-# printed `criminal_actors` score and the other actor indicators of 2025, then snap it to the 0.5 grid.
-# Assign the number to `answer_3_3`.
+# **Exercise 3.3** (2 points). Infer by hand: the 2025 Kyrgyz page leaves out `mafia_style_groups`. Compute it
+# from the printed `criminal_actors` score and the other actor indicators of 2025, then snap it to the 0.5
+# grid. Assign the number to `answer_3_3`.
 
 # %%
 ### BEGIN SOLUTION
@@ -144,15 +155,23 @@ answer_3_3 = round((len(actors) * printed - others.sum()) * 2) / 2
 ### END SOLUTION
 teach.check_3_3(answer_3_3)
 
+# %%
+# graded test of exercise 3.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("3.3", answer_3_3)
+
 # %% [markdown]
-# **Exercise 3.4.** How many checks compare a number printed in one document with the same number printed in
-# another document (check `sources_agree`)? Assign a whole number to `answer_3_4`.
+# **Exercise 3.4** (1 point). How many checks compare a number printed in one document with the same number
+# printed in another document (check `sources_agree`)? Assign a whole number to `answer_3_4`.
 
 # %%
 ### BEGIN SOLUTION
 answer_3_4 = int((data.checks["check"] == "sources_agree").sum())
 ### END SOLUTION
 teach.check_3_4(answer_3_4)
+
+# %%
+# graded test of exercise 3.4 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("3.4", answer_3_4)
 
 # %% [markdown]
 # **To discuss.** An inferred value is exact only if the pillar mean was printed with enough digits. Why does

@@ -11,7 +11,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Lesson 4. Comparing editions and countries honestly
 #
@@ -94,8 +93,12 @@ both.groupby(["pillar", "iso3"])["score"].describe()[["count", "mean", "50%", "m
 #
 # ## Exercises
 #
-# **Exercise 4.1.** Compute Kazakhstan's 2023 criminal markets score over only the indicators that existed in
-# 2021, rounded the publisher's way. Assign the number to `answer_4_1`.
+# The exercises are worth 5 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
+# **Exercise 4.1** (2 points). Compute Kazakhstan's 2023 criminal markets score over only the indicators that
+# existed in 2021, rounded the publisher's way. Assign the number to `answer_4_1`.
 
 # %%
 ### BEGIN SOLUTION
@@ -104,9 +107,13 @@ answer_4_1 = round_half_up(kaz23.loc[kaz23["indicator"].isin(indicators_of(2021,
 ### END SOLUTION
 teach.check_4_1(answer_4_1)
 
+# %%
+# graded test of exercise 4.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("4.1", answer_4_1)
+
 # %% [markdown]
-# **Exercise 4.2.** And the mean of Kazakhstan's 2023 criminal-market indicators that are new in 2023,
-# rounded the publisher's way? Assign it to `answer_4_2`. Do the new markets pull the pillar up or down?
+# **Exercise 4.2** (2 points). And the mean of Kazakhstan's 2023 criminal-market indicators that are new in
+# 2023, rounded the publisher's way? Assign it to `answer_4_2`. Do the new markets pull the pillar up or down?
 
 # %%
 ### BEGIN SOLUTION
@@ -115,8 +122,12 @@ answer_4_2 = round_half_up(kaz_new.mean())
 ### END SOLUTION
 teach.check_4_2(answer_4_2)
 
+# %%
+# graded test of exercise 4.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("4.2", answer_4_2)
+
 # %% [markdown]
-# **Exercise 4.3.** On how many of the 2023 indicators does Kyrgyzstan score strictly higher than
+# **Exercise 4.3** (1 point). On how many of the 2023 indicators does Kyrgyzstan score strictly higher than
 # Kazakhstan? Assign a whole number to `answer_4_3`.
 
 # %%
@@ -125,6 +136,10 @@ wide = both.pivot_table(index="indicator", columns="iso3", values="score")
 answer_4_3 = int((wide["KGZ"] > wide["KAZ"]).sum())
 ### END SOLUTION
 teach.check_4_3(answer_4_3)
+
+# %%
+# graded test of exercise 4.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("4.3", answer_4_3)
 
 # %% [markdown]
 # **To discuss.** A newspaper writes that Kazakhstan's criminal markets "grew" between 2021 and 2023. What

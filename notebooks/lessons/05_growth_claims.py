@@ -11,7 +11,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Lesson 5. Historical series: checking a text's growth claims against its own figures
 #
@@ -197,6 +196,10 @@ for claim in claims.itertuples():
 # %% [markdown]
 # ## Exercises
 #
+# The exercises are worth 7 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
 # Answer in percent (the unrounded number or rounded to 2 decimals; not a fraction). The registered
 # crimes are:
 
@@ -204,7 +207,7 @@ for claim in claims.itertuples():
 crimes = series_values(data, "KAZ", "drug_related_crimes")
 
 # %% [markdown]
-# **Exercise 5.1.** On the way to the 2000 peak the registered crimes fell once. Compute the
+# **Exercise 5.1** (1 point). On the way to the 2000 peak the registered crimes fell once. Compute the
 # year-on-year growth of the registered drug-related crimes (`drug_related_crimes`) in 1997, in percent (a
 # fall is negative). Assign it to `answer_5_1`.
 
@@ -214,9 +217,13 @@ answer_5_1 = 100 * (crimes[1997] / crimes[1996] - 1)
 ### END SOLUTION
 teach.check_5_1(answer_5_1)
 
+# %%
+# graded test of exercise 5.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("5.1", answer_5_1)
+
 # %% [markdown]
-# **Exercise 5.2.** Compute the compound annual growth rate of the registered drug-related crimes from
-# 1990 to the 2000 peak, in percent. Assign it to `answer_5_2`.
+# **Exercise 5.2** (2 points). Compute the compound annual growth rate of the registered drug-related crimes
+# from 1990 to the 2000 peak, in percent. Assign it to `answer_5_2`.
 
 # %%
 ### BEGIN SOLUTION
@@ -224,12 +231,16 @@ answer_5_2 = 100 * ((crimes[2000] / crimes[1990]) ** (1 / (2000 - 1990)) - 1)
 ### END SOLUTION
 teach.check_5_2(answer_5_2)
 
+# %%
+# graded test of exercise 5.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("5.2", answer_5_2)
+
 # %% [markdown]
-# **Exercise 5.3.** The article compares Kazakhstan's 2006 rate of drug-related crimes per 100,000 people
-# (`drug_related_crime_rate`) with the Central Asian average (`central_asia_average_drug_related_crime_rate`).
-# Both are printed as whole numbers, so each true rate may lie up to half a unit from the printed one. What
-# is the largest "percent above the average" the two printed rates allow? Assign it to `answer_5_3`. Is the
-# article's claim inside the range the rounding leaves open?
+# **Exercise 5.3** (2 points). The article compares Kazakhstan's 2006 rate of drug-related crimes per 100,000
+# people (`drug_related_crime_rate`) with the Central Asian average
+# (`central_asia_average_drug_related_crime_rate`). Both are printed as whole numbers, so each true rate may
+# lie up to half a unit from the printed one. What is the largest "percent above the average" the two printed
+# rates allow? Assign it to `answer_5_3`. Is the article's claim inside the range the rounding leaves open?
 
 # %%
 ### BEGIN SOLUTION
@@ -239,10 +250,14 @@ answer_5_3 = 100 * ((kaz_rate + 0.5) / (regional - 0.5) - 1)
 ### END SOLUTION
 teach.check_5_3(answer_5_3)
 
+# %%
+# graded test of exercise 5.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("5.3", answer_5_3)
+
 # %% [markdown]
-# **Exercise 5.4.** The claim `drug_crimes_decline_after_peak` is about the registered crimes. Would it hold
-# for the persons convicted? Compute their decline after the peak the article's way, the simple mean of the
-# year-on-year rates of the years 2001 to 2005, in percent (a decline is negative). Assign it to
+# **Exercise 5.4** (2 points). The claim `drug_crimes_decline_after_peak` is about the registered crimes.
+# Would it hold for the persons convicted? Compute their decline after the peak the article's way, the simple
+# mean of the year-on-year rates of the years 2001 to 2005, in percent (a decline is negative). Assign it to
 # `answer_5_4`, then compare it with the claimed figure and its tolerance.
 
 # %%
@@ -250,6 +265,10 @@ teach.check_5_3(answer_5_3)
 answer_5_4 = offender_rates.loc[2001:2005].mean()
 ### END SOLUTION
 teach.check_5_4(answer_5_4)
+
+# %%
+# graded test of exercise 5.4 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("5.4", answer_5_4)
 
 # %% [markdown]
 # **To discuss.** Compare your compound rate of exercise 5.2 with the article's claim of the rise: had the

@@ -11,7 +11,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Lesson 6. How sure is a rank?
 #
@@ -131,9 +130,13 @@ intervals[intervals["rank"] == mine]
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 6.1.** Recompute Kazakhstan's 2023 criminality with `non_renewable_resource_crimes` left out, the
-# publisher's way (its pillar is the mean of the other indicators; criminality the mean of the two unrounded
-# pillar means, rounded half-up to 2 decimals). Assign the number to `answer_6_1`.
+# The exercises are worth 5 points; each states its own. The check at the end of an exercise's cell
+# says whether the answer is right. Where the class is graded with nbgrader, a locked cell after it runs
+# the same check, and the exercise's points go to an answer it finds correct.
+#
+# **Exercise 6.1** (2 points). Recompute Kazakhstan's 2023 criminality with `non_renewable_resource_crimes`
+# left out, the publisher's way (its pillar is the mean of the other indicators; criminality the mean of the
+# two unrounded pillar means, rounded half-up to 2 decimals). Assign the number to `answer_6_1`.
 
 # %%
 ### BEGIN SOLUTION
@@ -144,10 +147,14 @@ answer_6_1 = round_half_up(kaz_means.mean())
 ### END SOLUTION
 teach.check_6_1(answer_6_1)
 
+# %%
+# graded test of exercise 6.1 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("6.1", answer_6_1)
+
 # %% [markdown]
-# **Exercise 6.2.** With `robustness.rank_intervals(data, 2023)` (its defaults), what is the upper end of
-# Kyrgyzstan's 90 % interval for criminality, the worst rank it takes in 90 % of plausible scorings? Assign a
-# whole number to `answer_6_2`.
+# **Exercise 6.2** (1 point). With `robustness.rank_intervals(data, 2023)` (its defaults), what is the upper
+# end of Kyrgyzstan's 90 % interval for criminality, the worst rank it takes in 90 % of plausible scorings?
+# Assign a whole number to `answer_6_2`.
 
 # %%
 ### BEGIN SOLUTION
@@ -155,16 +162,24 @@ answer_6_2 = int(intervals.loc[intervals["iso3"] == "KGZ", "p95"].item())
 ### END SOLUTION
 teach.check_6_2(answer_6_2)
 
+# %%
+# graded test of exercise 6.2 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("6.2", answer_6_2)
+
 # %% [markdown]
-# **Exercise 6.3.** Kyrgyzstan's nominal rank is one number, but other countries could plausibly take it too.
-# How many countries' 90 % intervals (from `p05` to `p95`, both included) contain Kyrgyzstan's nominal 2023
-# criminality rank? Count Kyrgyzstan itself. Assign a whole number to `answer_6_3`.
+# **Exercise 6.3** (2 points). Kyrgyzstan's nominal rank is one number, but other countries could plausibly
+# take it too. How many countries' 90 % intervals (from `p05` to `p95`, both included) contain Kyrgyzstan's
+# nominal 2023 criminality rank? Count Kyrgyzstan itself. Assign a whole number to `answer_6_3`.
 
 # %%
 ### BEGIN SOLUTION
 answer_6_3 = int(((intervals["p05"] <= mine) & (mine <= intervals["p95"])).sum())
 ### END SOLUTION
 teach.check_6_3(answer_6_3)
+
+# %%
+# graded test of exercise 6.3 (nbgrader): the same check, passing only when it says Correct
+teach.assert_correct("6.3", answer_6_3)
 
 # %% [markdown]
 # **To discuss.** A newspaper writes "Kyrgyzstan rose four places". Using the intervals of both editions, when

@@ -7,9 +7,14 @@ In a lesson::
     answer_1_2 = ...                 # the student's answer
     teach.check_1_2(answer_1_2)      # prints "Correct: ..." or "Not yet: <a hint>"
 
+and in the exercise's graded test cell (an nbgrader autograder test, locked, worth the points the lesson states)::
+
+    teach.assert_correct("1.2", answer_1_2)  # raises AssertionError with the same line unless it is correct
+
 Each exercise has its check, ``check_<lesson>_<exercise>`` (``check_1_1`` ... below); ``teach.check("1.2",
 answer)`` does the same by number. ``teach.write_kit(out_dir)`` writes ``student/`` and ``teacher/`` copies of
-every lesson in ``notebooks/lessons`` (see :mod:`ocdata.teach.kit`).
+every lesson in ``notebooks/lessons`` (see :mod:`ocdata.teach.kit`); the teacher copies are nbgrader source
+versions (see :mod:`ocdata.teach.grading`).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ocdata.teach.checks import EXERCISES, assess, check, lesson_data, reference_answers
+from ocdata.teach.checks import EXERCISES, assert_correct, assess, check, lesson_data, reference_answers
 
 # every check_<lesson>_<exercise> below is listed: help(ocdata.teach) shows only what __all__ names
 __all__ = [
     "EXERCISES",
+    "assert_correct",
     "assess",
     "check",
     "check_1_1",

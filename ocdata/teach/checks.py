@@ -1,7 +1,8 @@
 """Self-checks for the lessons' exercises: each compares an answer with the one computed from the data.
 
 ``assess(exercise, answer)`` returns whether the answer is right and the one line of feedback;
-``check(exercise, answer)`` prints that line. The line starts with ``Correct`` or ``Not yet``. A wrong
+``check(exercise, answer)`` prints that line, and ``assert_correct(exercise, answer)`` (a lesson's graded test cell)
+raises ``AssertionError`` with it unless the answer is right. The line starts with ``Correct`` or ``Not yet``. A wrong
 answer that matches a typical mistake gets a hint about that mistake; no hint states the answer.
 """
 
@@ -491,6 +492,18 @@ def check(exercise_id: str, answer: Any) -> None:
     One write of the line and its newline: a kernel may send ``print``'s two writes as two outputs.
     """
     sys.stdout.write(assess(exercise_id, answer)[1] + "\n")
+
+
+def assert_correct(exercise_id: str, answer: Any) -> None:
+    """Raise ``AssertionError`` with the check's line of feedback unless ``answer`` to ``exercise_id`` is right.
+
+    A lesson's graded test cell (nbgrader's autograder test) calls this: it decides with :func:`assess`, as the
+    self-check does, so a grade and the self-check never disagree. Nothing is printed when the answer is right.
+    """
+    __tracebackhide__ = True  # pytest and IPython's debugger show the caller's frame, not this one
+    right, line = assess(exercise_id, answer)
+    if right is not True:
+        raise AssertionError(line)
 
 
 def reference_answers(data=None) -> dict[str, float]:

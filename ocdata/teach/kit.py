@@ -1,12 +1,13 @@
 """Write the teaching kit: for each lesson a student notebook, a teacher notebook and the teacher's HTML.
 
-``write_kit(out_dir)`` writes ``out_dir/student/NN_name.ipynb`` (solutions taken out),
-``out_dir/teacher/NN_name.ipynb`` (with them) and ``out_dir/teacher/NN_name.html`` (the teacher lesson
-executed with papermill and exported with nbconvert, code and answers shown, nothing loaded from outside
-the file). Every target and its folders are checked before anything is written, holding the folder's lock: a file
-there that the kit did not write, or that was edited since (by the folder's ``.ocdata-files.json``, the record of
-what ocdata wrote), is never replaced; a file where a folder must go is refused by its name. Each file is written
-atomically; a write that fails removes the files and folders this run created.
+``write_kit(out_dir)`` writes ``out_dir/student/NN_name.ipynb`` (solutions and graded test cells taken out),
+``out_dir/teacher/NN_name.ipynb`` (with them: nbgrader's source version, see :mod:`ocdata.teach.grading`) and
+``out_dir/teacher/NN_name.html`` (the teacher lesson executed with papermill and exported with nbconvert, code and
+answers shown, nothing loaded from outside the file). Every target and its folders are checked before anything is
+written, holding the folder's lock: a file there that the kit did not write, or that was edited since (by the
+folder's ``.ocdata-files.json``, the record of what ocdata wrote), is never replaced; a file where a folder must
+go is refused by its name. Each file is written atomically; a write that fails removes the files and folders this
+run created.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ocdata.outputs.ledger import Ledger
 from ocdata.outputs.locks import folder_lock
 from ocdata.outputs.write_plan import check_folders, write_files
 from ocdata.paths import notebooks_dir
+from ocdata.teach.grading import CHECK_CALL, mark_for_nbgrader
 from ocdata.teach.solutions import has_solution, strip_solutions
 
 LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
@@ -36,7 +38,6 @@ GENERATOR = '<meta content="ocdata teach" name="generator"/>'
 """The tag that marks an HTML file written by the kit (as nbconvert serializes it)."""
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 300
-CHECK_CALL = re.compile(r"\bcheck_(\d+)_(\d+)\(")
 
 # JupyterLab's look without any script: no require.js, MathJax, Mermaid or widget loader, and a
 # Content-Security-Policy that allows no request at all.
@@ -90,11 +91,12 @@ def find_lessons(folder: Path | None = None) -> list[Lesson]:
 
 
 def read_lesson(lesson: Lesson) -> nbformat.NotebookNode:
-    """A lesson as nbformat v4, outputs cleared."""
+    """A lesson as nbformat v4, outputs cleared and empty cells left out."""
     try:
         nb = nbformat.read(str(lesson.path), as_version=4)
     except (OSError, ValueError) as exc:
         raise InputError(f"expected a notebook, found {type(exc).__name__}: {exc}", file=lesson.path) from exc
+    nb.cells = [cell for cell in nb.cells if cell.source.strip()]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -113,18 +115,6 @@ def _marked(nb: nbformat.NotebookNode, lesson: str, version: str) -> nbformat.No
     nb = copy.deepcopy(nb)
     nb.metadata[KIT_KEY] = {"lesson": lesson, "version": version}
     nb.metadata.pop("jupytext", None)
-    return nb
-
-
-def mark_for_nbgrader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Give each cell with a solution nbgrader's solution-cell metadata (so ``generate_assignment`` accepts it)."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and has_solution(cell.source):
-            exercises = [f"{m[1]}_{m[2]}" for m in CHECK_CALL.finditer(cell.source)]
-            grade_id = f"answer_{exercises[0]}" if exercises else f"solution_{cell.get('id', '')}"
-            cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": False,
-                                         "schema_version": 3, "solution": True}
     return nb
 
 
@@ -228,7 +218,7 @@ def write_kit(out_dir: Path | str, *, lessons_folder: Path | None = None, html: 
         if not any(cell.cell_type == "code" and has_solution(cell.source) for cell in nb.cells):
             raise ParseError("expected at least one solution block, found none", file=lesson.path)
         student = _marked(strip_solutions(nb, lesson.path.name), lesson.name, "student")
-        teacher = _marked(mark_for_nbgrader(nb), lesson.name, "teacher")
+        teacher = _marked(mark_for_nbgrader(nb, lesson.path.name), lesson.name, "teacher")
         plan.append((out / "student" / f"{lesson.name}.ipynb", nbformat.writes(student) + "\n", lesson, None))
         plan.append((out / "teacher" / f"{lesson.name}.ipynb", nbformat.writes(teacher) + "\n", lesson, None))
         if html:

@@ -1,8 +1,10 @@
-"""Take the solutions out of a lesson: nbgrader's markers, the answer variable left as ``None``.
+"""Take the solutions out of a lesson: nbgrader's markers, the answer variable left as ``None``, no test cells.
 
 In a code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` are the solution. The
 student version keeps none of them: each block becomes one line per answer variable assigned inside it,
-``answer_1_2 = None  # your answer here``, at the block's indentation.
+``answer_1_2 = None  # your answer here``, at the block's indentation. It keeps no graded test cell either
+(``teach.assert_correct("1.2", answer_1_2)``, nbgrader's autograder test): the self-check in the exercise's
+cell says the same, and an unanswered test would stop a student's run at the first exercise.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ END = "### END SOLUTION"
 ANSWER = re.compile(r"^\s*(answer_\d+_\d+)\s*(?::[^=]+)?=(?!=)")
 """An assignment to an answer variable: ``answer_1_2 = ...`` (names are ``answer_<lesson>_<exercise>``)."""
 PLACEHOLDER = "{indent}{name} = None  # your answer here"
+TEST_CALL = re.compile(r'^[ \t]*teach\.assert_correct\(\s*"(?P<exercise>\d+\.\d+)"\s*,'
+                       r"\s*(?P<variable>answer_\d+_\d+)\s*\)[ \t]*$", re.MULTILINE)
+"""A graded test: ``teach.assert_correct("1.2", answer_1_2)`` on a line of its own."""
 
 
 def solution_blocks(source: str, where: str = "cell") -> list[list[str]]:
@@ -72,10 +77,24 @@ def has_solution(source: str) -> bool:
     return any(line.strip() == BEGIN for line in source.splitlines())
 
 
+def is_test_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is a graded test: a code cell calling ``teach.assert_correct``, or one nbgrader grades
+    that holds no solution (an autograder test)."""
+    if cell.cell_type != "code":
+        return False
+    grader = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(TEST_CALL.search(cell.source)) or (grader.get("grade") is True and not grader.get("solution"))
+
+
 def strip_solutions(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
-    """A student copy of a lesson: every solution taken out, outputs cleared. The lesson is left as it was."""
+    """A student copy of a lesson: every solution and every graded test cell taken out, outputs cleared. The
+    lesson is left as it was."""
     nb = copy.deepcopy(nb)
+    kept = []
     for index, cell in enumerate(nb.cells, start=1):
+        if is_test_cell(cell):
+            continue
+        kept.append(cell)
         if cell.cell_type != "code":
             if has_solution(cell.source):
                 raise ParseError(f"expected solutions in code cells only, found one in a {cell.cell_type} cell",
@@ -84,6 +103,7 @@ def strip_solutions(nb: nbformat.NotebookNode, where: str = "notebook") -> nbfor
         cell.source = strip_source(cell.source, f"{where} cell {index}")
         cell.outputs = []
         cell.execution_count = None
+    nb.cells = kept
     return nb
 
 
