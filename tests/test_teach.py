@@ -1,6 +1,7 @@
-"""The teaching kit: every self-check accepts the reference answer and rejects typical mistakes, the
-solution stripper leaves no solution behind, the kit refuses to replace files it did not write, and every
-lesson runs: the teacher version prints Correct for each exercise, the student version runs unanswered."""
+"""The teaching kit: every self-check accepts the reference answer and rejects typical mistakes, each graded test
+decides as its self-check does and is worth the points its lesson states, the solution stripper leaves no
+solution or test behind, the kit refuses to replace files it did not write, and every lesson runs: the teacher
+version prints Correct for each exercise, the student version runs unanswered."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ocdata.numbers import round_half_up
 from ocdata.outputs.ledger import Ledger
 from ocdata.teach import answers
 from ocdata.teach.checks import EXERCISES, PERCENT_TOLERANCE, assess
+from ocdata.teach.grading import MarkStudentVersion, graded_exercises, mark_for_nbgrader, stated_points
 from ocdata.teach.kit import (
     GENERATOR,
     KIT_KEY,
@@ -28,7 +30,7 @@ from ocdata.teach.kit import (
     find_lessons,
     lessons_dir,
 )
-from ocdata.teach.solutions import BEGIN, END, solution_lines, strip_solutions, strip_source
+from ocdata.teach.solutions import BEGIN, END, is_test_cell, solution_lines, strip_solutions, strip_source
 
 LESSONS = find_lessons()
 
@@ -202,6 +204,96 @@ def test_the_lessons_are_every_numbered_notebook_of_the_folder_each_paired_with_
         assert not any(c.get("outputs") or c.get("execution_count") for c in nb.cells)
 
 
+# --- the graded tests -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", sorted(EXERCISES))
+def test_the_graded_test_decides_as_the_self_check_does(exercise: str, data) -> None:
+    """``assert_correct`` passes the reference answer silently and fails every typical mistake, a wrong type
+    and no answer with the self-check's own line."""
+    teach.load()  # the checks read what ocdata.load() reads, as the fixture does
+    assert teach.assert_correct(exercise, teach.reference_answers(data)[exercise]) is None
+    wrong = [float(m.value(data)) for m in EXERCISES[exercise].mistakes]
+    for answer in [*wrong, None, "12", teach.reference_answers(data)[exercise] + 0.5]:
+        ok, line = assess(exercise, answer)
+        if ok:
+            continue  # a mistake that gives the right answer on this data (no half to round)
+        with pytest.raises(AssertionError) as failed:
+            teach.assert_correct(exercise, answer)
+        assert str(failed.value) == line and line.startswith("Not yet")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_every_exercise_has_a_graded_test_worth_the_points_its_lesson_states(lesson) -> None:
+    nb = nbformat.read(lesson.path, as_version=4)
+    graded = graded_exercises(nb, lesson.path.name)
+    assert [g.exercise for g in graded] == exercises_of(nb)
+    for g in graded:
+        assert g.test_cell == g.solution_cell + 1 and g.points >= 1
+        assert nb.cells[g.test_cell].source.splitlines()[-1] == (
+            f'teach.assert_correct("{g.exercise}", answer_{g.exercise.replace(".", "_")})')
+    total = sum(g.points for g in graded)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.findall(r"The exercises are worth (\d+) points", text) == [str(total)]
+
+
+def test_no_lesson_has_an_empty_cell() -> None:
+    for lesson in LESSONS:
+        nb = nbformat.read(lesson.path, as_version=4)
+        assert [i for i, cell in enumerate(nb.cells) if not cell.source.strip()] == [], lesson.name
+
+
+def _lesson(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=list(cells))
+
+
+_MD = nbformat.v4.new_markdown_cell
+_CODE = nbformat.v4.new_code_cell
+_SOLUTION = f"{BEGIN}\nanswer_1_1 = 3\n{END}\nteach.check_1_1(answer_1_1)"
+_TEST = 'teach.assert_correct("1.1", answer_1_1)'
+
+
+def test_mark_for_nbgrader_gives_solutions_and_tests_their_metadata() -> None:
+    nb = _lesson(_MD("**Exercise 1.1** (3 points). Count."), _CODE(_SOLUTION), _CODE(f"# graded\n{_TEST}"))
+    marked = mark_for_nbgrader(nb)
+    assert marked.cells[1].metadata["nbgrader"] == {"grade": False, "grade_id": "answer_1_1", "locked": False,
+                                                    "schema_version": 3, "solution": True, "task": False}
+    assert marked.cells[2].metadata["nbgrader"] == {"grade": True, "grade_id": "check_1_1", "locked": True,
+                                                    "points": 3, "schema_version": 3, "solution": False,
+                                                    "task": False}
+    assert "nbgrader" not in nb.cells[2].metadata  # the lesson is left as it was
+    assert stated_points(nb) == {"1.1": 3}
+
+
+@pytest.mark.parametrize(("cells", "found"), [
+    ([_MD("**Exercise 1.1** (1 point)."), _CODE(_SOLUTION)], "found the end of the lesson"),
+    ([_MD("**Exercise 1.1** (1 point)."), _CODE(_SOLUTION), _MD("text")], "found markdown cell 3"),
+    ([_MD("**Exercise 1.1** (1 point)."), _CODE(_SOLUTION), _CODE('teach.assert_correct("1.2", answer_1_1)')],
+     "found code cell 3"),
+    ([_MD("**Exercise 1.1.**"), _CODE(_SOLUTION), _CODE(_TEST)], "points in its text"),
+    ([_MD("**Exercise 1.1** (0 points)."), _CODE(_SOLUTION), _CODE(_TEST)], "at least 1 point"),
+    ([_MD("**Exercise 1.1** (1 point). **Exercise 1.1** (2 points)."), _CODE(_SOLUTION), _CODE(_TEST)],
+     "stated once"),
+    ([_MD("**Exercise 1.1** (1 point). **Exercise 1.2** (1 point)."), _CODE(_SOLUTION), _CODE(_TEST)],
+     "exercise 1.2 with no solution cell"),
+    ([_MD("**Exercise 1.1** (1 point)."), _CODE(_SOLUTION), _CODE(_TEST), _CODE(_TEST)], "found one elsewhere"),
+    ([_MD("**Exercise 1.1** (1 point)."), _CODE(f"{BEGIN}\nanswer_1_1 = 3\n{END}"), _CODE(_TEST)],
+     "found 0"),
+])
+def test_a_lesson_without_its_graded_tests_is_refused(cells: list, found: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(found)):
+        mark_for_nbgrader(_lesson(*cells), "lesson.ipynb")
+
+
+def test_released_lessons_are_marked_as_student_versions() -> None:
+    nb = _lesson(_CODE("x = 1"))
+    nb.metadata[KIT_KEY] = {"lesson": "01_x", "version": "teacher"}
+    released, _ = MarkStudentVersion().preprocess(nb, {})
+    assert released.metadata[KIT_KEY] == {"lesson": "01_x", "version": "student"}
+    other = _lesson(_CODE("x = 1"))
+    assert MarkStudentVersion().preprocess(other, {})[0].metadata == {}
+
+
 # --- the solution stripper ------------------------------------------------------------------------
 
 
@@ -224,6 +316,17 @@ def test_strip_source_keeps_the_indentation() -> None:
 def test_strip_source_refuses_malformed_blocks(source: str, found: str) -> None:
     with pytest.raises(ParseError, match=re.escape(found)):
         strip_source(source, "lesson.ipynb cell 3")
+
+
+def test_strip_solutions_leaves_out_the_graded_tests() -> None:
+    autograder = _CODE("assert total == 3", metadata={"nbgrader": {"grade": True, "solution": False}})
+    nb = _lesson(_MD("**Exercise 1.1** (1 point)."), _CODE(_SOLUTION), _CODE(f"# graded\n{_TEST}"), autograder,
+                 _CODE("print(1)"))
+    student = strip_solutions(nb)
+    assert [c.source for c in student.cells] == [
+        "**Exercise 1.1** (1 point).", "answer_1_1 = None  # your answer here\nteach.check_1_1(answer_1_1)",
+        "print(1)"]
+    assert [is_test_cell(c) for c in nb.cells] == [False, False, True, True, False]
 
 
 def test_a_solution_in_a_markdown_cell_is_refused() -> None:
@@ -250,9 +353,20 @@ def test_write_kit_writes_student_and_teacher_lessons(tmp_path: Path) -> None:
         assert teacher.metadata[KIT_KEY]["version"] == "teacher" and BEGIN in _text(teacher)
         graded = [cell for cell in teacher.cells if BEGIN in cell.source]
         assert graded and all(cell.metadata["nbgrader"]["solution"] is True for cell in graded)
-        assert len({cell.metadata["nbgrader"]["grade_id"] for cell in graded}) == len(graded)
+        tests = [cell for cell in teacher.cells if "teach.assert_correct(" in cell.source]
+        assert len(tests) == len(graded) == len(exercises_of(teacher))
+        points = stated_points(teacher)
+        for cell in tests:
+            grader = cell.metadata["nbgrader"]
+            exercise = grader["grade_id"].removeprefix("check_").replace("_", ".")
+            assert grader["grade"] is True and grader["locked"] is True and grader["solution"] is False
+            assert grader["points"] == points[exercise] and f'"{exercise}"' in cell.source
+        ids = [cell.metadata["nbgrader"]["grade_id"] for cell in [*graded, *tests]]
+        assert len(set(ids)) == len(ids)
+        assert student.metadata[KIT_KEY] == {"lesson": lesson.name, "version": "student"}
         text = _text(student)
-        assert BEGIN not in text and END not in text
+        assert BEGIN not in text and END not in text and "assert_correct" not in text
+        assert all(cell.source.strip() for cell in [*student.cells, *teacher.cells])
         for line in solution_lines(teacher):
             if len(line.strip()) > 12:
                 assert line not in text, (lesson.name, line)
@@ -269,6 +383,17 @@ def test_write_kit_refuses_a_file_it_did_not_write_and_writes_nothing(tmp_path: 
         teach.write_kit(tmp_path, html=False)
     assert foreign.read_text(encoding="utf-8") == "my own notes\n"
     assert not (tmp_path / "student").exists()
+
+
+def test_write_kit_refuses_a_lesson_without_its_graded_tests_and_writes_nothing(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    nb = nbformat.read(LESSONS[0].path, as_version=4)
+    nb.cells = [cell for cell in nb.cells if 'teach.assert_correct("1.2"' not in cell.source]
+    nbformat.write(nb, lessons / LESSONS[0].path.name)
+    with pytest.raises(ParseError, match=re.escape('expected the test cell teach.assert_correct("1.2", answer_1_2)')):
+        teach.write_kit(tmp_path / "kit", lessons_folder=lessons, html=False)
+    assert not (tmp_path / "kit").exists()
 
 
 def test_write_kit_rewrites_its_own_files(tmp_path: Path) -> None:
