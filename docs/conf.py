@@ -12,7 +12,8 @@ import ocdata  # noqa: E402  (the package installed in the environment, editable
 
 project = "ocdata"
 author = "The ocdata authors"
-copyright = "the ocdata authors; the Global Organized Crime Index is © Global Initiative Against Transnational Organized Crime"
+copyright = ("the ocdata authors; the Global Organized Crime Index is © Global Initiative Against Transnational "
+             "Organized Crime")
 release = version = ocdata.__version__
 
 extensions = [

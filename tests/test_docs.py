@@ -292,7 +292,8 @@ def test_the_command_blocks_run(page: Path, user: tuple[dict[str, str], str],
             done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
                                   timeout=600)
             where = f"{page.name}:{block.line}: {command}"
-            assert done.returncode == 0, f"{where}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            assert done.returncode == 0, (f"{where}: exit {done.returncode}\n{done.stdout[-2000:]}\n"
+                                          f"{done.stderr[-3000:]}")
             if expected is not None:
                 assert done.stdout.strip().splitlines()[-1] == expected, f"{where}: printed {done.stdout!r}"
             ran += 1

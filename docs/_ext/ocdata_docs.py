@@ -18,6 +18,7 @@ import importlib
 import inspect
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 from docutils import nodes
@@ -85,7 +86,7 @@ def subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, str, argpars
 
 
 def usage(parser: argparse.ArgumentParser) -> str:
-    formatter = argparse.HelpFormatter(parser.prog, width=100)
+    formatter = argparse.HelpFormatter(parser.prog, width=88)
     formatter.add_usage(parser.usage, parser._actions, parser._mutually_exclusive_groups, prefix="")
     return formatter.format_help().strip()
 
@@ -119,6 +120,8 @@ class CliDirective(GeneratedDirective):
         out = [".. code-block:: text", ""]
         out += ["   " + line for line in usage(parser).splitlines()]
         out += [""]
+        rows = [[f"`ocdata {name} <#ocdata-{name}>`__", escape(summary)] for name, summary, _ in subcommands(parser)]
+        out += list_table(["command", "what it does"], rows, [25, 75])
         if parser.epilog:
             out += [escape(parser.epilog), ""]
         out += option_lines("ocdata", parser)
@@ -145,7 +148,7 @@ class ApiDirective(GeneratedDirective):
     """A module's docstring, then a summary and the documentation of each public name."""
 
     required_arguments = 1
-    option_spec = {"names": directives.unchanged, "indexed-elsewhere": directives.unchanged}
+    option_spec: ClassVar = {"names": directives.unchanged, "indexed-elsewhere": directives.unchanged}
 
     def lines(self) -> list[str]:
         name = self.arguments[0]
@@ -206,7 +209,7 @@ class DataTableDirective(GeneratedDirective):
     """Chosen columns of a CSV file of ``ocdata/data``, a row per line."""
 
     required_arguments = 1
-    option_spec = {"columns": directives.unchanged_required, "literal": directives.unchanged}
+    option_spec: ClassVar = {"columns": directives.unchanged_required, "literal": directives.unchanged}
 
     def lines(self) -> list[str]:
         path = DATA / self.arguments[0]
@@ -231,7 +234,8 @@ def check_schema_shown(app: Sphinx, env) -> None:
 
 
 def merge_env(app: Sphinx, env, docnames, other) -> None:
-    env.ocdata_schema_shown = {*getattr(env, "ocdata_schema_shown", set()), *getattr(other, "ocdata_schema_shown", set())}
+    shown = getattr(other, "ocdata_schema_shown", set())
+    env.ocdata_schema_shown = {*getattr(env, "ocdata_schema_shown", set()), *shown}
 
 
 # -- the benchmark ------------------------------------------------------------------------------------------
