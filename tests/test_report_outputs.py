@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -586,3 +587,68 @@ def test_a_report_that_changes_the_data_does_not_change_the_next(tmp_path):
         after = shown(session.execute(profile, parameters))
     assert after == before
     assert "5.25" in json.dumps(after) and "Vandalia" not in json.dumps(after) and "99.00" not in json.dumps(after)
+
+
+# --- the index page: PDFs and the map -------------------------------------------------------------
+
+
+def _index_map_fills(page: str) -> dict[str, str]:
+    """Each country's fill on the index page's map (``data-iso3`` → the fill of its shape or dot)."""
+    import xml.etree.ElementTree as ET
+
+    start = page.index("<svg")
+    svg = ET.fromstring(page[start: page.index("</svg>", start) + 6])
+    fills = {}
+    for element in svg.iter():
+        iso3 = element.get("data-iso3")
+        if iso3:
+            shape = next(s for s in element.iter() if s.get("fill"))
+            fills[iso3] = shape.get("fill")
+    return fills
+
+
+def test_the_index_map_greys_every_country_without_a_report_as_its_legend_says():
+    from report_fixtures import bundled
+
+    from ocdata.maps import OUTSIDE, load_shapes
+    from ocdata.report.index import index_html
+    from ocdata.report.plan import plan_reports
+
+    entries = {p.job.name: p.entry for p in plan_reports(bundled(), countries=["KAZ", "KGZ"], overview=True)}
+    known = sorted(load_shapes()["countries"])
+    overview = next(e for e in entries.values() if e["kind"] == "overview")
+    overview["map"] = {iso3: {"criminality": 1.0 + i % 9, "resilience": 5.0} for i, iso3 in enumerate(known)}
+    page = index_html(entries)  # three reports: two profiles and an overview of all 193 countries
+    fills = _index_map_fills(page)
+    assert len(fills) == len(known) == 193
+    coloured = {iso3 for iso3, fill in fills.items() if fill != OUTSIDE}
+    assert coloured == {"KAZ", "KGZ"}  # KGZ's report is of 2025: coloured by the overview's 2023 score
+    assert "(2023; opens the 2025 report)" in re.search(r'data-iso3="KGZ"><title>([^<]*)<', page).group(1)
+    assert "no report here" in page[page.index('class="oc-map-legend"'):]
+    title = re.search(r'data-iso3="FRA"><title>([^<]*)</title>', page).group(1)
+    assert title.endswith("(no report here)") and "criminality" in title  # the overview's scores, on hover
+
+
+def test_the_index_links_each_pdf_in_the_folder(tmp_path):
+    entries = {
+        "KAZ_2023": {"kind": "profile", "title": "Kazakhstan (KAZ)", "edition": 2023, "countries": ["KAZ"],
+                     "scores": [], "files": ["KAZ_2023.html", "KAZ_2023.pdf"]},
+        "KGZ_2025": {"kind": "profile", "title": "Kyrgyzstan (KGZ)", "edition": 2025, "countries": ["KGZ"],
+                     "scores": [], "files": ["KGZ_2025.html", "KGZ_2025.pdf"]},  # its PDF is gone since
+        "compare_2023_KAZ-KGZ": {"kind": "compare", "title": "Kazakhstan and Kyrgyzstan", "edition": 2023,
+                                 "countries": ["KAZ", "KGZ"], "scores": [],
+                                 "files": ["compare_2023_KAZ-KGZ.html", "compare_2023_KAZ-KGZ.pdf"]},
+        "overview_2023": {"kind": "overview", "title": "The whole index", "edition": 2023, "countries": [],
+                          "scores": [], "files": ["overview_2023.html"]},  # printed without --pdf
+    }
+    for name in entries:
+        (tmp_path / f"{name}.html").write_text("<html></html>\n", encoding="utf-8")
+    for name in ("KAZ_2023", "compare_2023_KAZ-KGZ", "overview_2023"):  # the overview's PDF is not ocdata's
+        (tmp_path / f"{name}.pdf").write_bytes(b"%PDF-1.4\n")
+    report.write_index(tmp_path, entries)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="([^"]+\.pdf)"', page))
+    assert linked == {"KAZ_2023.pdf", "compare_2023_KAZ-KGZ.pdf"}
+    assert 'aria-label="Kazakhstan (KAZ) (PDF)"' in page
+    # the page in the folder is the one an earlier index would give: it counts as ocdata's
+    assert check_writable(tmp_path, ["KAZ_2023.pdf"]) is not None
