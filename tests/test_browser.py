@@ -64,7 +64,7 @@ def test_every_report_loads_offline_and_every_figure_renders(browser):
     problems = []
     for path in pages:
         seen = open_offline(browser, path)
-        figures = path.read_text(encoding="utf-8").count('<figure class="oc-out oc-figure">')
+        figures = len(re.findall(r'<figure class="oc-out oc-figure"[ >]', path.read_text(encoding="utf-8")))
         if seen["refused"]:
             problems.append(f"{path.name}: requests beyond the file: {seen['refused'][:3]}")
         if seen["errors"]:

@@ -194,13 +194,22 @@ def test_indicator_and_scope_drive_the_ranking(data):
     assert list(ex.tables["editions"].filter(like="score_").columns) == ["score_2023", "score_2025"]
 
 
-def test_displayed_it_is_widgets_with_a_static_copy(data):
+def test_displayed_it_is_a_static_copy_then_the_widgets(data, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
     ex = explore.Explorer(data)
-    bundle = ex._repr_mimebundle_()
-    assert bundle[WIDGET_VIEW]["model_id"] == ex.widget.model_id
-    html = bundle["text/html"]
-    assert html.count("<svg") == 3 and html.count("<table") == 3
+    ex._ipython_display_()
+    assert len(shown) == 2  # two outputs: nbconvert shows the first where the widgets' state hides the second
+    (static,), _ = shown[0]
+    html = static._repr_html_()
+    assert html.count("<svg") == 3 and html.count("<table") == 3 and html.count('role="img" aria-label="') == 3
     assert "<code>ocdata download</code>" in html and "Kyrgyzstan (KGZ), edition 2025" in html
+    assert explore.HIDE_STATIC in html and 'class="oc-explorer-static"' in html
+    (bundle,), options = shown[1]
+    assert options == {"raw": True} and bundle[WIDGET_VIEW]["model_id"] == ex.widget.model_id
+    assert "text/html" not in bundle and bundle["text/plain"].startswith("Explorer: Kyrgyzstan (KGZ), edition 2025")
 
 
 # --- the notebook ---------------------------------------------------------------------------------
@@ -226,10 +235,10 @@ def test_the_executed_notebook_shows_widgets_and_the_default_figures(tmp_path: P
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type in {"stream", "error"}]  # no warnings, no errors
-    shown = [o for o in outputs if WIDGET_VIEW in o.get("data", {})]
-    assert len(shown) == 1 and "widgets" in nb.metadata
-    html = shown[0]["data"]["text/html"]
-    assert html.count("<svg") == 3 and "Kazakhstan within Central Asia and the Caucasus, 2023" in html
-    nb.metadata.pop("widgets")  # a copy without the widgets' state: the static view is what an export shows
-    page, _ = HTMLExporter().from_notebook_node(nb)
+    widgets = [o for o in outputs if WIDGET_VIEW in o.get("data", {})]
+    assert len(widgets) == 1 and "widgets" in nb.metadata and "text/html" not in widgets[0]["data"]
+    static = [o["data"]["text/html"] for o in outputs if "oc-explorer-static" in o.get("data", {}).get("text/html", "")]
+    assert len(static) == 1
+    assert static[0].count("<svg") == 3 and "Kazakhstan within Central Asia and the Caucasus, 2023" in static[0]
+    page, _ = HTMLExporter().from_notebook_node(nb)  # with the widgets' state: the static copy is still there
     assert page.count("<svg") >= 3 and "Kazakhstan and Central Asia and the Caucasus" in page

@@ -285,7 +285,9 @@ def test_headline_html_shows_scores_changes_and_ranks():
 
 
 def test_html_fragments_display_as_html():
-    assert views.note_html("a < b")._repr_html_() == '<p class="oc-note">a &lt; b</p>'
+    shown = views.note_html("a < b")._repr_html_()
+    assert shown.endswith('</style>\n<p class="oc-note">a &lt; b</p>')  # after the note's own minimal style
+    assert shown.startswith("<style>:where(.oc-note){") and shown.count("{") == 1  # one rule: the class it uses
     assert "1 country is loaded" in views.no_peers_html(bundled(), 2025)
 
 

@@ -63,8 +63,7 @@ SCOPED_RULES = (
                 ":where(.oc-card .oc-value){font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums}"
                 "@media (max-width:600px){:where(.oc-card){min-width:0;flex:1 1 9rem}}"),
     ("oc-note", f":where(.oc-note){{color:{MUTED};font-size:.9rem}}"),
-    ("oc-figure", ":where(.oc-figure){margin:.5rem 0 1.25rem}"
-                  ":where(.oc-figure svg,.oc-figure img){display:block;max-width:100%;height:auto}"),
+    ("oc-figure", ":where(.oc-figure svg,.oc-figure img){display:block;max-width:100%;height:auto}"),
 )
 """The minimal look of each class the fragments use, for pages without the reports' stylesheet (nbconvert's
 own templates, JupyterLab): ``:where()`` gives every rule no weight, so a page's own stylesheet wins."""
@@ -315,9 +314,9 @@ def export_table(table: pd.DataFrame, *, edition: int | None = None) -> None:
         names.append(f"{name} ({column})" if name in names else name)  # `label` and `indicator` both read
     shown = spreadsheet_safe(table.set_axis(names, axis=1))
     text = shown.to_csv(index=False, lineterminator="\n")
-    link = fragment("download", href="data:text/csv;charset=utf-8," + quote(text, safe=""), name="table.csv")
+    link = fragment("download", href="data:text/csv;charset=utf-8," + quote(text, safe=""), filename="table.csv")
     publish_display_data({"text/csv": text, "text/html": link._repr_html_(),
-                          "text/plain": f"The table as CSV ({len(shown)} rows)"},
+                          "text/plain": f"The table as CSV ({len(shown)} row{'' if len(shown) == 1 else 's'})"},
                          metadata={"ocdata": {"export": "csv"}})
 
 
