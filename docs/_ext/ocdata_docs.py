@@ -254,17 +254,40 @@ class BenchDirective(GeneratedDirective):
         return out + list_table(["measured", "value"], rows, [60, 40])
 
 
-def drop_type_docstring(app: Sphinx, what: str, name: str, obj: object, options, lines: list[str]) -> None:
-    """A constant without a docstring of its own (a tuple, a dict) is not described by its type's docstring
-    (``tuple``'s text, which is not reStructuredText)."""
+def attribute_doc(name: str, obj: object) -> list[str]:
+    """The docstring written under a constant where it is defined (``NAME = ...`` then a string), found in the
+    module of the package that binds the same object to the same name: ``ocdata.views.MIN_PEERS`` is
+    documented in ``ocdata/views/country.py``, which autodoc does not read for the name ``ocdata.views``."""
+    import sys
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    attr = name.rsplit(".", 1)[-1]
+    for modname, module in sorted(sys.modules.items()):
+        if not modname.startswith("ocdata.") or getattr(module, attr, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # a module without source (a C extension)
+            continue
+        if ("", attr) in docs:
+            return list(docs[("", attr)])
+    return []
+
+
+def constant_docstring(app: Sphinx, what: str, name: str, obj: object, options, lines: list[str]) -> None:
+    """A constant is described by the docstring under its definition, never by its type's docstring (a tuple
+    without a docstring of its own would show ``tuple``'s text, which is not reStructuredText)."""
     if what in ("data", "attribute") and not inspect.isclass(obj) and not callable(obj):
         own = inspect.cleandoc(type(obj).__doc__ or "")
         if own and "\n".join(lines).strip() == own.strip():
             lines.clear()
+        if what == "data" and not "".join(lines).strip():
+            lines[:] = attribute_doc(name, obj)
 
 
 def setup(app: Sphinx) -> dict:
-    app.connect("autodoc-process-docstring", drop_type_docstring)
+    app.connect("autodoc-process-docstring", constant_docstring)
     app.add_directive("ocdata-cli", CliDirective)
     app.add_directive("ocdata-api", ApiDirective)
     app.add_directive("ocdata-schema", SchemaDirective)
