@@ -154,7 +154,8 @@ def test_a_stock_export_warns_nothing_and_leaves_the_introduction_out(stock_prof
         html = page.read_text(encoding="utf-8")
         assert sentence not in html and "<h1" in html
         assert not re.search(r"<img(?![^>]*\balt=)", html)  # every image has alternative text
-        assert html.count('class="oc-card"') == 4 and html.count("<svg class=\"oc-svg\" role=\"img\"") >= 3
+        assert html.count('class="oc-card"') == 4
+        assert len(re.findall(r'<svg\b[^>]*\brole="img"', html)) >= 3  # (nbconvert reorders the attributes)
 
 
 def _browser():
