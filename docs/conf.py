@@ -40,6 +40,7 @@ autosummary_generate = False  # the API pages name their members themselves (ocd
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 nitpicky = False
+smartquotes = False  # text from the code and the data shows as written
 
 html_theme = "furo"
 html_title = f"ocdata {release}"

@@ -188,6 +188,14 @@ def load_schema() -> dict:
     return yaml.safe_load((DATA / "schema.yaml").read_text(encoding="utf-8"))
 
 
+def description(field: dict) -> str:
+    """A field's description as written. An unquoted description with a comma inside a YAML flow mapping
+    (``{name: edition, description: edition of the index (2021, 2023, 2025)}``) is read as the text before the
+    first comma plus one empty key per further part; those parts are joined back, in order."""
+    extra = [str(key) for key, value in field.items() if key not in ("name", "type", "description") and value is None]
+    return ", ".join([str(field.get("description", "")), *extra])
+
+
 class SchemaDirective(GeneratedDirective):
     """The fields of one table: name, type, description; and its primary key."""
 
@@ -200,7 +208,7 @@ class SchemaDirective(GeneratedDirective):
             raise self.error(f"{table!r} is not a table of schema.yaml (tables: {', '.join(schema)})")
         self.env.ocdata_schema_shown = {*getattr(self.env, "ocdata_schema_shown", set()), table}
         spec = schema[table]
-        rows = [[literal(f["name"]), f.get("type", ""), escape(f.get("description", ""))] for f in spec["fields"]]
+        rows = [[literal(f["name"]), f.get("type", ""), escape(description(f))] for f in spec["fields"]]
         out = [f"Primary key: {', '.join(literal(k) for k in spec.get('primary_key', []))}.", ""]
         return out + list_table(["column", "type", "description"], rows, [18, 10, 72])
 
