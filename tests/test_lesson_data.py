@@ -1,6 +1,7 @@
 """Every page of a batch reads the build its command checked, the lessons too: a batch gives each lesson its
 ``workbook`` and ``tables``, and a lesson's self-checks compute their answers from the data the lesson read. A
-student's plain run (no parameters) still reads what ``ocdata.load()`` reads."""
+student's plain run (no parameters) still reads what ``ocdata.load()`` reads. A lesson page is its student version:
+no solution, no graded test."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from workbook_factory import write_workbook
 import ocdata
 from ocdata import teach
 from ocdata.report import report_kinds
+from ocdata.report.command import student_copies
 from ocdata.report.plan import plan_reports
 from ocdata.teach import checks
 from ocdata.teach.kit import find_lessons
@@ -45,6 +47,21 @@ def test_a_batch_gives_every_page_the_tables_it_checked_lessons_included() -> No
         assert plan.job.parameters["workbook"] == "", plan.job.name
     for plan in lessons:
         assert plan.job.parameters == {"workbook": "", "tables": "/the/checked/build"}
+
+
+def test_the_published_lessons_keep_no_graded_test_and_no_solution(tmp_path: Path) -> None:
+    """A lesson page is its student version: the graded tests (nbgrader's, which would stop the unanswered run
+    and add nothing to the self-check) are left out with the solutions."""
+    kinds = report_kinds()
+    copies = [p for p in student_copies(plan_reports(bundled(), all_=True), tmp_path)
+              if kinds[p.entry["kind"]].student]
+    assert len(copies) == len(find_lessons())
+    for plan in copies:
+        text = plan.job.notebook.read_text(encoding="utf-8")
+        original = next(lesson for lesson in find_lessons() if lesson.name in plan.job.name).path
+        assert "teach.assert_correct(" in original.read_text(encoding="utf-8")
+        assert "assert_correct" not in text and "BEGIN SOLUTION" not in text
+        assert "answer_" in text and "= None  # your answer here" in text
 
 
 @pytest.mark.parametrize("lesson", find_lessons(), ids=lambda lesson: lesson.name)
