@@ -31,10 +31,12 @@ __all__ = ["CANDIDATE_COLUMNS", "ORIGINS", "backcast", "check_row", "compute_com
            "normalize_ranks", "normalize_scores", "resolve", "validate_scores"]
 
 ORIGINS = ("reported", "computed", "inferred", "backcast")
+"""How a value was obtained, in order of precedence: reported, computed, inferred, backcast."""
 KEY = ["iso3", "edition", "indicator"]
 GRID = np.arange(1.0, 10.01, 0.5)
 CANDIDATE_COLUMNS = ["iso3", "edition", "indicator", "score", "change", "origin", "source", "line", "sheet",
                      "rank_source"]
+"""The columns of a candidate value before one is chosen per key (rank_source: where its rank was printed)."""
 
 
 def _fmt(x: float) -> str:

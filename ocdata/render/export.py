@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_NAME = "ocdata_report"
 INJECTED_CELL_ID = "injected-parameters"
+"""The fixed id of the cell of injected parameters (papermill's is random), so pages are byte-identical."""
 CSV_MIME = "text/csv"
 _VOLATILE_CELL_METADATA = ("papermill", "execution")
 

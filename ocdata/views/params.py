@@ -38,7 +38,9 @@ from ocdata.codebook import composites, composites_of, indicators_of, labels, lo
 from ocdata.errors import ParameterError
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
+"""Three capital letters: the form of an ISO3 code."""
 SCOPES = ("world", "continent", "region")
+"""The scopes of a rank: world, continent, region."""
 F = TypeVar("F", bound=Callable[..., Any])
 
 
