@@ -178,6 +178,10 @@ def test_build_writes_tables_and_datapackage(tmp_path, capsys):
     scores = next(r for r in package["resources"] if r["name"] == "scores")
     assert scores["schema"]["primaryKey"] == ["iso3", "edition", "indicator"]
     assert scores["hash"].startswith("sha256:")
+    edition = next(f for f in scores["schema"]["fields"] if f["name"] == "edition")
+    assert edition["description"] == "edition of the index (2021, 2023, 2025)"  # whole, not cut at a comma
+    fields = [f for r in package["resources"] for f in r["schema"]["fields"]]
+    assert all(set(f) <= {"name", "type", "description", "constraints", "format"} for f in fields), fields
     back = pd.read_parquet(shown_folder(out) / "scores.parquet")
     assert len(of_documents(back)) == 168 and back["edition"].dtype == "Int64"
     pd.testing.assert_frame_equal(back, ocdata.load().scores, check_dtype=False)
