@@ -443,6 +443,7 @@ EXERCISES: dict[str, Exercise] = {
         ),
     ]
 }
+"""Every exercise of the lessons by id (``"1.2"``), with its check and hint."""
 
 
 def _scalar(answer: Any) -> Any:

@@ -31,6 +31,8 @@ from traitlets import Bool
 from ocdata.errors import ParseError
 from ocdata.teach.solutions import TEST_CALL, has_solution, is_test_cell
 
+__all__ = ["Graded", "MarkStudentVersion", "graded_exercises", "mark_for_nbgrader", "stated_points"]
+
 CHECK_CALL = re.compile(r"\bcheck_(\d+)_(\d+)\(")
 """A self-check call, ``teach.check_1_2(`` (the exercise of a solution cell)."""
 POINTS = re.compile(r"\*\*Exercise (\d+)\.(\d+)\*\* \((\d+) points?\)")
