@@ -136,6 +136,8 @@ def test_the_explorer_runs_in_jupyterlab_and_its_dropdowns_drive_the_panels(lab:
             dropdowns.first.wait_for(timeout=PATIENCE * 1000)
             assert dropdowns.count() == 5
             assert page.locator(".jupyter-widgets svg").count() >= 3
+            static = page.locator(".oc-explorer-static")  # the copy for pages without the widgets: hidden here
+            assert static.count() == 1 and not static.is_visible()
             assert (_panel_heading(page, 0), _panel_heading(page, 2)) == _headings(data, first)
             notes = page.locator(".jupyter-widgets .oc-note:not(.oc-footnote)")  # not a table's footnotes
             if note:  # only some of the countries are loaded: the note says how to get them all
