@@ -84,6 +84,19 @@ def test_the_command_without_chromium_stops_before_anything_with_exit_2(tmp_path
     assert not out.exists()
 
 
+def test_a_program_that_is_not_chromium_stops_the_batch_before_anything_is_written(tmp_path):
+    out = tmp_path / "out"
+    fake = _executable(tmp_path / "chromium")
+    fake.write_text("#!/bin/sh\necho 'not a browser' >&2\nexit 1\n")
+    run = subprocess.run([sys.executable, "-m", "ocdata", "report", "KAZ", "--no-workbook", "--pdf", "--out",
+                          str(out)], capture_output=True, text=True, timeout=PATIENCE,
+                         env={**os.environ, "OCDATA_CHROMIUM": str(fake)})
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith(f"ocdata: error: {fake}: --pdf: expected Chromium to start, found ")
+    assert len(run.stderr.splitlines()) == 1 and "Traceback" not in run.stderr
+    assert not out.exists()
+
+
 def test_a_report_claims_its_pdf_only_when_it_prints_one():
     assert report_files("KAZ_2023") == ["KAZ_2023.html", "KAZ_2023.csv"]
     assert report_files("KAZ_2023", pdf=True) == ["KAZ_2023.html", "KAZ_2023.csv", "KAZ_2023.pdf"]

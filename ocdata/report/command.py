@@ -175,10 +175,10 @@ def run_reports(
                                all_=all_, overview=overview, workbook=book, tables=tables, with_code=with_code)
         index = check_writable(out, [f for p in planned for f in report_files(p.job.name, pdf)])
         planned = student_copies(planned, Path(scratch))
+        if printer is not None:
+            printer.wait_ready()  # a Chromium that cannot start stops the batch before anything is written
         make_out_dir(out)
         pool.shrink(cap_jobs(jobs, len(planned)))
-        if printer is not None:
-            printer.wait_ready()  # a Chromium that cannot start stops the batch before any kernel does
         pool.start(warmup_code(book, tables))
         results = _render(pool, planned, out, dict(index["reports"]) if index else {},
                           list(index["writing"]) if index else [], printer)
