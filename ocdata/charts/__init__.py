@@ -24,7 +24,8 @@ __all__ = ["Chart", "change_bars", "composite_lines", "difference_bars", "heatma
 
 def show(chart: Chart, alt: str) -> None:
     """Display a chart in a notebook as SVG, with ``alt`` (what it shows, in a sentence) as its plain-text form
-    and the SVG's title."""
-    from IPython.display import display
+    and the SVG's title: as :func:`ocdata.plots.show` does (inline in HTML scaled to the page, and as
+    ``image/svg+xml``)."""
+    from ocdata import plots
 
-    display({"image/svg+xml": chart.svg(alt), "text/plain": alt}, raw=True)
+    plots.show(chart, alt)
