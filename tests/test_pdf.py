@@ -171,6 +171,8 @@ def test_every_report_is_printed_to_an_a4_pdf_listed_and_linked_in_the_index(pri
         assert count >= 2 and re.match(r"59[45](\.\d+)? x 84[12](\.\d+)? pts", size), (pdf.name, size)  # A4
         assert index["reports"][page.stem]["sha256"][pdf.name] == _sha256(pdf)
         assert b"file:" not in data, f"{pdf.name} links a file of this machine"
+        anchors = page.read_text(encoding="utf-8").count('<a href="#')  # the contents' links to the sections
+        assert anchors and len(re.findall(rb"/Subtype\s*/Link", data)) >= anchors, pdf.name  # links kept
     # the footer: the report's title, and the page's number among all
     count, _ = _pdf_pages(printed / "KAZ_2023.pdf")
     first = _pdftotext(printed / "KAZ_2023.pdf", last=1)
