@@ -59,7 +59,7 @@ def find_chromium() -> Path:
         if not (path.is_file() and os.access(path, os.X_OK)):
             raise ParameterError(f"--pdf needs Chromium: {CHROMIUM_VARIABLE}={given!r} is not an executable file "
                                  "(set it to the path of chromium or google-chrome)")
-        return path.resolve()
+        return path.absolute()
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:
