@@ -120,7 +120,7 @@ if not changes.empty:
 # %%
 if views.has_peers(data, edition):
     peers = views.peer_scores(data, edition)
-    regions = list(dict.fromkeys(views.country_info(data, c)["region"] for c in countries))
+    regions = list(dict.fromkeys(views.country_info(data, c, edition)["region"] for c in countries))
     display(views.section_html("Among all countries", "Criminality against resilience for every country the "
                                "data has for this edition, with the compared countries labelled; then the "
                                "ranking of each of their regions."))

@@ -36,7 +36,7 @@ tables: str = ""  # folder of tables saved by `ocdata build`; empty to load (or 
 data = views.load_dataset(workbook, tables)
 country = views.validate_country(data, country)
 edition = views.validate_edition(data, edition, [country])
-info = views.country_info(data, country)
+info = views.country_info(data, country, edition)  # its continent and region as this edition groups them
 name = info["country"]
 previous = views.previous_edition(edition)
 sources = views.cited_sources(data, [country], with_workbook=views.has_peers(data, edition))

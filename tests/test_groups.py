@@ -412,3 +412,23 @@ def test_region_reports_take_each_editions_region_names() -> None:
         plan_reports(data, region="Central America", edition=2023)
     with pytest.raises(ParameterError, match="not a region of any edition"):
         plan_reports(data, region="Narnia", edition=2023)
+
+
+def test_the_views_of_an_edition_group_countries_as_that_edition_did() -> None:
+    """A 2021 profile or comparison of a country whose region was redrawn in 2023 (Belize: Central America,
+    then Caribbean & Central) ranks it among its 2021 region, not the latest one (which 2021 lacks)."""
+    import ocdata
+    from ocdata import views
+
+    data = ocdata.load(workbook=official_workbook(), raw=[])
+    assert views.country_info(data, "blz", 2021)["region"] == "Central America"
+    assert views.country_info(data, "BLZ", 2023)["region"] == views.country_info(data, "BLZ")["region"]
+    assert views.country_info(data, "BLZ")["region"] == "Caribbean & Central"
+    peers = views.peer_scores(data, 2021).set_index("iso3")["region"]
+    assert peers["BLZ"] == "Central America" and peers["LCA"] == "Caribbean"
+    ranking = views.region_ranking(data, "Central America", 2021)
+    assert sorted(ranking["iso3"]) == ["BLZ", "CRI", "GTM", "HND", "MEX", "NIC", "PAN", "SLV"]
+    means = views.region_means(data, "BLZ", 2021)
+    assert not means.empty and means["n_region"].eq(8).all()
+    compared = views.compare_region_means(data, ["BLZ", "LCA"], 2021)
+    assert set(compared["region"]) == {"Central America", "Caribbean"}

@@ -106,7 +106,7 @@ def compare_region_means(data, countries: Sequence[str], edition: int) -> pd.Dat
             return pd.DataFrame()
         means = means[means["indicator"].isin(metrics())]
         frames.append(means.assign(country=country_info(data, country)["country"],
-                                   region=country_info(data, country)["region"]))
+                                   region=country_info(data, country, edition)["region"]))
     out = pd.concat(frames, ignore_index=True)
     return out[["country", "region", "label", "score", "region_mean", "world_mean", "n_region"]]
 

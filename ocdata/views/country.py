@@ -180,6 +180,9 @@ def _peer_scores(data, edition: int) -> pd.DataFrame:
     wide = wide.reindex(columns=list(metrics()))
     info = data.countries.set_index("iso3")[["country", "continent", "region"]]
     out = info.join(wide, how="inner").reset_index()
+    grouped = [country_info(data, iso3, edition) for iso3 in out["iso3"]]  # the edition's regions
+    out["continent"] = pd.array([g["continent"] for g in grouped], dtype=out["continent"].dtype)
+    out["region"] = pd.array([g["region"] for g in grouped], dtype=out["region"].dtype)
     return out.dropna(subset=list(metrics())).sort_values("iso3", ignore_index=True)
 
 
@@ -208,7 +211,7 @@ def region_means(data, country: str, edition: int) -> pd.DataFrame:
     aggregates = data.aggregates
     if aggregates.empty:
         return pd.DataFrame(columns=["indicator", "label", "score", "region_mean", "world_mean", "n_region"])
-    region = country_info(data, country)["region"]
+    region = country_info(data, country, edition)["region"]
     agg = aggregates[(aggregates["edition"] == edition) & aggregates["indicator"].isin(composites())]
     in_region = agg[(agg["scope"] == "region") & (agg["scope_name"] == region)].set_index("indicator")
     world = agg[agg["scope"] == "world"].set_index("indicator")["mean"]

@@ -494,10 +494,17 @@ def region_members(data, region: str, edition: int | None = None) -> list[str]:
 
 
 @parameters
-def country_info(data, country: str) -> dict[str, str]:
+def country_info(data, country: str, edition: int | None = None) -> dict[str, str]:
     """Name, continent and region of a country: keys ``iso3, country, continent, region``
-    (``country_info(data, "Kyrgyzstan")["iso3"] == "KGZ"``)."""
-    return dict(Catalog.of(data).info[country])
+    (``country_info(data, "Kyrgyzstan")["iso3"] == "KGZ"``). With ``edition``, the continent and region that
+    edition groups it in (regions were redrawn in 2023: ``country_info(data, "BLZ", 2021)["region"]`` is
+    ``"Central America"``); without, the latest grouping."""
+    catalog = Catalog.of(data)
+    info = dict(catalog.info[country])
+    if edition is not None:
+        continent, region = catalog.groups.get((country, int(edition)), (info["continent"], info["region"]))
+        info.update(continent=continent or info["continent"], region=region or info["region"])
+    return info
 
 
 @parameters
