@@ -305,7 +305,8 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     report.add_argument("--with-code", action="store_true", help="keep code cells in the HTML")
     report.add_argument("--pdf", action="store_true",
-                        help="also print each page to NAME.pdf beside it (A4, by headless Chromium)")
+                        help="also print each page to NAME.pdf beside it (A4, by headless Chromium: chromium on PATH "
+                             "or $OCDATA_CHROMIUM)")
     report.set_defaults(func=_report)
 
     export = sub.add_parser(

@@ -224,9 +224,11 @@ def user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, s
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
                     "--no-index", "--disable-pip-version-check", str(next((root / "dist").glob("*.whl")))],
                    check=True)
-    # the console scripts of the locked environment (papermill) beside the wheel's own
-    for tool in ("papermill",):
-        (venv / "bin" / tool).write_text(f"#!{python}\nfrom papermill.cli import papermill\npapermill()\n")
+    # the console scripts of the locked environment (papermill, jupyter nbconvert) beside the wheel's own
+    for tool, module, function in (("papermill", "papermill.cli", "papermill"),
+                                   ("jupyter", "jupyter_core.command", "main"),
+                                   ("jupyter-nbconvert", "nbconvert.nbconvertapp", "main")):
+        (venv / "bin" / tool).write_text(f"#!{python}\nfrom {module} import {function}\n{function}()\n")
         (venv / "bin" / tool).chmod(0o755)
     site = root / "site"
     site.mkdir()

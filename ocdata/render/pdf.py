@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocdata.errors import InputError, ParameterError
+from ocdata.errors import InputError, OcdataError, ParameterError
 from ocdata.outputs.atomic import write_bytes_atomic
 
 __all__ = ["CHROMIUM_NAMES", "PAGE_MARGINS", "PRINTS_AT_ONCE", "PdfPrinter", "Printed", "find_chromium",
@@ -191,7 +191,8 @@ class PdfPrinter:
                 task.before_write(file, data)
             write_bytes_atomic(task.page.with_name(file), data)
         except Exception as exc:  # one page's failure must not stop the others
-            self._record(Printed(task.name, file, False, error=f"{file}: {_describe(exc)}"))
+            error = str(exc) if isinstance(exc, OcdataError) else f"{file}: {_describe(exc)}"  # ours names its path
+            self._record(Printed(task.name, file, False, error=error))
         else:
             self._record(Printed(task.name, file, True, sha256=hashlib.sha256(data).hexdigest()))
         finally:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ocdata.errors import ParameterError
+from ocdata.errors import InputError, ParameterError
 from ocdata.outputs.locks import folder_lock
 from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
@@ -202,6 +202,7 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     another page than its HTML."""
     by_name = {p.job.name: p for p in planned}
     claimed = {p.job.name: report_files(p.job.name, printer is not None) for p in planned}
+    pdfs_found = {pdf_name(name): _digest_or_none(out / pdf_name(name)) for name in by_name} if printer else {}
     left = set(writing)  # a killed batch's files that this batch does not write again
 
     def finished(result: RenderResult) -> None:
@@ -214,7 +215,8 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
             left.difference_update(claimed.pop(result.name))
             if printer is not None:  # its PDF stays claimed until printed and recorded
                 claimed[result.name] = [pdf_name(result.name)]
-                printer.submit(result.name, result.path, before_write=_pending_recorder(out, result.name))
+                printer.submit(result.name, result.path,
+                               before_write=_pending_recorder(out, result.name, pdfs_found.get(pdf_name(result.name))))
 
     def unfinished() -> list[str]:
         return [*left, *(f for files in claimed.values() for f in files)]
@@ -234,9 +236,23 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     return results
 
 
-def _pending_recorder(out: Path, name: str):
-    """What runs before report ``name``'s PDF is written: its digest joins the report's pending record."""
+def _digest_or_none(path: Path) -> str | None:
+    """The sha256 of a regular file, ``"not a file"`` for a link or folder, None when nothing is there."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return "not a file"
+    return file_sha256(path) if path.exists() else None
+
+
+def _pending_recorder(out: Path, name: str, found: str | None = None):
+    """What runs before report ``name``'s PDF is written: the PDF there must be missing or as the batch found it
+    (``found``: a PDF the user makes or edits while the batch runs is left alone, the report fails naming it);
+    then its digest joins the report's pending record."""
     def record(file: str, data: bytes) -> None:
+        now = _digest_or_none(out / file)
+        if now is not None and now != found:
+            raise InputError(f"{out / file}: expected the file as the batch found it, found it made or changed "
+                             "while the batch ran; ocdata report never overwrites your files (move it away and run "
+                             "again)")
         record_pending(out, name, {file: data})
     return record
 
