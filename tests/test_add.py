@@ -137,9 +137,11 @@ def test_an_unreadable_profile_names_its_own_file_and_line(documents: Path, tmp_
 
 def test_what_cannot_be_detected_is_asked_for(documents: Path, tmp_path: Path) -> None:
     prose = tmp_path / "notes.txt"
-    prose.write_text("Some notes about crime.\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="name the kind with --kind"):
+    prose.write_text("\n  \nSome notes about crime.\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="name the kind with --kind") as refused:
         add_document(prose)
+    assert str(refused.value).startswith(f"{prose}:3: expected a PDF profile")  # the file and its first line
+    assert "it starts 'Some notes about crime.'" in str(refused.value)
     web_2023 = tmp_path / "both.txt"
     web_2023.write_bytes((RAW / "kaz_kgz_2023_profiles_web.txt").read_bytes())
     with pytest.raises(ParameterError, match="name it with --country"):

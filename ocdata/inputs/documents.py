@@ -94,8 +94,10 @@ def add_document(file: Path | str, *, kind: str | None = None, ident: str | None
                          file=source)
     kind = kind or detect.detect_kind(lines)
     if kind is None:
+        first = next((n for n, text in enumerate(lines, 1) if text.strip()), None)
+        found = "an empty file" if first is None else f"neither (it starts {_excerpt(lines[first - 1])})"
         raise ParameterError("expected a PDF profile ('HUMAN TRAFFICKING<TAB>6.50' lines) or a web profile (a name, "
-                             "then '4.330.18'), found neither; name the kind with --kind", file=source)
+                             f"then '4.330.18'), found {found}; name the kind with --kind", file=source, line=first)
     if kind not in KINDS:
         raise ParameterError(f"expected a kind among {', '.join(KINDS)}, found {kind!r}", file=source)
     if edition is None:
@@ -306,3 +308,9 @@ def _install(folder: Path, entries: list[dict], entry: dict, data: bytes) -> Non
         reason = "the disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
         raise InputError(f"expected to write the document and {ADDED_NAME}, found {reason}; nothing was added",
                          file=exc.filename or target) from None
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    """A line as an error quotes it: stripped, at most ``limit`` characters."""
+    text = text.strip()
+    return repr(text if len(text) <= limit else text[:limit] + "…")
