@@ -94,3 +94,32 @@ def test_a_file_the_user_makes_while_the_batch_runs_is_never_overwritten(tmp_pat
     assert "Traceback" not in stderr
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert not {path.name for path in mine} & {f for entry in index["reports"].values() for f in entry["files"]}
+
+
+def test_an_index_page_left_unwritten_by_a_full_disk_stays_ocdatas_for_the_next_batch(tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    """A full disk as the stopped batch wrote its index: index.json written, index.html not (its old bytes left).
+    The next batch claims its files (index.json alone) and must still replace that index.html at its end."""
+    import errno
+
+    from ocdata.report import index as report_index
+    from ocdata.report.outdir import check_writable
+
+    entry = {"kind": "profile", "title": "Kazakhstan", "edition": 2023, "files": ["KAZ_2023.html"]}
+    (tmp_path / "KAZ_2023.html").write_text("<p>KAZ</p>\n", encoding="utf-8")
+    report_index.write_index(tmp_path, {})  # an earlier batch's index, of no report
+    written = report_index.write_bytes_atomic
+
+    def full(path, data):
+        if Path(path).name == "index.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return written(path, data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(report_index, "write_bytes_atomic", full)
+        with pytest.raises(OSError):
+            report_index.write_index(tmp_path, {"KAZ_2023": entry}, partial=True, writing=["KGZ_2025.html"])
+    check_writable(tmp_path, ["KAZ_2023.html"])  # the rerun's checks
+    report_index.claim_files(tmp_path, {"KAZ_2023": entry}, ["KAZ_2023.html"])
+    report_index.write_index(tmp_path, {"KAZ_2023": entry})  # was: index.html refused as changed since
+    check_writable(tmp_path, ["KAZ_2023.html"])

@@ -453,3 +453,23 @@ def test_a_pdf_the_user_makes_or_edits_while_the_batch_runs_is_left_alone(tmp_pa
     with pytest.raises(InputError, match="made or changed while the batch ran"):
         _pending_recorder(tmp_path, "KAZ_2023", found)("KAZ_2023.pdf", b"%PDF new")
     assert pdf.read_bytes() == b"edited since"
+
+
+def test_a_pdf_a_stopped_batch_printed_is_dropped_with_its_old_page_unless_edited(tmp_path):
+    """A batch stopped after printing KAZ_2023.pdf left it claimed (``writing``), known by its pending record, not
+    in an entry; a rerun that writes the page again (with or without --pdf) drops it: a PDF never shows another
+    page than its HTML. A PDF edited since, or one the stopped batch did not claim, is left alone."""
+    from ocdata.render.pool import record_pending
+    from ocdata.report.command import _drop_earlier_pdf
+
+    pdf = tmp_path / "KAZ_2023.pdf"
+    record_pending(tmp_path, "KAZ_2023", {"KAZ_2023.pdf": b"%PDF of the earlier page"})
+    pdf.write_bytes(b"%PDF of the earlier page")
+    _drop_earlier_pdf(tmp_path, "KAZ_2023", None, claimed=False)  # not claimed: not known as ocdata's
+    assert pdf.exists()
+    pdf.write_bytes(b"%PDF of the earlier page, annotated")
+    _drop_earlier_pdf(tmp_path, "KAZ_2023", None, claimed=True)  # edited since: yours
+    assert pdf.read_bytes() == b"%PDF of the earlier page, annotated"
+    pdf.write_bytes(b"%PDF of the earlier page")
+    _drop_earlier_pdf(tmp_path, "KAZ_2023", None, claimed=True)
+    assert not pdf.exists()

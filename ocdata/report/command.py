@@ -15,7 +15,7 @@ from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
 from ocdata.render.kernel import scratch_folder
 from ocdata.render.pdf import PdfPrinter, Printed, find_chromium, pdf_name
-from ocdata.render.pool import WorkerPool, record_pending
+from ocdata.render.pool import PENDING, WorkerPool, read_pending, record_pending
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import claim_files, write_index
 from ocdata.report.outdir import (
@@ -211,7 +211,7 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
             earlier = entries.get(result.name)
             entries[result.name] = {**by_name[result.name].entry, "files": files,
                                     "sha256": {f: file_sha256(out / f) for f in files}}
-            _drop_earlier_pdf(out, result.name, earlier)
+            _drop_earlier_pdf(out, result.name, earlier, pdf_name(result.name) in writing)
             left.difference_update(claimed.pop(result.name))
             if printer is not None:  # its PDF stays claimed until printed and recorded
                 claimed[result.name] = [pdf_name(result.name)]
@@ -257,13 +257,16 @@ def _pending_recorder(out: Path, name: str, found: str | None = None):
     return record
 
 
-def _drop_earlier_pdf(out: Path, name: str, earlier: dict | None) -> None:
+def _drop_earlier_pdf(out: Path, name: str, earlier: dict | None, claimed: bool = False) -> None:
     """Remove the PDF an earlier batch printed of report ``name``'s page, now replaced, where it still holds the
-    bytes its entry records (a PDF changed since is someone's own: left alone)."""
+    bytes its entry records or, ``claimed`` by a batch that stopped before recording it, bytes the report's pending
+    record names (a PDF changed since is someone's own: left alone)."""
     file = pdf_name(name)
-    recorded = (earlier or {}).get("sha256", {}).get(file)
+    ours = {(earlier or {}).get("sha256", {}).get(file)} - {None}
+    if claimed:
+        ours |= (read_pending(out / PENDING / f"{name}.json") or {}).get(file, set())
     path = out / file
-    if recorded and path.is_file() and not path.is_symlink() and file_sha256(path) == recorded:
+    if ours and path.is_file() and not path.is_symlink() and file_sha256(path) in ours:
         path.unlink(missing_ok=True)
 
 

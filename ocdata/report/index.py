@@ -58,6 +58,10 @@ def _write_recorded(out: Path, texts: dict[str, str]) -> None:
     planned = {out / name: text.encode("utf-8") for name, text in texts.items()}
     known = [p for p in planned if ledger.recorded(p) is None and p.is_file()]  # an earlier ocdata's, checked
     ledger.record({p: file_sha256(p) for p in known})
+    # a write cut short before (a full disk) left its file with the bytes it was replacing: recorded as those,
+    # or committing this write would forget them and take the file for the user's
+    unwritten = {out / key: digest for key, digest in ledger.previous.items() if out / key not in planned}
+    ledger.record({p: d for p, d in unwritten.items() if file_sha256(p) == d})
     ledger.refuse_foreign(planned.items(), hint="move it away or choose another --out")
     ledger.begin(planned)
     for path, data in planned.items():
