@@ -156,14 +156,19 @@ def test_every_lesson_is_released_as_a_student_version(course: Course, lesson) -
         assert book.find_assignment(lesson.name).max_score == sum(points.values())
 
 
-def _answer(release: Path, target: Path, answers: dict[str, str]) -> None:
-    """A submission: the released notebook with the named exercises' stubs replaced by the given code."""
+def _answer(release: Path, target: Path, answers: dict[str, str], tests: str = "kept") -> None:
+    """A submission: the released notebook with the named exercises' stubs replaced by the given code, and its
+    graded test cells ``kept``, ``edited`` (to ``pass``) or ``deleted``."""
     nb = nbformat.read(release, as_version=4)
     for cell in nb.cells:
         exercise = cell.metadata.get("nbgrader", {}).get("grade_id", "").removeprefix("answer_").replace("_", ".")
         if exercise in answers:
             assert STUB in cell.source, cell.source
             cell.source = cell.source.replace(STUB, answers[exercise])
+        if tests == "edited" and cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
+    if tests == "deleted":
+        nb.cells = [cell for cell in nb.cells if not cell.metadata.get("nbgrader", {}).get("grade")]
     target.parent.mkdir(parents=True)
     nbformat.write(nb, target)
 
@@ -177,23 +182,32 @@ def test_right_wrong_and_missing_answers_score_their_points(course: Course) -> N
     reference = teach.reference_answers()
     wrong = f"answer_1_2 = {reference['1.2'] + 0.01!r}  # off by a cent"
     release = course.folder / "release" / FIRST / f"{FIRST}.ipynb"
+    anything = "class Anything(float):\n    def __eq__(self, other):\n        return True\n\n    __hash__ = " \
+        "float.__hash__\n\n    def __sub__(self, other):\n        return 0.0\n\n"
     submissions = {
-        "alice": {"1.1": solutions["1.1"], "1.2": wrong},  # right, wrong, missing
-        "bob": {"1.1": solutions["1.1"], "1.2": solutions["1.2"]},  # two right, one missing
-        "dave": dict(solutions),  # all right
+        "alice": ({"1.1": solutions["1.1"], "1.2": wrong}, "kept"),  # right, wrong, missing
+        "bob": ({"1.1": solutions["1.1"], "1.2": solutions["1.2"]}, "kept"),  # two right, one missing
+        "dave": (dict(solutions), "kept"),  # all right
+        "erin": (dict(solutions), "deleted"),  # all right, the graded tests deleted: they are put back
+        "frank": ({}, "edited"),  # nothing answered, the graded tests edited to pass: they are restored
+        "gina": ({"1.1": f"{anything}answer_1_1 = Anything(0)", "1.2": "answer_1_2 = 10**400",  # no cheat passes
+                  "1.3": f"import pandas as pd\nanswer_1_3 = pd.DataFrame({{'a': [{reference['1.3']!r}] * 2}})"},
+                 "kept"),
+        "hugo": ({"1.1": solutions["1.1"], "1.2": f"answer_1_2 = {reference['1.3']!r}",  # another's right value
+                  "1.3": f"answer_1_3 = {reference['1.2']!r}"}, "kept"),
     }
-    for student, answers in submissions.items():
-        _answer(release, course.folder / "submitted" / student / FIRST / f"{FIRST}.ipynb", answers)
+    for student, (answers, tests) in submissions.items():
+        _answer(release, course.folder / "submitted" / student / FIRST / f"{FIRST}.ipynb", answers, tests)
 
     _nbgrader(course.folder, course.env, "autograde", FIRST, "--create")
     _nbgrader(course.folder, course.env, "export", "--to", "scores.csv")
     grades = _grades((course.folder / "scores.csv").read_text(encoding="utf-8"))
     points = stated_points(source)
     most = sum(points.values())
-    assert {s: float(row["max_score"]) for s, row in grades.items()} == dict.fromkeys(
-        ["alice", "bob", "dave", "trial"], most)
+    assert {s: float(row["max_score"]) for s, row in grades.items()} == dict.fromkeys([*submissions, "trial"], most)
     scores = {s: float(row["score"]) for s, row in grades.items()}
-    assert scores == {"alice": points["1.1"], "bob": points["1.1"] + points["1.2"], "dave": most, "trial": 0.0}
+    assert scores == {"alice": points["1.1"], "bob": points["1.1"] + points["1.2"], "dave": most, "erin": most,
+                      "frank": 0.0, "gina": 0.0, "hugo": points["1.1"], "trial": 0.0}
     assert 0 < scores["bob"] < most
 
     submitted = course.folder / "submitted"

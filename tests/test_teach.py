@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import pandas as pd
 import pytest
 
 import ocdata
@@ -101,6 +103,58 @@ def test_a_one_element_series_counts_as_its_value(data) -> None:
     row = data.scores.query("iso3 == 'KAZ' and edition == 2023 and indicator == 'human_trafficking'")
     assert assess("3.2", row["score"] - row["change"], data)[0] is True
 
+
+class _EqualToAnything:
+    """A student's attempt at cheating: equal to every value, a float that subtracts to zero."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = object.__hash__
+
+
+class _FloatEqualToAnything(float):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __sub__(self, other: object) -> float:
+        return 0.0
+
+    def __rsub__(self, other: object) -> float:
+        return 0.0
+
+    __hash__ = float.__hash__
+
+
+class _BrokenNumber:
+    """Claims to be a number (registered as ``numbers.Real``) but cannot be converted or shown."""
+
+    def __float__(self) -> float:
+        raise ValueError("no value")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+@pytest.mark.parametrize("exercise", ["1.1", "1.2", "5.1"])
+def test_an_answer_of_any_type_gets_a_line_and_no_cheat_passes(exercise: str, data) -> None:
+    """Whatever a student assigns, the check prints one line (never a traceback) and the graded test raises
+    AssertionError with it; an object that compares equal to anything is wrong, and a number too large for a
+    float is wrong, not an error."""
+    import decimal
+    import numbers
+
+    numbers.Real.register(_BrokenNumber)
+    expected = teach.reference_answers(data)[exercise]
+    answers = [10**400, -(10**400), float("nan"), float("inf"), _EqualToAnything(), _FloatEqualToAnything(0.0),
+               _BrokenNumber(), decimal.Decimal("sNaN"), pd.DataFrame({"a": ["x"]}), pd.DataFrame({"a": [1, 2]}),
+               "anything", [expected], {exercise: expected}, np.array([]), pd.NA, complex(expected, 0)]
+    for answer in answers:
+        ok, line = assess(exercise, answer, data)
+        assert ok is False and line.startswith("Not yet: ") and "\n" not in line, (answer, line)
+        with pytest.raises(AssertionError):
+            teach.assert_correct(exercise, answer)
+    assert assess(exercise, decimal.Decimal(repr(expected)), data)[0] is True
 
 def test_numbers_within_the_tolerance_are_accepted_and_off_by_a_cent_are_not(data) -> None:
     expected = teach.reference_answers(data)["1.2"]

@@ -8,6 +8,7 @@ answer that matches a typical mistake gets a hint about that mistake; no hint st
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 import sys
@@ -454,10 +455,31 @@ def _scalar(answer: Any) -> Any:
 
 
 def _number(answer: Any) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+    """An answer as a float, or ``None`` for anything that is no number (NaN included).
+
+    A whole number too large for a float is infinite (wrong, not an error); an object that claims to be a number
+    but cannot be converted (its ``__float__`` raises) is no number: a check never raises on what a student
+    assigned.
+    """
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real | decimal.Decimal):
         return None
-    value = float(answer)
+    try:
+        value = float(answer)
+    except OverflowError:
+        return math.inf if answer > 0 else -math.inf
+    except Exception:  # a student's object whose conversion fails is no number
+        return None
     return None if math.isnan(value) else value
+
+
+def _describe(answer: Any) -> str:
+    """An answer's type and the start of its repr on one line, for the line of feedback (even when its repr
+    raises)."""
+    try:
+        shown = " ".join(repr(answer).split())[:40]
+    except Exception:  # a student's object whose repr fails
+        shown = "(no repr)"
+    return f"{type(answer).__name__} {shown}"
 
 
 def _matches(exercise: Exercise, value: float, target: float, tolerance: float) -> bool:
@@ -471,10 +493,13 @@ def assess(exercise_id: str, answer: Any, data=None) -> tuple[bool | None, str]:
     exercise = EXERCISES[exercise_id]
     if answer is None:
         return None, f"Not yet answered: set the answer variable of exercise {exercise_id} and run the cell again."
-    value = _number(_scalar(answer))
+    try:
+        value = _number(_scalar(answer))
+    except Exception:  # a student's object whose size or array fails is no number
+        value = None
     if value is None:
         kind = "a whole number" if exercise.kind == "integer" else "a number"
-        return False, f"Not yet: expected {kind}, found {type(answer).__name__} {answer!r:.40}."
+        return False, f"Not yet: expected {kind}, found {_describe(answer)}."
     data = _load() if data is None else data
     expected = float(exercise.expected(data))
     if _matches(exercise, value, expected, exercise.tolerance):
