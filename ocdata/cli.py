@@ -47,6 +47,8 @@ SYMLINK_LOOP = re.compile(r"Symlink loop from (.+)")
 WORKBOOK_HELP = ("a file of all countries' scores: an .xlsx release, a workbook of one edition, or a CSV or Parquet "
                  "table (an ocdata export too); give several after one --workbook or repeat it (the later release "
                  "wins a value, the other files' values become checks); default: the newest downloaded workbook")
+FILE_SUFFIX = re.compile(r"\.[^\s.]+")
+"""A file name's suffix as ``report --workbook`` and ``add --country`` tell a file from a country: no space in it."""
 JOBS_HELP = ("parallel kernels (default: the cores): at most the number of reports, the cores, and available "
              "memory / 150 MB per kernel; must be ≥ 1")
 
@@ -58,7 +60,38 @@ def _workbooks(args: argparse.Namespace) -> Path | list[Path] | bool | None:
         return False
     if not args.workbook:
         return None
-    return args.workbook[0] if len(args.workbook) == 1 else list(args.workbook)
+    _refuse_empty_workbooks(args.workbook)
+    books = [Path(book) for book in args.workbook]
+    return books[0] if len(books) == 1 else books
+
+
+def _refuse_empty_workbooks(values: list) -> None:
+    """``--workbook ""`` names no file (``Path("")`` is the current folder): a usage error, not a folder refused."""
+    if any(not str(value).strip() for value in values):
+        raise _usage("--workbook: expected a file, found an empty value")
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (a name too long or a link loop is no file: it is tried as a country)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path`` (a name too long or a link loop is nothing)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _names_a_path(value: str) -> bool:
+    """Whether a value as typed names a path: it has a folder (``./KAZ`` too, which ``Path`` would shorten to
+    ``KAZ``) or a suffix (``.xlsx``, ``.v2``; the ``. Lucia`` of ``St. Lucia`` is none: a suffix has no space)."""
+    folder = os.sep in value or (os.altsep is not None and os.altsep in value)
+    return folder or FILE_SUFFIX.fullmatch(Path(value).suffix) is not None
 
 
 def _file_edition(args: argparse.Namespace) -> int | None:
@@ -93,12 +126,15 @@ def _export(args: argparse.Namespace) -> int:
 
 def _countries_after_workbooks(args: argparse.Namespace) -> None:
     """``report --workbook book.xlsx KAZ``: ``--workbook`` takes several files, so the countries typed after it
-    land among them; a value that is no file and names no path (no folder, no suffix) is a country."""
+    land among them; a value that is no file (a folder named ``KAZ`` is none either) and names no path (no folder,
+    no suffix) is a country."""
     if not args.workbook:
         return
-    books = [path for path in args.workbook if path.exists() or path.suffix or len(path.parts) > 1]
-    countries = [_iso3(str(path)) for path in args.workbook if path not in books]
-    args.workbook = books or None
+    values = [str(value) for value in args.workbook]
+    _refuse_empty_workbooks(values)
+    books = [value for value in values if _is_file(Path(value)) or _names_a_path(value)]
+    countries = [_iso3(value) for value in values if value not in books]
+    args.workbook = [Path(book) for book in books] or None
     args.countries = [*args.countries, *countries]
     if countries and not books:
         raise _usage(f"--workbook needs a file, found only {', '.join(countries)} (a country goes before "
@@ -110,9 +146,9 @@ def _file_after_countries(args: argparse.Namespace) -> None:
     them; the last value is the file when no FILE was given and it is a file or names a path."""
     values = list(args.country or [])
     if args.file is None and values:
-        last = Path(values[-1])
-        if last.exists() or last.suffix or len(last.parts) > 1:
-            args.file = last
+        last = values[-1]
+        if _exists(Path(last)) or _names_a_path(last):
+            args.file = Path(last)
             values.pop()
     args.country = [_iso3(value) for value in values] or None
 
@@ -182,8 +218,10 @@ def _add(args: argparse.Namespace) -> int:
 
     _file_after_countries(args)
     if args.list:
-        if args.file is not None:
-            raise _usage("add --list takes no FILE")
+        given = [name for name, value in (("FILE", args.file), ("--country", args.country), ("--kind", args.kind),
+                                          ("--id", args.id), ("--edition", args.edition)) if value is not None]
+        if given:
+            raise _usage(f"add --list lists every added document and takes no {' or '.join(given)}")
         rows = documents.list_documents()
         if rows.empty:
             print(f"no added documents in {documents.user_documents_dir()}")
@@ -376,7 +414,7 @@ def _workbook_arguments(command: argparse.ArgumentParser, *, edition: bool = Tru
     """``--workbook`` (repeatable) or ``--no-workbook``, and (with ``edition``) ``--edition`` for files that do
     not say theirs."""
     books = command.add_mutually_exclusive_group()
-    books.add_argument("--workbook", type=Path, action="extend", nargs="+", default=None, metavar="FILE",
+    books.add_argument("--workbook", action="extend", nargs="+", default=None, metavar="FILE",
                        help=WORKBOOK_HELP)
     books.add_argument("--no-workbook", action="store_true", help="use no workbook, not even a downloaded one")
     if not edition:

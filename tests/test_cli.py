@@ -250,3 +250,50 @@ def test_country_takes_several_codes_after_one_flag_and_a_file_after_them(tmp_pa
     first = cli.make_parser().parse_args(["add", "profile.txt", "--country", "KAZ", "--country", "KGZ"])
     cli._file_after_countries(first)
     assert first.country == ["KAZ", "KGZ"] and first.file == Path("profile.txt")
+
+
+def test_a_folder_named_like_a_country_is_no_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``report --workbook book.xlsx KAZ`` in a folder holding a folder ``KAZ`` (an earlier ``--out KAZ``): KAZ is
+    still a country (a workbook is a file); ``./KAZ`` names a path, so it is a workbook even where there is none."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "KAZ").mkdir()
+    args = cli.make_parser().parse_args(["report", "--workbook", "book.xlsx", "KAZ"])
+    cli._countries_after_workbooks(args)
+    assert args.workbook == [Path("book.xlsx")] and args.countries == ["KAZ"]
+    explicit = cli.make_parser().parse_args(["report", "--workbook", "book.xlsx", "./KGZ"])
+    cli._countries_after_workbooks(explicit)
+    assert explicit.workbook == [Path("book.xlsx"), Path("KGZ")] and explicit.countries == []
+    (tmp_path / "KGZ").write_bytes(b"")  # a file named KGZ is a workbook
+    named = cli.make_parser().parse_args(["report", "--workbook", "book.xlsx", "KGZ"])
+    cli._countries_after_workbooks(named)
+    assert named.workbook == [Path("book.xlsx"), Path("KGZ")] and named.countries == []
+
+
+@pytest.mark.parametrize("name", ["St. Lucia", "Congo, Dem. Rep.", "é" * 300])
+def test_a_country_name_with_a_dot_or_too_long_for_a_file_is_a_country(name: str, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dot of ``St. Lucia`` makes no suffix, and a name too long for the file system (ENAMETOOLONG when
+    asked whether it exists) is tried as a country, after ``--workbook`` and after ``--country`` alike."""
+    monkeypatch.chdir(tmp_path)
+    args = cli.make_parser().parse_args(["report", "--workbook", "book.xlsx", name])
+    cli._countries_after_workbooks(args)
+    assert args.workbook == [Path("book.xlsx")] and args.countries == [cli._iso3(name)]
+    add = cli.make_parser().parse_args(["add", "--country", "KAZ", name])
+    cli._file_after_countries(add)
+    assert add.file is None and add.country == ["KAZ", cli._iso3(name)]
+
+
+def test_a_long_country_after_workbook_is_refused_as_a_country_not_a_path(tmp_path: Path) -> None:
+    done = ocdata("report", "--workbook", str(tmp_path / "book.xlsx"), "é" * 300, "--out", str(tmp_path / "out"),
+                  cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "file name too long" not in done.stderr and "countries must be" in done.stderr
+
+
+@pytest.mark.parametrize("extra", [["--country", "KAZ"], ["--kind", "article"], ["--id", "mine"],
+                                   ["--edition", "2023"], ["--country", "KAZ", "x.txt"]])
+def test_add_list_refuses_the_options_of_adding(extra: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["add", "--list", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ocdata: error: add --list lists every added document")
+    assert err.rstrip().endswith("(see ocdata add --help)")

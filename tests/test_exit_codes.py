@@ -246,6 +246,10 @@ def test_a_broken_pipe_that_is_not_stdout_is_a_bug(monkeypatch: pytest.MonkeyPat
     (["report", "--bogus"], "ocdata report --help"),  # found by the top parser, named for the command
     (["report", "--workbook", "a", "b"], "ocdata report --help"),  # found after parsing
     (["add", "--list", "x.txt"], "ocdata add --help"),
+    (["add", "--list", "--country", "KAZ"], "ocdata add --help"),
+    (["report", "--workbook", "", "KAZ"], "ocdata report --help"),
+    (["export", "--workbook", " "], "ocdata export --help"),
+    (["build", "--workbook", "a.xlsx", "--workbook", ""], "ocdata build --help"),
     (["nosuch"], "ocdata --help"),
 ])
 def test_a_usage_error_is_one_line_naming_the_help(args: list[str], hint: str) -> None:
