@@ -155,12 +155,12 @@ def test_a_batch_survives_a_build_while_it_renders(isolated, monkeypatch, capsys
     real_render = command._render
     seen = []
 
-    def render_after_builds(pool, planned, out, entries, writing):
+    def render_after_builds(pool, planned, out, entries, writing, *rest):
         for _ in range(2):
             assert main(["build"]) == 0
         seen.append([p.job.parameters.get("tables") for p in planned])
         assert checked.is_dir() and shown_version(isolated / "processed") != checked
-        return real_render(pool, planned, out, entries, writing)
+        return real_render(pool, planned, out, entries, writing, *rest)
 
     monkeypatch.setattr(command, "_render", render_after_builds)
     assert command.run_reports(countries=["KGZ"], edition=2023, workbook=False, jobs=1, out=isolated / "reports",
