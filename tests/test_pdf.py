@@ -473,3 +473,43 @@ def test_a_pdf_a_stopped_batch_printed_is_dropped_with_its_old_page_unless_edite
     pdf.write_bytes(b"%PDF of the earlier page")
     _drop_earlier_pdf(tmp_path, "KAZ_2023", None, claimed=True)
     assert not pdf.exists()
+
+
+def test_a_ctrl_c_while_the_batch_waits_for_its_pdfs_still_closes_chromium_before_the_command_ends(tmp_path):
+    """Ctrl-C in ``finish()`` (the batch waiting for the last PDFs): leaving the printer waits for its thread to
+    close Chromium. Before, Python's ``Thread.join()`` cut by the Ctrl-C marked the live thread ended, so leaving
+    did not wait and Chromium outlived the command (a hung one for good)."""
+    import asyncio
+    import threading
+
+    from ocdata.render.pdf import PdfPrinter
+
+    closed = threading.Event()
+    main = threading.main_thread().ident
+
+    async def serve(self) -> None:
+        self._ready.set()
+        while self._tasks.get() is not None:
+            pass
+        # the batch now waits in finish(): interrupt it there, as Ctrl-C does
+        while not any(frame.f_code.co_name in ("join", "wait", "_wait_for_tstate_lock")
+                      for frame in _stack(sys._current_frames()[main])):
+            await asyncio.sleep(0.001)
+        os.kill(os.getpid(), signal.SIGINT)
+        while not self._stop.is_set():  # Chromium prints until told to stop
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.2)  # closing Chromium takes a moment
+        closed.set()
+
+    printer = PdfPrinter(tmp_path / "chromium")
+    printer._serve = serve.__get__(printer)
+    with pytest.raises(KeyboardInterrupt), printer:
+        printer.wait_ready()
+        printer.finish()
+    assert closed.is_set()  # Chromium closed before leaving returned
+
+
+def _stack(frame):
+    while frame is not None:
+        yield frame
+        frame = frame.f_back

@@ -101,6 +101,7 @@ class PdfPrinter:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._stop = threading.Event()
+        self._ended = threading.Event()  # waited on, not join(): a Ctrl-C in join() marks a live thread ended
         self._error = ""
         self._thread = threading.Thread(target=self._run, name="ocdata-pdf", daemon=True)
 
@@ -125,6 +126,7 @@ class PdfPrinter:
     def finish(self) -> list[Printed]:
         """Wait for every queued page; what became of each, in the order each was done."""
         self._tasks.put(None)
+        self._ended.wait()
         self._thread.join()
         with self._lock:
             return list(self._done)
@@ -134,8 +136,8 @@ class PdfPrinter:
         old file, never half of one)."""
         self._stop.set()
         self._tasks.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout=15)
+        if self._thread.ident is not None:  # started
+            self._ended.wait(timeout=15)
 
     # --- the printing thread ------------------------------------------------------------------------
 
@@ -147,6 +149,8 @@ class PdfPrinter:
             self._ready.set()
             while not self._stop.is_set() and (task := self._tasks.get()) is not None:
                 self._record(Printed(task.name, pdf_name(task.name), False, error=f"not printed: {self._error}"))
+        finally:
+            self._ended.set()
 
     async def _serve(self) -> None:
         from playwright.async_api import async_playwright
