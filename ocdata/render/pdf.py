@@ -37,6 +37,8 @@ PRINTS_AT_ONCE = 2
 """Pages printed at once (two tabs of the one Chromium print in about half the time of one)."""
 PRINT_TIMEOUT_MS = 120_000
 """How long one page may take to load and print (an overview of every country prints in a few seconds)."""
+LAUNCH_TIMEOUT_MS = 30_000
+"""How long Chromium may take to start before ``--pdf`` stops the batch (a healthy one starts within a second)."""
 HEADER = "<span></span>"
 FOOTER = ('<div style="font: 7.5pt sans-serif; color: #57606a; width: 100%; margin: 0 12mm; display: flex;'
           ' justify-content: space-between; gap: 8mm"><span class="title" style="overflow: hidden;'
@@ -156,7 +158,8 @@ class PdfPrinter:
         from playwright.async_api import async_playwright
 
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=str(self.chromium), args=list(LAUNCH_ARGS))
+            browser = await playwright.chromium.launch(executable_path=str(self.chromium), args=list(LAUNCH_ARGS),
+                                                       timeout=LAUNCH_TIMEOUT_MS)
             try:
                 context = await browser.new_context(offline=True, java_script_enabled=False)
                 context.set_default_timeout(PRINT_TIMEOUT_MS)
