@@ -60,6 +60,21 @@ def test_chromium_is_the_one_the_variable_names_else_the_first_on_path(tmp_path,
     assert find_chromium() == mine
 
 
+def test_off_path_the_places_macos_and_windows_install_browsers_are_tried(tmp_path, monkeypatch):
+    from ocdata.render import pdf
+
+    (tmp_path / "Programs").mkdir()
+    chrome = _executable(tmp_path / "Programs" / "Google Chrome")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("OCDATA_CHROMIUM", raising=False)
+    monkeypatch.setenv("OCDATA_TEST_PROGRAMS", str(tmp_path / "Programs"))
+    monkeypatch.setattr(pdf, "INSTALLED_PLACES", ("%NO_SUCH_VARIABLE%/chrome", "$OCDATA_TEST_PROGRAMS/Google Chrome"))
+    assert find_chromium() == chrome
+    monkeypatch.setattr(pdf, "INSTALLED_PLACES", ("%NO_SUCH_VARIABLE%/chrome",))
+    with pytest.raises(ParameterError, match="--pdf needs Chromium"):
+        find_chromium()
+
+
 def test_a_variable_naming_no_executable_and_an_empty_path_are_refused_in_one_line(tmp_path, monkeypatch):
     (tmp_path / "notes.txt").write_text("not a browser")
     monkeypatch.setenv("OCDATA_CHROMIUM", str(tmp_path / "notes.txt"))

@@ -28,6 +28,15 @@ __all__ = ["CHROMIUM_NAMES", "PAGE_MARGINS", "PRINTS_AT_ONCE", "PdfPrinter", "Pr
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 """The commands looked for on ``PATH`` when ``$OCDATA_CHROMIUM`` is not set."""
+INSTALLED_PLACES = (
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    r"%PROGRAMFILES%\Google\Chrome\Application\chrome.exe",
+    r"%PROGRAMFILES(X86)%\Google\Chrome\Application\chrome.exe",
+    r"%LOCALAPPDATA%\Google\Chrome\Application\chrome.exe",
+    r"%PROGRAMFILES(X86)%\Microsoft\Edge\Application\msedge.exe",
+)
+"""Where macOS and Windows install Chromium, Chrome or Edge (a Chromium), tried after ``PATH``."""
 CHROMIUM_VARIABLE = "OCDATA_CHROMIUM"
 PAGE_MARGINS = {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}
 """The A4 page's margins: the same as the print stylesheet's ``@page`` (the footer sits in the bottom one)."""
@@ -54,7 +63,8 @@ def pdf_name(name: str) -> str:
 
 def find_chromium() -> Path:
     """The Chromium that prints: ``$OCDATA_CHROMIUM`` (an executable file), else the first of
-    :data:`CHROMIUM_NAMES` on ``PATH``; ``ParameterError`` (exit 2) saying how to get one otherwise."""
+    :data:`CHROMIUM_NAMES` on ``PATH``, else the first of :data:`INSTALLED_PLACES` (macOS, Windows);
+    ``ParameterError`` (exit 2) saying how to get one otherwise."""
     given = os.environ.get(CHROMIUM_VARIABLE, "")
     if given:
         path = Path(given).expanduser()
@@ -66,6 +76,10 @@ def find_chromium() -> Path:
         found = shutil.which(name)
         if found:
             return Path(found)
+    for place in INSTALLED_PLACES:  # macOS and Windows install browsers off PATH
+        path = Path(os.path.expandvars(place))
+        if "%" not in str(path) and path.is_file() and os.access(path, os.X_OK):
+            return path
     raise ParameterError("--pdf needs Chromium: none of " + ", ".join(CHROMIUM_NAMES) + " is on PATH (install it, "
                          "such as 'apt install chromium' on Debian, or set OCDATA_CHROMIUM to its path)")
 
