@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
+# the tutorial page is the notebook of notebooks/ (committed without outputs), executed as the docs build
+shutil.copyfile(HERE.parent / "notebooks" / "tutorial.ipynb", HERE / "tutorial.ipynb")
 
 import ocdata  # noqa: E402  (the package installed in the environment, editable in a checkout)
 
@@ -17,7 +20,7 @@ copyright = ("the ocdata authors; the Global Organized Crime Index is © Global 
 release = version = ocdata.__version__
 
 extensions = [
-    "myst_nb",  # Markdown pages (MyST) and the tutorial notebook, not executed here
+    "myst_nb",  # Markdown pages (MyST) and the tutorial notebook, executed on the bundled documents
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
@@ -30,7 +33,9 @@ root_doc = "index"
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
-nb_execution_mode = "off"  # the tutorial page is an executed copy that scripts/gallery.py makes
+nb_execution_mode = "force"  # the one notebook, the tutorial (the Markdown pages have no code cells to run)
+nb_execution_raise_on_error = True  # a tutorial that fails fails the build
+nb_execution_timeout = 300
 
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"

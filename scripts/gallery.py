@@ -1,15 +1,13 @@
-"""Make the documentation's gallery from real renders: screenshots of reports and the executed tutorial.
+"""Make the documentation's gallery from real renders: screenshots of reports.
 
 1. ``ocdata report`` renders a country profile, a comparison and the overview (with the official workbook when
    one is given or downloaded, so the maps and rankings show the whole index; else the bundled documents), and
    ``ocdata report --all --no-workbook`` the tutorial and the lessons;
 2. headless Chromium (playwright; ``--chromium``, default ``$OCDATA_CHROMIUM`` or ``chromium`` on PATH) opens
-   each page at 1280 px and saves the top of it as a PNG into ``docs/_static/gallery/``;
-3. papermill executes ``notebooks/tutorial.ipynb`` on the bundled documents into ``docs/tutorial.ipynb``, which
-   the documentation shows as it is (myst-nb does not execute it again).
+   each page at 1280 px and saves the top of it as a PNG into ``docs/_static/gallery/``.
 
-The PNGs and the executed tutorial are committed, so ``make docs`` stays offline and fast; run this script again
-after a change to the reports' look:
+The PNGs are committed, so ``make docs`` stays offline and fast (the tutorial page is executed by the docs build
+itself); run this script again after a change to the reports' look:
 
     python scripts/gallery.py [--workbook PATH] [--chromium PATH]
 """
@@ -26,7 +24,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 GALLERY = HERE / "docs" / "_static" / "gallery"
-TUTORIAL = HERE / "docs" / "tutorial.ipynb"
 WIDTH, HEIGHT = 1280, 900
 
 SHOTS = {
@@ -81,24 +78,6 @@ def screenshot(pages: dict[str, Path], chromium: str) -> None:
         browser.close()
 
 
-def execute_tutorial(folder: Path) -> None:
-    """The tutorial executed on the bundled documents, without papermill's timings, into docs/."""
-    import nbformat
-    import papermill
-
-    work = folder / "tutorial"
-    work.mkdir()
-    papermill.execute_notebook(str(HERE / "notebooks" / "tutorial.ipynb"), str(work / "tutorial.ipynb"),
-                               kernel_name="python3", cwd=str(work), progress_bar=False)
-    nb = nbformat.read(work / "tutorial.ipynb", as_version=4)
-    nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-    nbformat.write(nb, TUTORIAL)
-    print(f"{TUTORIAL.relative_to(HERE)}: notebooks/tutorial.ipynb, executed")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workbook", type=Path, default=os.environ.get("OCDATA_WORKBOOK") or None,
@@ -112,7 +91,6 @@ def main() -> None:
         sys.exit(f"{args.workbook}: no such workbook")
     with tempfile.TemporaryDirectory(prefix="ocdata-gallery-") as folder:
         screenshot(render(args.workbook, Path(folder)), args.chromium)
-        execute_tutorial(Path(folder))
 
 
 if __name__ == "__main__":

@@ -94,6 +94,17 @@ def test_the_docs_build_without_a_warning(built: Path) -> None:
         assert (built / f"{name}.html").is_file(), f"{name}.html was not built"
 
 
+def test_the_tutorial_page_is_the_notebook_executed_by_the_build(built: Path) -> None:
+    import nbformat
+
+    committed = nbformat.read(PROJECT_DIR / "notebooks" / "tutorial.ipynb", as_version=4)
+    assert not any(cell.get("outputs") for cell in committed.cells)  # the notebook is committed without outputs
+    page = (built / "tutorial.html").read_text(encoding="utf-8")
+    code_cells = sum(cell.cell_type == "code" for cell in committed.cells)
+    assert page.count('class="cell_output') >= code_cells // 2, "the tutorial page shows too few outputs"
+    assert "Traceback" not in page
+
+
 def test_the_api_reference_names_every_public_name(built: Path) -> None:
     from ocdata import views
 
