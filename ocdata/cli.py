@@ -337,7 +337,8 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--overview", action="store_true",
                         help="the whole index of an edition: maps, ranking, distributions (overview_EDITION.html)")
     report.add_argument("--all", action="store_true",
-                        help="every country, the comparisons, the overview, the tutorial and the lessons")
+                        help="every country, the comparisons, the overview, the robustness reports, the tutorial and "
+                             "the lessons")
     _workbook_arguments(report, edition=False)  # report's --edition is the edition of its reports
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N", help=JOBS_HELP)
     report.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")

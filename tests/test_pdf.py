@@ -60,6 +60,15 @@ def test_chromium_is_the_one_the_variable_names_else_the_first_on_path(tmp_path,
     assert find_chromium() == mine
 
 
+def test_without_the_package_that_drives_chromium_pdf_is_refused_in_one_line(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "playwright" else real(name, *a))
+    with pytest.raises(ParameterError, match=r"--pdf needs the Python package playwright.*ocdata\[pdf\]"):
+        find_chromium()
+
+
 def test_off_path_the_places_macos_and_windows_install_browsers_are_tried(tmp_path, monkeypatch):
     from ocdata.render import pdf
 
@@ -130,7 +139,7 @@ def require_chromium() -> Path:
 def require_poppler() -> None:
     for tool in ("pdftotext", "pdfinfo"):
         if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is absent (Debian package poppler-utils)")
+            pytest.skip(f"{tool} is absent (Debian package poppler-utils, which reads what chromium printed)")
 
 
 def _ocdata(*args: str, timeout: float = PATIENCE) -> subprocess.CompletedProcess:

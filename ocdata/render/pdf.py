@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib.util
 import os
 import queue
 import shutil
@@ -62,9 +63,12 @@ def pdf_name(name: str) -> str:
 
 
 def find_chromium() -> Path:
-    """The Chromium that prints: ``$OCDATA_CHROMIUM`` (an executable file), else the first of
-    :data:`CHROMIUM_NAMES` on ``PATH``, else the first of :data:`INSTALLED_PLACES` (macOS, Windows);
-    ``ParameterError`` (exit 2) saying how to get one otherwise."""
+    """The Chromium that prints (with the package playwright, which drives it): ``$OCDATA_CHROMIUM`` (an
+    executable file), else the first of :data:`CHROMIUM_NAMES` on ``PATH``, else the first of
+    :data:`INSTALLED_PLACES` (macOS, Windows); ``ParameterError`` (exit 2) saying how to get one otherwise."""
+    if importlib.util.find_spec("playwright") is None:
+        raise ParameterError("--pdf needs the Python package playwright, which drives Chromium: pip install "
+                             "'ocdata[pdf]' (or playwright; its own downloaded browsers are not needed)")
     given = os.environ.get(CHROMIUM_VARIABLE, "")
     if given:
         path = Path(given).expanduser()
