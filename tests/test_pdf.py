@@ -463,7 +463,8 @@ def test_an_interrupted_batch_stops_chromium_and_keeps_its_pdfs_claimed(tmp_path
 
 def test_a_pdf_the_user_makes_or_edits_while_the_batch_runs_is_left_alone(tmp_path):
     from ocdata.errors import InputError
-    from ocdata.report.command import _digest_or_none, _pending_recorder
+    from ocdata.render.pool import file_state
+    from ocdata.report.command import _pending_recorder
 
     pdf = tmp_path / "KAZ_2023.pdf"
     _pending_recorder(tmp_path, "KAZ_2023", None)("KAZ_2023.pdf", b"%PDF new")  # missing as found: recorded
@@ -471,7 +472,7 @@ def test_a_pdf_the_user_makes_or_edits_while_the_batch_runs_is_left_alone(tmp_pa
     pdf.write_bytes(b"my own notes")  # made while the batch ran
     with pytest.raises(InputError, match=re.escape(str(pdf)) + ": expected the file as the batch found it"):
         _pending_recorder(tmp_path, "KAZ_2023", None)("KAZ_2023.pdf", b"%PDF new")
-    found = _digest_or_none(pdf)
+    found = file_state(pdf)
     _pending_recorder(tmp_path, "KAZ_2023", found)("KAZ_2023.pdf", b"%PDF new")  # as found: ocdata's to replace
     pdf.write_bytes(b"edited since")
     with pytest.raises(InputError, match="made or changed while the batch ran"):

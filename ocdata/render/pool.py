@@ -92,30 +92,26 @@ def record_pending(out: Path, name: str, files: dict[str, bytes]) -> None:
     write_pending(out, name, record)
 
 
+def file_state(path: Path) -> str | None:
+    """What is at ``path``, as the write rules compare it: a regular file's sha256, ``"not a file"`` for a link
+    or a folder, None when nothing is there."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return "not a file"
+    return file_sha256(path) if path.exists() else None
+
+
 def files_as_found(out_dir: Path, job: ReportJob) -> dict[str, str | None]:
-    """The sha256 of each file ``job`` may write, as the batch finds it before rendering (None: missing)."""
+    """The state (:func:`file_state`) of each file ``job`` may write, as the batch finds it before rendering."""
     page = output_path(out_dir, job.name)
-    found: dict[str, str | None] = {}
-    for path in (page, page.with_suffix(".csv")):
-        found[path.name] = file_sha256(path) if path.is_file() and not path.is_symlink() else None
-        if found[path.name] is None and (path.exists() or path.is_symlink()):
-            found[path.name] = "not a file"
-    return found
+    return {path.name: file_state(path) for path in (page, page.with_suffix(".csv"))}
 
 
 def changed_since_found(folder: Path, names: Sequence[str], found: dict[str, str | None]) -> Path | None:
     """The first of ``names`` in ``folder`` that is not as the batch found it (a file the user made or edited
     while the batch rendered), or None."""
     for name in names:
-        if name not in found:
-            continue
-        path = folder / name
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            now: str | None = "not a file"
-        else:
-            now = file_sha256(path) if path.exists() else None
-        if now != found[name]:
-            return path
+        if name in found and file_state(folder / name) != found[name]:
+            return folder / name
     return None
 
 

@@ -15,7 +15,7 @@ from ocdata.paths import reports_dir
 from ocdata.render.jobs import RenderResult
 from ocdata.render.kernel import scratch_folder
 from ocdata.render.pdf import PdfPrinter, Printed, find_chromium, pdf_name
-from ocdata.render.pool import PENDING, WorkerPool, read_pending, record_pending
+from ocdata.render.pool import PENDING, WorkerPool, file_state, read_pending, record_pending
 from ocdata.report.capacity import cap_jobs
 from ocdata.report.index import claim_files, write_index
 from ocdata.report.outdir import (
@@ -202,7 +202,7 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     another page than its HTML."""
     by_name = {p.job.name: p for p in planned}
     claimed = {p.job.name: report_files(p.job.name, printer is not None) for p in planned}
-    pdfs_found = {pdf_name(name): _digest_or_none(out / pdf_name(name)) for name in by_name} if printer else {}
+    pdfs_found = {pdf_name(name): file_state(out / pdf_name(name)) for name in by_name} if printer else {}
     left = set(writing)  # a killed batch's files that this batch does not write again
 
     def finished(result: RenderResult) -> None:
@@ -236,19 +236,12 @@ def _render(pool: WorkerPool, planned: list[Planned], out: Path, entries: dict[s
     return results
 
 
-def _digest_or_none(path: Path) -> str | None:
-    """The sha256 of a regular file, ``"not a file"`` for a link or folder, None when nothing is there."""
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        return "not a file"
-    return file_sha256(path) if path.exists() else None
-
-
 def _pending_recorder(out: Path, name: str, found: str | None = None):
     """What runs before report ``name``'s PDF is written: the PDF there must be missing or as the batch found it
     (``found``: a PDF the user makes or edits while the batch runs is left alone, the report fails naming it);
     then its digest joins the report's pending record."""
     def record(file: str, data: bytes) -> None:
-        now = _digest_or_none(out / file)
+        now = file_state(out / file)
         if now is not None and now != found:
             raise InputError(f"{out / file}: expected the file as the batch found it, found it made or changed "
                              "while the batch ran; ocdata report never overwrites your files (move it away and run "
