@@ -376,7 +376,14 @@ def _kill_and_rerun(private: Path, out: Path) -> None:
     digests = {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")}
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=PATIENCE)
     assert again.returncode == 0, again.stderr
-    assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")} == digests
+    rewritten = {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")}
+    changed = sorted(name for name in rewritten.keys() | digests.keys() if rewritten.get(name) != digests.get(name))
+    if changed:  # the first differing line of each, to say what changed
+        lines = {name: next(((a, b) for a, b in zip(digests.get(name, b"").splitlines(),
+                                                    rewritten.get(name, b"").splitlines(), strict=False) if a != b),
+                            None)
+                 for name in changed}
+        pytest.fail(f"a third run rewrote {changed}: {lines}"[:4000])
 
 
 class _FinishingPool:

@@ -184,6 +184,20 @@ def test_the_same_notebook_gives_the_same_bytes():
     assert render.HtmlWriter().page(executed(), name="x").html == writer().page(executed(), name="x").html
 
 
+def test_prints_flushed_as_one_output_or_several_give_the_same_page():
+    """A busy kernel may flush a cell's prints as several stream outputs: the page must not depend on it."""
+    def printed(*chunks: str) -> nbformat.NotebookNode:
+        cell = v4.new_code_cell("print('a'); print('b')")
+        cell.outputs = [v4.new_output("stream", name="stdout", text=chunk) for chunk in chunks]
+        title = v4.new_markdown_cell("# Title")
+        title.id, cell.id = "title", "prints"  # fixed, as the notebooks' own ids are
+        return v4.new_notebook(cells=[title, cell])
+
+    once = writer().page(printed("first line\nsecond line\n"), name="x", with_code=True).html
+    split = writer().page(printed("first line\n", "second line\n"), name="x", with_code=True).html
+    assert once == split and once.count("second line") == 1
+
+
 def test_the_worker_writes_the_csv_beside_the_page(tmp_path: Path):
     job = ReportJob("KGZ_2025", Path("unused.ipynb"), title="Kyrgyzstan")
     result = write_report(job, tmp_path / "KGZ_2025.html", executed(), writer(), 0.0)

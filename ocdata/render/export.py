@@ -157,7 +157,7 @@ class HtmlWriter:
     def exporter(self, with_code: bool):
         """The configured nbconvert exporter (made on first use)."""
         if with_code not in self._exporters:
-            from nbconvert.preprocessors import TagRemovePreprocessor
+            from nbconvert.preprocessors import CoalesceStreamsPreprocessor, TagRemovePreprocessor
 
             exporter = self._cls(
                 template_name=TEMPLATE_NAME,
@@ -176,6 +176,9 @@ class HtmlWriter:
                 enabled=True,
             )
             exporter.register_preprocessor(remove, enabled=True)
+            # a cell's prints come as one stream output or several, as the kernel happened to flush them (a busy
+            # machine splits them): merged, the page is the same bytes either way
+            exporter.register_preprocessor(CoalesceStreamsPreprocessor(enabled=True), enabled=True)
             self._exporters[with_code] = exporter
         return self._exporters[with_code]
 
