@@ -19,9 +19,8 @@ from ocdata.codebook import (
 )
 from ocdata.numbers import round_half_up
 from ocdata.views.memo import per_dataset
-from ocdata.views.params import country_info, parameters
+from ocdata.views.params import SCOPES, country_info, parameters
 
-SCOPES = ("world", "continent", "region")
 MIN_PEERS = 3
 """Fewer countries than this in an edition and a comparison with peers says nothing."""
 
@@ -31,6 +30,7 @@ ORIGINS = {
     "inferred": "not printed; solved from a printed pillar mean and the other indicators",
     "backcast": "not printed for this edition; earlier value recovered from a later printed change",
 }
+"""What each origin of a value means, as the provenance tables say it (``scores.origin``)."""
 
 
 def scores_of(data, countries: Iterable[str], editions: Iterable[int] | None = None) -> pd.DataFrame:
