@@ -132,3 +132,28 @@ def rendered_reports() -> dict[str, Path]:
         assert run_reports(countries=["KGZ"], region=REGION, edition=2023, workbook=book, out=out["workbook"],
                            progress=False) == 0
     return out
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""The browser the browser tests drive (Debian's package ``chromium``)."""
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+def sync_playwright_or_skip():
+    """Playwright's ``sync_playwright``, skipping the test where Chromium or Playwright is absent."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Playwright Python package (which drives chromium) is absent")
+    return sync_playwright
+
+
+def chromium_browser():
+    """A headless Chromium for a module's tests (a fixture's body: ``yield from chromium_browser()``)."""
+    with sync_playwright_or_skip()() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

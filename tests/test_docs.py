@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from report_fixtures import require_workbook
+from wheel_env import install_wheel
 
 import ocdata
 from ocdata.paths import PROJECT_DIR
@@ -219,22 +219,8 @@ def user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, s
     official workbook."""
     workbook = require_workbook()
     root = tmp_path_factory.mktemp("user")
-    src = root / "src"
-    skip = {".git", ".venv", "reports", "processed", "build", "dist", "__pycache__", ".pytest_cache", ".ruff_cache",
-            ".hypothesis", ".ipynb_checkpoints", "_build"}
-    shutil.copytree(PROJECT_DIR, src, ignore=lambda _d, names: [n for n in names if n in skip
-                                                               or n.endswith(".egg-info")])
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-w", str(root / "dist"), str(src)], check=True, cwd=root)
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    venv = install_wheel(root)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    Path(purelib, "locked_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", "--disable-pip-version-check", str(next((root / "dist").glob("*.whl")))],
-                   check=True)
     # the console scripts of the locked environment (papermill, jupyter nbconvert) beside the wheel's own
     for tool, module, function in (("papermill", "papermill.cli", "papermill"),
                                    ("jupyter", "jupyter_core.command", "main"),

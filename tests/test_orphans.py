@@ -13,22 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
 import pytest
+from processes import wait_until
 
 PATIENCE = 240.0
-
-
-def _wait_until(happened, what: str, seconds: float = PATIENCE) -> None:
-    """Return as soon as ``happened()`` is true; fail naming ``what`` if it is still false after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not happened():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.02)
 
 
 def _pages(out: Path) -> dict[str, int]:
@@ -48,14 +39,14 @@ def test_the_workers_of_a_batch_killed_outright_stop_and_write_nothing(tmp_path:
     batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env={**os.environ, "TMPDIR": str(private)})
     try:
-        _wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
+        wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
         assert batch.poll() is None, "the batch ended before it could be killed"
         below = psutil.Process(batch.pid).children(recursive=True)
         assert below, "the batch has no worker"
         batch.kill()
         batch.wait()
         at_kill = _pages(out)
-        _wait_until(lambda: not _alive(below), "the workers and kernels of the killed batch to stop")
+        wait_until(lambda: not _alive(below), "the workers and kernels of the killed batch to stop")
         assert _pages(out) == at_kill  # nothing written after the kill
     finally:
         if batch.poll() is None:
@@ -74,7 +65,7 @@ def test_a_file_the_user_makes_while_the_batch_runs_is_never_overwritten(tmp_pat
                              env={**os.environ, "TMPDIR": str(private)})
     mine: dict[Path, bytes] = {}
     try:
-        _wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
+        wait_until(lambda: batch.poll() is not None or _pages(out), "a first page")
         assert batch.poll() is None, "the batch ended before a file could be made"
         planned = json.loads((out / "index.json").read_text(encoding="utf-8"))["writing"]
         for name in planned:

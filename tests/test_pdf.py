@@ -15,13 +15,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import unicodedata
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from processes import descendants, running, wait_until
 from report_fixtures import require_workbook
 
 from ocdata.countries import load_countries
@@ -385,38 +385,6 @@ def test_a_pdf_is_replaced_only_as_ocdata_wrote_it_and_dropped_with_its_old_page
 # --- an interruption -------------------------------------------------------------------------------
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _wait_until(happened, what: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not happened():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {PATIENCE} s for {what}")
-        time.sleep(0.02)
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see child processes")
@@ -430,7 +398,7 @@ def test_an_interrupted_batch_stops_chromium_and_keeps_its_pdfs_claimed(tmp_path
     commands: set[bytes] = set()
 
     def look() -> None:
-        for pid in _descendants(process.pid) - seen:
+        for pid in descendants(process.pid) - seen:
             seen.add(pid)
             with contextlib.suppress(OSError):
                 commands.add(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0])
@@ -440,7 +408,7 @@ def test_an_interrupted_batch_stops_chromium_and_keeps_its_pdfs_claimed(tmp_path
         return process.poll() is not None or bool(list(out.glob("*.pdf")))
 
     try:
-        _wait_until(first_pdf, "a first PDF")
+        wait_until(first_pdf, "a first PDF")
         assert process.poll() is None, "the batch ended before it could be interrupted"
         look()
         process.send_signal(signal.SIGINT)
@@ -452,7 +420,7 @@ def test_an_interrupted_batch_stops_chromium_and_keeps_its_pdfs_claimed(tmp_path
     assert process.returncode == 130, stderr
     assert stderr == "ocdata: interrupted\n"
     assert any(b"chrom" in command.lower() for command in commands), commands  # Chromium was printing
-    _wait_until(lambda: not [pid for pid in seen if _running(pid)], "every process of the batch (Chromium too) to end")
+    wait_until(lambda: not [pid for pid in seen if running(pid)], "every process of the batch (Chromium too) to end")
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert index["partial"] is True
     listed = {f for entry in index["reports"].values() for f in entry["files"]}

@@ -12,11 +12,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from processes import descendants, mentioning, running, wait_until
 
 from ocdata import render, report
 from ocdata.errors import InputError, ParameterError
@@ -231,55 +231,6 @@ PATIENCE = 300
 machine; a test that passes never waits that long."""
 
 
-def _wait_until(happened, what: str, seconds: float = PATIENCE) -> None:
-    """Return as soon as ``happened()`` is true; fail naming ``what`` if it is still false after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not happened():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.02)
-
-
-def _descendants(pid: int) -> set[int]:
-    """The processes below ``pid`` now (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _mentioning(text: str) -> list[int]:
-    """Processes whose command line names ``text``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see child processes")
 @pytest.mark.parametrize("when", ["start-up", "mid-batch"])
@@ -301,17 +252,17 @@ def _interrupt(private: Path, out: Path, when: str, signum: int) -> None:
 
     def ready() -> bool:  # the moment to interrupt: a kernel started, or a first page written
         nonlocal seen
-        seen |= _descendants(process.pid)
+        seen |= descendants(process.pid)
         if process.poll() is not None:
             return True
         if when == "start-up":
-            return bool([p for p in _mentioning(str(private)) if p != process.pid])
+            return bool([p for p in mentioning(str(private)) if p != process.pid])
         return bool([p for p in out.glob("*.html") if p.name != "index.html"])
 
     try:
-        _wait_until(ready, "a kernel to start" if when == "start-up" else "a first page")
+        wait_until(ready, "a kernel to start" if when == "start-up" else "a first page")
         assert process.poll() is None, "the batch ended before it could be interrupted"
-        seen |= _descendants(process.pid)
+        seen |= descendants(process.pid)
         process.send_signal(signum)
         _, stderr = process.communicate(timeout=PATIENCE)
     finally:
@@ -321,8 +272,8 @@ def _interrupt(private: Path, out: Path, when: str, signum: int) -> None:
     assert process.returncode == 130, stderr
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
     assert seen
-    _wait_until(lambda: not [pid for pid in seen if _running(pid)], "the processes of the batch to end")
-    _wait_until(lambda: not _mentioning(str(private)), "the kernels to end")
+    wait_until(lambda: not [pid for pid in seen if running(pid)], "the processes of the batch to end")
+    wait_until(lambda: not mentioning(str(private)), "the kernels to end")
     assert not list(private.glob("ocdata-kernel-*")), "kernel folders left behind"
     if when == "mid-batch":
         finished = {p.stem for p in out.glob("*.html") if p.name != "index.html"}
@@ -352,7 +303,7 @@ def _kill_and_rerun(private: Path, out: Path) -> None:
     command = [sys.executable, "-m", "ocdata", "report", "--all", "--no-workbook", "--jobs", "1", "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        _wait_until(lambda: process.poll() is not None or [p for p in out.glob("*.html") if p.name != "index.html"],
+        wait_until(lambda: process.poll() is not None or [p for p in out.glob("*.html") if p.name != "index.html"],
                     "a first page")
         assert process.poll() is None, "the batch ended before it could be killed"
         process.kill()
@@ -370,7 +321,7 @@ def _kill_and_rerun(private: Path, out: Path) -> None:
     pages = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
     assert index["partial"] is False and "writing" not in index and sorted(index["reports"]) == pages
     assert not list(out.glob(".*.tmp"))
-    _wait_until(lambda: not _mentioning(str(private)), "the kernel of the killed batch to end")
+    wait_until(lambda: not mentioning(str(private)), "the kernel of the killed batch to end")
     assert not list(private.glob("ocdata-*")), "kernel folders left behind"
 
     digests = {p.name: p.read_bytes() for p in out.glob("*") if p.suffix in (".html", ".csv")}

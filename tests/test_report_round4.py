@@ -8,10 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import wait_until
 
 from ocdata import report
 from ocdata.errors import InputError, ParameterError
@@ -27,17 +27,6 @@ ENTRY = {"kind": "profile", "title": "Kazakhstan", "edition": 2023, "countries":
 def _ocdata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ocdata", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=PATIENCE)
-
-
-def _wait_until(happened, what: str, seconds: float = PATIENCE) -> None:
-    deadline = time.monotonic() + seconds
-    while not happened():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.05)
-
-
-# --- 1. a claimed file is ocdata's only with bytes ocdata recorded ---------------------------------------------
 
 
 def _folder_with_a_claim(out: Path) -> bytes:
@@ -98,7 +87,7 @@ def test_an_annotation_after_an_interrupted_batch_survives_the_next_batch(tmp_pa
     assert first.returncode == 0, first.stderr
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        _wait_until(lambda: process.poll() is not None or '"writing"' in (out / "index.json").read_text(),
+        wait_until(lambda: process.poll() is not None or '"writing"' in (out / "index.json").read_text(),
                     "the batch to claim its files")
         assert process.poll() is None, "the batch ended before it could be interrupted"
         os.killpg(process.pid, signal.SIGTERM)

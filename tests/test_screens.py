@@ -8,11 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from report_fixtures import rendered_reports, require_workbook
+from report_fixtures import chromium_browser, rendered_reports, require_workbook
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
 DESKTOP, PHONE = 1280, 390
 KINDS = {"profile": r"[A-Z]{3}_\d{4}", "comparison": r"compare_.+", "overview": r"overview_\d{4}",
          "robustness": r"robustness_.+", "tutorial": r"tutorial", "lesson": r"lesson_.+"}
@@ -33,14 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 from corpus import known_raw
-from report_fixtures import bundled, rendered_reports, workbook_path
+from report_fixtures import CHROMIUM, CHROMIUM_ARGS, bundled, rendered_reports, sync_playwright_or_skip, workbook_path
 
 from ocdata import charts, plots, views
 from ocdata.paths import PROJECT_DIR
@@ -26,9 +26,6 @@ NOTEBOOKS = PROJECT_DIR / "notebooks"
 REPORTS = ("compare", "country_profile", "overview", "robustness")
 """The report notebooks with an introduction for readers of the notebook only (tagged ``remove-cell``)."""
 BIN = Path(sys.executable).parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
 WIDTHS = (1280, 390)
 NBCONVERT_WARNINGS = ("Alternative text is missing", "not able to be represented", "UserWarning")
 PROSE = """() => {
@@ -158,16 +155,6 @@ def test_a_stock_export_warns_nothing_and_leaves_the_introduction_out(stock_prof
         assert len(re.findall(r'<svg\b[^>]*\brole="img"', html)) >= 3  # (nbconvert reorders the attributes)
 
 
-def _browser():
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Playwright Python package (which drives chromium) is absent")
-    return sync_playwright
-
-
 def _open_offline(browser, path: Path, width: int) -> tuple:
     """``path`` in a page ``width`` px wide with every request beyond files refused: the page and what it asked
     for."""
@@ -202,8 +189,8 @@ FIGURES = """() => Array.from(document.querySelectorAll("figure.oc-figure > svg"
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_stock_export_shows_styled_cards_and_figures_that_fit(stock_profile, tmp_path):
-    with _browser()() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with sync_playwright_or_skip()() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for name, path in stock_profile.items():
                 for width in WIDTHS:
@@ -228,7 +215,7 @@ def test_a_stock_export_shows_styled_cards_and_figures_that_fit(stock_profile, t
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_explorer_exported_by_stock_nbconvert_shows_its_default_selection_offline(tmp_path, stock_env):
-    sync_playwright = _browser()
+    sync_playwright = sync_playwright_or_skip()
     notebook = tmp_path / "explorer.ipynb"
     notebook.write_bytes((NOTEBOOKS / "explorer.ipynb").read_bytes())
     done = _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--execute", "explorer.ipynb"], tmp_path,
@@ -237,7 +224,7 @@ def test_the_explorer_exported_by_stock_nbconvert_shows_its_default_selection_of
     html = (tmp_path / "explorer.html").read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-state+json" in html  # nbconvert stored the widgets' state
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for width in WIDTHS:
                 page, refused = _open_offline(browser, tmp_path / "explorer.html", width)
@@ -277,10 +264,10 @@ def pages(tmp_path_factory) -> list[Path]:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_no_page_shows_a_backtick_or_a_doubled_bracket(pages):
-    sync_playwright = _browser()
+    sync_playwright = sync_playwright_or_skip()
     assert any(p.name.startswith("overview") for p in pages) and any(p.name.startswith("KGZ") for p in pages)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             found = []
             for path in pages:

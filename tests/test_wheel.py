@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,42 +21,15 @@ from pathlib import Path
 
 import pytest
 from report_fixtures import workbook_path
+from wheel_env import install_wheel
 from workbook_factory import write_workbook
 
-from ocdata.paths import PROJECT_DIR
-
 pytestmark = pytest.mark.slow
-
-SKIP = {".git", ".venv", "reports", "processed", "build", "dist", "__pycache__", ".pytest_cache", ".ruff_cache",
-        ".hypothesis", ".ipynb_checkpoints"}
-
-
-def _copy_sources(target: Path) -> Path:
-    """The project's files without environments, outputs or caches."""
-    shutil.copytree(PROJECT_DIR, target, ignore=lambda _d, names: [n for n in names if n in SKIP
-                                                                   or n.endswith(".egg-info")])
-    return target
-
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with the wheel installed; returns its ``bin`` folder."""
-    root = tmp_path_factory.mktemp("wheel")
-    src = _copy_sources(root / "src")
-    dist = root / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-w", str(dist), str(src)], check=True, cwd=root)
-    wheel = next(dist.glob("ocdata-*.whl"))
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    # the locked dependencies of this environment, after the new environment's own site-packages
-    Path(purelib, "locked_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", "--disable-pip-version-check", str(wheel)], check=True)
-    return venv / "bin"
+    return install_wheel(tmp_path_factory.mktemp("wheel")) / "bin"
 
 
 @pytest.fixture
